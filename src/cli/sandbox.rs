@@ -1,0 +1,79 @@
+//! `gtplan sandbox`: serve the sandbox until interrupted.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::sandbox::{Sandbox, SandboxConfig};
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:4566")]
+    pub listen: SocketAddr,
+    /// Directory holding the sandbox's state (created if missing; survives restarts).
+    #[arg(long, default_value = ".gtplan/sandbox")]
+    pub state_dir: PathBuf,
+    /// The 12-digit account id every sandbox resource belongs to.
+    #[arg(long, default_value = crate::sandbox::DEFAULT_ACCOUNT_ID)]
+    pub account_id: String,
+    /// Access key id clients must sign with.
+    #[arg(long, default_value = crate::sandbox::DEFAULT_ACCESS_KEY_ID)]
+    pub access_key_id: String,
+    /// Secret access key clients must sign with.
+    #[arg(long, default_value = crate::sandbox::DEFAULT_SECRET_ACCESS_KEY)]
+    pub secret_access_key: String,
+    /// Labels per second a running labeling job receives.
+    #[arg(long, default_value_t = 1.0)]
+    pub labeling_rate: f64,
+    /// Seconds a new labeling job stays `Initializing`.
+    #[arg(long, default_value_t = 5.0)]
+    pub init_seconds: f64,
+    /// Treat requests as plain HTTP for `aws:SecureTransport` (by default they count as TLS, as
+    /// on AWS's HTTPS endpoints).
+    #[arg(long)]
+    pub plain_http: bool,
+    /// Append one JSON line per request to this file.
+    #[arg(long)]
+    pub request_log: Option<PathBuf>,
+    /// Fixed delay added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+}
+
+impl SandboxArgs {
+    fn config(self) -> SandboxConfig {
+        let mut c = SandboxConfig::new(self.state_dir);
+        c.listen = self.listen;
+        c.account_id = self.account_id;
+        c.access_key_id = self.access_key_id;
+        c.secret_access_key = self.secret_access_key;
+        c.labeling_rate = self.labeling_rate;
+        c.init_seconds = self.init_seconds;
+        c.assume_tls = !self.plain_http;
+        c.request_log = self.request_log;
+        c.latency_ms = self.latency_ms;
+        c
+    }
+}
+
+pub fn exec(args: SandboxArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let config = args.config();
+        let state_dir = config.state_dir.clone();
+        let sandbox = Sandbox::start(config).await?;
+        eprintln!(
+            "gtplan sandbox listening on {} (state in {})",
+            sandbox.endpoint_url(),
+            state_dir.display()
+        );
+        tokio::select! {
+            () = sandbox.wait() => {}
+            _ = tokio::signal::ctrl_c() => eprintln!("stopping"),
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}

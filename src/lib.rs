@@ -1,0 +1,7 @@
+//! gtplan: Amazon SageMaker Ground Truth labeling jobs as code.
+//!
+//! The binary is a thin shell over this library; integration tests use the library to start
+//! the sandbox in-process.
+
+pub mod cli;
+pub mod sandbox;

@@ -1,0 +1,1 @@
+//! A small IAM policy evaluator (placeholder).

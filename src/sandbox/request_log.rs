@@ -1,0 +1,42 @@
+//! The optional request log: one JSON line per request (service, operation, status, duration),
+//! for tests and benchmarks that count calls.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct LogEntry<'a> {
+    pub service: &'a str,
+    pub operation: &'a str,
+    pub status: u16,
+    pub duration_ms: f64,
+}
+
+pub struct RequestLog {
+    file: Mutex<File>,
+}
+
+impl RequestLog {
+    pub fn open(path: &Path) -> std::io::Result<Self> {
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        Ok(Self {
+            file: Mutex::new(file),
+        })
+    }
+
+    /// Appends one line. A failed write is ignored: logging must never fail a request.
+    pub fn append(&self, entry: &LogEntry<'_>) {
+        if let Ok(mut line) = serde_json::to_vec(entry) {
+            line.push(b'\n');
+            let mut f = self
+                .file
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let _ = f.write_all(&line);
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! Accepts connections and routes each request to a service by the service name in its SigV4
+//! credential scope (`Credential=AKID/20260101/us-east-1/iam/aws4_request`), the way one
+//! endpoint URL can serve the AWS CLI, boto3 and aws-sdk-rust for every service. Requests with
+//! no signature are anonymous S3 requests; paths under [`super::ADMIN_PREFIX`] are admin calls.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use s3s::Body;
+use s3s::service::S3Service;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use super::error::ApiError;
+use super::protocol::{json, query};
+use super::request_log::LogEntry;
+use super::{ADMIN_PREFIX, Shared, admin, iam, s3, sagemaker, sts};
+
+/// Which emulated service a request is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Service {
+    Admin,
+    S3,
+    Iam,
+    Sts,
+    SageMaker,
+    Other(String),
+}
+
+impl Service {
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Admin => "admin",
+            Self::S3 => "s3",
+            Self::Iam => "iam",
+            Self::Sts => "sts",
+            Self::SageMaker => "sagemaker",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+/// The parts of a SigV4 credential scope the router needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialScope {
+    pub access_key_id: String,
+    pub region: String,
+    pub service: String,
+}
+
+/// Finds the credential scope in the `Authorization` header or, for presigned URLs, in the
+/// `X-Amz-Credential` query parameter.
+pub fn credential_scope<B>(req: &Request<B>) -> Option<CredentialScope> {
+    let from_header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|auth| {
+            let rest = auth.strip_prefix("AWS4-HMAC-SHA256")?;
+            let cred = rest
+                .split(',')
+                .map(str::trim)
+                .find_map(|part| part.strip_prefix("Credential="))?;
+            Some(cred.to_owned())
+        });
+    let credential = from_header.or_else(|| {
+        let q = req.uri().query()?;
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "X-Amz-Credential")
+            .map(|(_, v)| v.into_owned())
+    })?;
+    let mut parts = credential.split('/');
+    let access_key_id = parts.next()?.to_owned();
+    let _date = parts.next()?;
+    let region = parts.next()?.to_owned();
+    let service = parts.next()?.to_owned();
+    Some(CredentialScope {
+        access_key_id,
+        region,
+        service,
+    })
+}
+
+pub fn classify<B>(req: &Request<B>, scope: Option<&CredentialScope>) -> Service {
+    if req.uri().path().starts_with(ADMIN_PREFIX) {
+        return Service::Admin;
+    }
+    match scope.map(|s| s.service.as_str()) {
+        None | Some("s3") => Service::S3,
+        Some("iam") => Service::Iam,
+        Some("sts") => Service::Sts,
+        Some("sagemaker") => Service::SageMaker,
+        Some(other) => Service::Other(other.to_owned()),
+    }
+}
+
+pub async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    let s3 = s3::service(Arc::clone(&shared));
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let shared = Arc::clone(&shared);
+                let s3 = s3.clone();
+                tokio::spawn(async move {
+                    let svc = service_fn(move |req| handle(req, Arc::clone(&shared), s3.clone()));
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+    s3: S3Service,
+) -> Result<Response<Body>, Infallible> {
+    let started = Instant::now();
+    let scope = credential_scope(&req);
+    let service = classify(&req, scope.as_ref());
+    if service != Service::Admin {
+        let latency = shared.latency_ms.load(Ordering::Relaxed);
+        if latency > 0 {
+            tokio::time::sleep(Duration::from_millis(latency)).await;
+        }
+    }
+    let s3_operation = (service == Service::S3).then(|| s3::operation_name(&req));
+    let (operation, response) = match service {
+        Service::Admin => admin::handle(req, &shared).await,
+        Service::S3 => {
+            let op = s3_operation.unwrap_or_default();
+            let response = match s3.call(req.map(Body::from)).await {
+                Ok(r) => r,
+                Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:?}")),
+            };
+            (op, response)
+        }
+        Service::Iam | Service::Sts | Service::SageMaker => {
+            let region = scope
+                .as_ref()
+                .map_or_else(|| "us-east-1".to_owned(), |s| s.region.clone());
+            dispatch_non_s3(req, &service, scope, region, &shared).await
+        }
+        Service::Other(ref name) => {
+            let err = ApiError::not_implemented(name, "*");
+            (String::new(), json_error_response(&err))
+        }
+    };
+    if let Some(log) = &shared.request_log {
+        log.append(&LogEntry {
+            service: service.name(),
+            operation: &operation,
+            status: response.status().as_u16(),
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        });
+    }
+    Ok(response)
+}
+
+/// What a non-S3 handler gets: the request's region and the shared sandbox.
+pub struct Ctx<'a> {
+    pub shared: &'a Shared,
+    pub region: String,
+    pub request_id: String,
+    pub now: std::time::SystemTime,
+}
+
+impl Ctx<'_> {
+    pub fn account_id(&self) -> &str {
+        &self.shared.config.account_id
+    }
+}
+
+async fn dispatch_non_s3(
+    req: Request<Incoming>,
+    service: &Service,
+    scope: Option<CredentialScope>,
+    region: String,
+    shared: &Shared,
+) -> (String, Response<Body>) {
+    let (parts, body) = req.into_parts();
+    let body = match body.collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => {
+            return (
+                String::new(),
+                plain(StatusCode::BAD_REQUEST, format!("failed to read body: {e}")),
+            );
+        }
+    };
+    let ctx = Ctx {
+        shared,
+        region,
+        request_id: uuid::Uuid::new_v4().to_string(),
+        now: std::time::SystemTime::now(),
+    };
+    let known_key = scope
+        .as_ref()
+        .is_some_and(|s| s.access_key_id == shared.config.access_key_id);
+    match service {
+        Service::SageMaker => {
+            let op = parts
+                .headers
+                .get("x-amz-target")
+                .and_then(|v| v.to_str().ok())
+                .map(json::operation_from_target)
+                .unwrap_or_default()
+                .to_owned();
+            let result = if known_key {
+                sagemaker::handle(&ctx, &op, &body)
+            } else {
+                Err(ApiError {
+                    status: 400,
+                    code: "UnrecognizedClientException",
+                    message: "The security token included in the request is invalid.".into(),
+                })
+            };
+            let response = match result {
+                Ok(value) => with_type(
+                    Response::new(Body::from(value.to_string())),
+                    json::CONTENT_TYPE,
+                    &ctx.request_id,
+                ),
+                Err(e) => json_error_response(&e),
+            };
+            (op, response)
+        }
+        _ => {
+            let params = query::QueryParams::parse(&body, parts.uri.query());
+            let action = params.action().unwrap_or_default().to_owned();
+            let namespace = if *service == Service::Iam {
+                iam::NAMESPACE
+            } else {
+                sts::NAMESPACE
+            };
+            let result = if !known_key {
+                Err(ApiError {
+                    status: 403,
+                    code: "InvalidClientTokenId",
+                    message: "The security token included in the request is invalid.".into(),
+                })
+            } else if *service == Service::Iam {
+                iam::handle(&ctx, &action, &params)
+            } else {
+                sts::handle(&ctx, &action, &params)
+            };
+            let response = match result {
+                Ok(xml) => with_type(
+                    Response::new(Body::from(query::render_ok(
+                        namespace,
+                        &action,
+                        &xml,
+                        &ctx.request_id,
+                    ))),
+                    "text/xml",
+                    &ctx.request_id,
+                ),
+                Err(e) => {
+                    let mut r = with_type(
+                        Response::new(Body::from(query::render_error(
+                            namespace,
+                            &e,
+                            &ctx.request_id,
+                        ))),
+                        "text/xml",
+                        &ctx.request_id,
+                    );
+                    *r.status_mut() = status(e.status);
+                    r
+                }
+            };
+            (action, response)
+        }
+    }
+}
+
+fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+fn with_type(
+    mut r: Response<Body>,
+    content_type: &'static str,
+    request_id: &str,
+) -> Response<Body> {
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        r.headers_mut().insert("x-amzn-requestid", v);
+    }
+    r
+}
+
+pub fn json_error_response(e: &ApiError) -> Response<Body> {
+    let mut r = Response::new(Body::from(json::render_error(e)));
+    *r.status_mut() = status(e.status);
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(json::CONTENT_TYPE),
+    );
+    if let Ok(v) = HeaderValue::from_str(e.code) {
+        r.headers_mut().insert("x-amzn-errortype", v);
+    }
+    r
+}
+
+pub fn plain(status: StatusCode, text: impl Into<Bytes>) -> Response<Body> {
+    let mut r = Response::new(Body::from(text.into()));
+    *r.status_mut() = status;
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(auth: Option<&str>, uri: &str) -> Request<()> {
+        let mut b = Request::builder().uri(uri);
+        if let Some(a) = auth {
+            b = b.header(header::AUTHORIZATION, a);
+        }
+        b.body(()).expect("request")
+    }
+
+    #[test]
+    fn routes_by_credential_scope() {
+        let r = req(
+            Some(
+                "AWS4-HMAC-SHA256 Credential=test/20261129/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=abc",
+            ),
+            "/",
+        );
+        let scope = credential_scope(&r).expect("scope");
+        assert_eq!(scope.service, "iam");
+        assert_eq!(scope.region, "us-east-1");
+        assert_eq!(classify(&r, Some(&scope)), Service::Iam);
+    }
+
+    #[test]
+    fn presigned_and_anonymous_requests_are_s3() {
+        let r = req(
+            None,
+            "/bucket/key?X-Amz-Credential=test%2F20261129%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Signature=x",
+        );
+        let scope = credential_scope(&r).expect("scope");
+        assert_eq!(scope.region, "eu-west-1");
+        assert_eq!(classify(&r, Some(&scope)), Service::S3);
+        assert_eq!(classify(&req(None, "/bucket"), None), Service::S3);
+        assert_eq!(classify(&req(None, "/_gtplan/state"), None), Service::Admin);
+    }
+}

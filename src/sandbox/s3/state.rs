@@ -1,0 +1,86 @@
+//! S3 state: buckets and object metadata (bodies live in the blob store).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::sandbox::clock::EpochMillis;
+use crate::sandbox::store::BlobId;
+
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct S3State {
+    pub buckets: BTreeMap<String, Bucket>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Bucket {
+    pub name: String,
+    /// The bucket's region (its `LocationConstraint`, `us-east-1` when none was given).
+    pub region: String,
+    pub created: EpochMillis,
+    /// The bucket policy exactly as it was put (S3 returns it verbatim).
+    pub policy: Option<String>,
+    pub cors: Option<Vec<CorsRule>>,
+    pub encryption: Option<Vec<EncryptionRule>>,
+    pub public_access_block: Option<PublicAccessBlock>,
+    pub tags: Option<BTreeMap<String, String>>,
+    pub objects: BTreeMap<String, Object>,
+}
+
+impl Bucket {
+    pub fn new(name: &str, region: &str, created: EpochMillis) -> Self {
+        Self {
+            name: name.to_owned(),
+            region: region.to_owned(),
+            created,
+            policy: None,
+            cors: None,
+            encryption: None,
+            public_access_block: None,
+            tags: None,
+            objects: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CorsRule {
+    pub id: Option<String>,
+    pub allowed_headers: Vec<String>,
+    pub allowed_methods: Vec<String>,
+    pub allowed_origins: Vec<String>,
+    pub expose_headers: Vec<String>,
+    pub max_age_seconds: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EncryptionRule {
+    /// `AES256`, `aws:kms` or `aws:kms:dsse`.
+    pub sse_algorithm: String,
+    pub kms_master_key_id: Option<String>,
+    pub bucket_key_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PublicAccessBlock {
+    pub block_public_acls: bool,
+    pub ignore_public_acls: bool,
+    pub block_public_policy: bool,
+    pub restrict_public_buckets: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Object {
+    pub blob: BlobId,
+    pub size: u64,
+    /// The quoted hex MD5 of the body, as S3 sends it for single-part uploads.
+    pub etag: String,
+    pub last_modified: EpochMillis,
+    pub content_type: Option<String>,
+    /// User metadata (`x-amz-meta-*`), keys lowercased without the prefix.
+    pub metadata: BTreeMap<String, String>,
+}

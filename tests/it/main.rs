@@ -1,0 +1,5 @@
+//! The one integration-test binary: every module runs real aws-sdk-rust clients against an
+//! in-process sandbox (and, in `conformance`, against moto's server too).
+
+mod sts;
+mod support;

@@ -1,0 +1,84 @@
+//! Test harness: an in-process sandbox on an ephemeral port and real aws-sdk-rust clients
+//! pointed at it.
+
+use aws_config::BehaviorVersion;
+use aws_config::Region;
+use aws_sdk_s3::config::Credentials;
+use gtplan::sandbox::{Sandbox, SandboxConfig};
+use tempfile::TempDir;
+
+pub struct TestSandbox {
+    pub sandbox: Sandbox,
+    pub dir: TempDir,
+    pub s3: aws_sdk_s3::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub sagemaker: aws_sdk_sagemaker::Client,
+}
+
+/// An SDK configuration for `endpoint` signed with the given credentials.
+pub async fn sdk_config(
+    endpoint: &str,
+    region: &str,
+    key: &str,
+    secret: &str,
+) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new(key, secret, None, None, "gtplan-tests"))
+        .load()
+        .await
+}
+
+pub fn s3_client(conf: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(conf)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+impl TestSandbox {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts a sandbox whose config `tweak` may adjust (rates, latency, ...).
+    pub async fn start_with(tweak: impl FnOnce(&mut SandboxConfig)) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = SandboxConfig::new(dir.path().join("state"));
+        tweak(&mut config);
+        let sandbox = Sandbox::start(config).await.expect("sandbox starts");
+        let conf = sdk_config(&sandbox.endpoint_url(), "us-east-1", "test", "test").await;
+        Self {
+            s3: s3_client(&conf),
+            iam: aws_sdk_iam::Client::new(&conf),
+            sts: aws_sdk_sts::Client::new(&conf),
+            sagemaker: aws_sdk_sagemaker::Client::new(&conf),
+            sandbox,
+            dir,
+        }
+    }
+
+    pub fn endpoint(&self) -> String {
+        self.sandbox.endpoint_url()
+    }
+
+    /// Clients for another region of the same sandbox.
+    pub async fn sagemaker_in(&self, region: &str) -> aws_sdk_sagemaker::Client {
+        let conf = sdk_config(&self.endpoint(), region, "test", "test").await;
+        aws_sdk_sagemaker::Client::new(&conf)
+    }
+}
+
+/// The error code of a failed SDK call, e.g. `NoSuchBucket`.
+pub fn code<E, R>(err: &aws_sdk_s3::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata,
+{
+    err.as_service_error()
+        .and_then(|e| e.code())
+        .unwrap_or("<not a service error>")
+        .to_owned()
+}
