@@ -1,5 +1,10 @@
 //! The one integration-test binary: every module runs real aws-sdk-rust clients against an
 //! in-process sandbox (and, in `conformance`, against moto's server too).
 
+mod conformance;
+mod iam;
+mod restart;
+mod s3;
+mod sagemaker;
 mod sts;
 mod support;

@@ -73,6 +73,22 @@ pub struct PublicAccessBlock {
     pub restrict_public_buckets: bool,
 }
 
+/// Splits `s3://bucket/key` (or `https://host/bucket/key`, path style) into bucket and key.
+pub fn split_s3_uri(uri: &str) -> Option<(&str, &str)> {
+    let rest = uri.strip_prefix("s3://").or_else(|| {
+        let after_scheme = uri.strip_prefix("https://")?;
+        after_scheme.split_once('/').map(|(_host, path)| path)
+    })?;
+    let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+    (!bucket.is_empty()).then_some((bucket, key))
+}
+
+impl S3State {
+    pub fn object(&self, bucket: &str, key: &str) -> Option<&Object> {
+        self.buckets.get(bucket)?.objects.get(key)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Object {
     pub blob: BlobId,
@@ -83,4 +99,19 @@ pub struct Object {
     pub content_type: Option<String>,
     /// User metadata (`x-amz-meta-*`), keys lowercased without the prefix.
     pub metadata: BTreeMap<String, String>,
+}
+
+impl Object {
+    /// Metadata for a body already stored as `blob`.
+    pub fn new(blob: BlobId, body: &[u8], now: EpochMillis, content_type: Option<String>) -> Self {
+        use md5::Digest;
+        Self {
+            blob,
+            size: body.len() as u64,
+            etag: format!("\"{}\"", hex::encode(md5::Md5::digest(body))),
+            last_modified: now,
+            content_type,
+            metadata: BTreeMap::new(),
+        }
+    }
 }
