@@ -16,8 +16,20 @@ pub struct PolicyDocument {
     pub raw: serde_json::Value,
 }
 
+/// Which kind of policy a document is; the rules differ (an identity policy must not name a
+/// `Principal`, a trust or resource policy must).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyKind {
+    /// Attached to a principal: inline role policies, managed policies.
+    Identity,
+    /// A role's assume-role (trust) policy.
+    Trust,
+    /// A resource policy such as a bucket policy.
+    Resource,
+}
+
 /// Parses and validates a policy document.
-pub fn parse(text: &str) -> Result<PolicyDocument, PolicyError> {
+pub fn parse(text: &str, _kind: PolicyKind) -> Result<PolicyDocument, PolicyError> {
     let raw: serde_json::Value = serde_json::from_str(text)
         .map_err(|_| PolicyError("Syntax errors in policy.".to_owned()))?;
     Ok(PolicyDocument { raw })
@@ -30,10 +42,18 @@ pub struct AuthzRequest<'a> {
     pub action: &'a str,
     /// e.g. `arn:aws:s3:::bucket/key`
     pub resource: &'a str,
-    /// The calling principal's ARN (a role ARN, or `arn:aws:iam::<acct>:root`).
-    pub principal_arn: &'a str,
+    /// Who is calling.
+    pub principal: Principal<'a>,
     /// Condition context: key (case-insensitive, e.g. `aws:SecureTransport`) → values.
     pub context: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Principal<'a> {
+    /// An IAM principal: a role ARN, or `arn:aws:iam::<acct>:root` for the account itself.
+    Aws(&'a str),
+    /// An AWS service, e.g. `sagemaker.amazonaws.com` (trust policies).
+    Service(&'a str),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
