@@ -3,6 +3,7 @@
 
 mod conformance;
 mod iam;
+mod moto;
 mod restart;
 mod s3;
 mod sagemaker;

@@ -1,0 +1,89 @@
+//! Starts moto's server (the independent S3/IAM reference) for the conformance suite.
+//!
+//! `scripts/test` prepares `.venv/` and exports `GTPLAN_MOTO_SERVER`; without it the suite fails
+//! with a message saying so rather than silently skipping.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct MotoServer {
+    child: Child,
+    pub endpoint: String,
+}
+
+fn moto_binary() -> PathBuf {
+    if let Ok(p) = std::env::var("GTPLAN_MOTO_SERVER") {
+        return PathBuf::from(p);
+    }
+    let local = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
+    assert!(
+        local.exists(),
+        "moto's server is not installed: run `scripts/test` (it prepares .venv/ from .ci/requirements.txt)"
+    );
+    local
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl MotoServer {
+    pub async fn start() -> Self {
+        let port = free_port();
+        let child = Command::new(moto_binary())
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server starts");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let server = Self { child, endpoint };
+        server.wait_ready().await;
+        server
+    }
+
+    async fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let addr = self.endpoint.trim_start_matches("http://").to_owned();
+        while Instant::now() < deadline {
+            if tokio::net::TcpStream::connect(&addr).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("moto_server did not start listening on {addr} within 30 s");
+    }
+
+    /// Forgets every resource (moto's own admin API).
+    pub async fn reset(&self) {
+        post(&format!("{}/moto-api/reset", self.endpoint)).await;
+    }
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A bodyless POST over a plain TCP connection (no HTTP client crate needed for two admin calls).
+pub async fn post(url: &str) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest.split_once('/').expect("url has a path");
+    let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
+    let req = format!("POST /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).await.expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("read");
+    assert!(
+        response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200"),
+        "POST {url} failed: {response}"
+    );
+}
