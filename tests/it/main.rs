@@ -1,9 +1,11 @@
 //! The one integration-test binary: every module runs real aws-sdk-rust clients against an
 //! in-process sandbox (and, in `conformance`, against moto's server too).
 
+mod admin;
 mod conformance;
 mod iam;
 mod moto;
+mod readme;
 mod restart;
 mod s3;
 mod sagemaker;

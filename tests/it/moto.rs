@@ -72,18 +72,8 @@ impl Drop for MotoServer {
     }
 }
 
-/// A bodyless POST over a plain TCP connection (no HTTP client crate needed for two admin calls).
+/// A bodyless POST that must answer 200.
 pub async fn post(url: &str) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rest = url.trim_start_matches("http://");
-    let (host, path) = rest.split_once('/').expect("url has a path");
-    let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
-    let req = format!("POST /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-    stream.write_all(req.as_bytes()).await.expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.expect("read");
-    assert!(
-        response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200"),
-        "POST {url} failed: {response}"
-    );
+    let (status, body) = crate::support::http("POST", url).await;
+    assert_eq!(status, 200, "POST {url} failed: {body}");
 }

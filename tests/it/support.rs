@@ -82,3 +82,28 @@ where
         .unwrap_or("<not a service error>")
         .to_owned()
 }
+
+/// A bodyless HTTP/1.1 request over a plain TCP connection, for admin endpoints (no HTTP client
+/// crate needed for a handful of calls). Returns the status and the body.
+pub async fn http(method: &str, url: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest.split_once('/').expect("url has a path");
+    let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
+    let req = format!(
+        "{method} /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(req.as_bytes()).await.expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("read");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("an HTTP status line");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
