@@ -13,6 +13,7 @@ pub mod request_log;
 pub mod router;
 pub mod s3;
 pub mod sagemaker;
+pub mod sigv4;
 pub mod store;
 pub mod sts;
 

@@ -22,6 +22,7 @@ use tokio::sync::oneshot;
 use super::error::ApiError;
 use super::protocol::{json, query};
 use super::request_log::LogEntry;
+use super::sigv4::{self, SigError};
 use super::{ADMIN_PREFIX, Shared, admin, iam, s3, sagemaker, sts};
 
 /// Which emulated service a request is for.
@@ -155,7 +156,7 @@ async fn handle(
             let region = scope
                 .as_ref()
                 .map_or_else(|| "us-east-1".to_owned(), |s| s.region.clone());
-            dispatch_non_s3(req, &service, scope, region, &shared).await
+            dispatch_non_s3(req, &service, region, &shared).await
         }
         Service::Other(ref name) => {
             let err = ApiError::not_implemented(name, "*");
@@ -190,7 +191,6 @@ impl Ctx<'_> {
 async fn dispatch_non_s3(
     req: Request<Incoming>,
     service: &Service,
-    scope: Option<CredentialScope>,
     region: String,
     shared: &Shared,
 ) -> (String, Response<Body>) {
@@ -210,9 +210,14 @@ async fn dispatch_non_s3(
         request_id: uuid::Uuid::new_v4().to_string(),
         now: std::time::SystemTime::now(),
     };
-    let known_key = scope
-        .as_ref()
-        .is_some_and(|s| s.access_key_id == shared.config.access_key_id);
+    let config = &shared.config;
+    let signature = sigv4::verify(
+        &parts,
+        &body,
+        &config.access_key_id,
+        &config.secret_access_key,
+        ctx.now,
+    );
     match service {
         Service::SageMaker => {
             let op = parts
@@ -222,14 +227,9 @@ async fn dispatch_non_s3(
                 .map(json::operation_from_target)
                 .unwrap_or_default()
                 .to_owned();
-            let result = if known_key {
-                sagemaker::handle(&ctx, &op, &body)
-            } else {
-                Err(ApiError {
-                    status: 400,
-                    code: "UnrecognizedClientException",
-                    message: "The security token included in the request is invalid.".into(),
-                })
+            let result = match signature {
+                Ok(()) => sagemaker::handle(&ctx, &op, &body),
+                Err(e) => Err(signature_error_json(&e)),
             };
             let response = match result {
                 Ok(value) => with_type(
@@ -249,12 +249,8 @@ async fn dispatch_non_s3(
             } else {
                 sts::NAMESPACE
             };
-            let result = if !known_key {
-                Err(ApiError {
-                    status: 403,
-                    code: "InvalidClientTokenId",
-                    message: "The security token included in the request is invalid.".into(),
-                })
+            let result = if let Err(e) = signature {
+                Err(signature_error_query(&e))
             } else if *service == Service::Iam {
                 iam::handle(&ctx, &action, &params)
             } else {
@@ -287,6 +283,37 @@ async fn dispatch_non_s3(
             };
             (action, response)
         }
+    }
+}
+
+/// A failed signature check in the query protocol's codes (IAM, STS).
+fn signature_error_query(e: &SigError) -> ApiError {
+    let code = match e {
+        SigError::Missing => "MissingAuthenticationToken",
+        SigError::Malformed(_) => "IncompleteSignature",
+        SigError::UnknownAccessKey => "InvalidClientTokenId",
+        SigError::Mismatch | SigError::Expired(_) => "SignatureDoesNotMatch",
+    };
+    ApiError {
+        status: 403,
+        code,
+        message: e.to_string(),
+    }
+}
+
+/// A failed signature check in the JSON protocol's codes (SageMaker).
+fn signature_error_json(e: &SigError) -> ApiError {
+    let (status, code) = match e {
+        SigError::Missing => (403, "MissingAuthenticationTokenException"),
+        SigError::Malformed(_) => (403, "IncompleteSignatureException"),
+        SigError::UnknownAccessKey => (400, "UnrecognizedClientException"),
+        SigError::Mismatch => (403, "InvalidSignatureException"),
+        SigError::Expired(_) => (403, "InvalidSignatureException"),
+    };
+    ApiError {
+        status,
+        code,
+        message: e.to_string(),
     }
 }
 

@@ -108,7 +108,10 @@ pub(super) fn parse(text: &str, kind: PolicyKind) -> Result<PolicyDocument, Poli
     let Value::Object(top) = value else {
         return Err(error(SYNTAX_ERROR));
     };
-    if top.keys().any(|k| !TOP_LEVEL_ELEMENTS.contains(&k.as_str())) {
+    if top
+        .keys()
+        .any(|k| !TOP_LEVEL_ELEMENTS.contains(&k.as_str()))
+    {
         return Err(error(SYNTAX_ERROR));
     }
     let id = match top.get("Id") {
@@ -157,9 +160,7 @@ pub(super) fn parse(text: &str, kind: PolicyKind) -> Result<PolicyDocument, Poli
 /// The purely syntactic checks: known elements, no element together with its `Not` twin,
 /// strings where strings belong.
 fn check_statement_shape(raw: &Map<String, Value>) -> Result<(), PolicyError> {
-    let known = raw
-        .keys()
-        .all(|k| STATEMENT_ELEMENTS.contains(&k.as_str()));
+    let known = raw.keys().all(|k| STATEMENT_ELEMENTS.contains(&k.as_str()));
     let twins = [
         ("Action", "NotAction"),
         ("Resource", "NotResource"),
@@ -341,14 +342,12 @@ fn principal_clause(raw: &Map<String, Value>) -> Result<PrincipalClause, PolicyE
 fn valid_aws_principal(entry: &str) -> bool {
     entry == "*"
         || is_account_id(entry)
-        || ["arn:aws:iam::", "arn:aws:sts::"]
-            .iter()
-            .any(|prefix| {
-                entry.strip_prefix(prefix).is_some_and(|rest| {
-                    rest.split_once(':')
-                        .is_some_and(|(acct, name)| is_account_id(acct) && !name.is_empty())
-                })
+        || ["arn:aws:iam::", "arn:aws:sts::"].iter().any(|prefix| {
+            entry.strip_prefix(prefix).is_some_and(|rest| {
+                rest.split_once(':')
+                    .is_some_and(|(acct, name)| is_account_id(acct) && !name.is_empty())
             })
+        })
 }
 
 /// `sagemaker.amazonaws.com` and friends: a DNS-like name without spaces or wildcards.
@@ -427,7 +426,12 @@ mod tests {
     #[test]
     fn version_is_optional_and_2008_is_accepted() {
         let no_version = r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
-        assert_eq!(parse(no_version, PolicyKind::Identity).expect("no version").version(), None);
+        assert_eq!(
+            parse(no_version, PolicyKind::Identity)
+                .expect("no version")
+                .version(),
+            None
+        );
         let old = r#"{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
         assert!(parse(old, PolicyKind::Identity).is_ok());
     }
@@ -451,7 +455,11 @@ mod tests {
             r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":"x"}}}"#,
             r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEqualz":{"a:b":"x"}}}}"#,
         ] {
-            assert_eq!(err(text, PolicyKind::Identity), "Syntax errors in policy.", "{text}");
+            assert_eq!(
+                err(text, PolicyKind::Identity),
+                "Syntax errors in policy.",
+                "{text}"
+            );
         }
     }
 
@@ -461,13 +469,17 @@ mod tests {
             let text = format!(
                 r#"{{"Version":{version},"Statement":{{"Effect":"Allow","Action":"*","Resource":"*"}}}}"#
             );
-            assert_eq!(err(&text, PolicyKind::Identity), "The policy failed legacy parsing");
+            assert_eq!(
+                err(&text, PolicyKind::Identity),
+                "The policy failed legacy parsing"
+            );
         }
     }
 
     #[test]
     fn identity_policy_must_not_specify_a_principal() {
-        let text = r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}"#;
+        let text =
+            r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}"#;
         assert_eq!(
             err(text, PolicyKind::Identity),
             "Policy document should not specify a principal."
@@ -482,9 +494,15 @@ mod tests {
     #[test]
     fn trust_and_resource_policies_require_a_principal() {
         let trust = r#"{"Statement":{"Effect":"Allow","Action":"sts:AssumeRole"}}"#;
-        assert_eq!(err(trust, PolicyKind::Trust), "Missing required field Principal");
+        assert_eq!(
+            err(trust, PolicyKind::Trust),
+            "Missing required field Principal"
+        );
         let bucket = r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}"#;
-        assert_eq!(err(bucket, PolicyKind::Resource), "Missing required field Principal");
+        assert_eq!(
+            err(bucket, PolicyKind::Resource),
+            "Missing required field Principal"
+        );
     }
 
     #[test]
@@ -493,20 +511,35 @@ mod tests {
             let text = format!(
                 r#"{{"Statement":{{"Effect":"Allow","Principal":{{"Service":"sagemaker.amazonaws.com"}},"Action":"sts:AssumeRole","{element}":"*"}}}}"#
             );
-            assert_eq!(err(&text, PolicyKind::Trust), "Has prohibited field Resource");
+            assert_eq!(
+                err(&text, PolicyKind::Trust),
+                "Has prohibited field Resource"
+            );
         }
     }
 
     #[test]
     fn missing_action_effect_and_resource() {
         let no_action = r#"{"Statement":{"Effect":"Allow","Resource":"*"}}"#;
-        assert_eq!(err(no_action, PolicyKind::Identity), "Missing required field Action");
+        assert_eq!(
+            err(no_action, PolicyKind::Identity),
+            "Missing required field Action"
+        );
         let empty_action = r#"{"Statement":{"Effect":"Allow","Action":[],"Resource":"*"}}"#;
-        assert_eq!(err(empty_action, PolicyKind::Identity), "Missing required field Action");
+        assert_eq!(
+            err(empty_action, PolicyKind::Identity),
+            "Missing required field Action"
+        );
         let no_effect = r#"{"Statement":{"Action":"*","Resource":"*"}}"#;
-        assert_eq!(err(no_effect, PolicyKind::Identity), "Missing required field Effect");
+        assert_eq!(
+            err(no_effect, PolicyKind::Identity),
+            "Missing required field Effect"
+        );
         let no_resource = r#"{"Statement":{"Effect":"Allow","Action":"*"}}"#;
-        assert_eq!(err(no_resource, PolicyKind::Identity), "Missing required field Resource");
+        assert_eq!(
+            err(no_resource, PolicyKind::Identity),
+            "Missing required field Resource"
+        );
     }
 
     #[test]
@@ -534,7 +567,11 @@ mod tests {
             let text = format!(
                 r#"{{"Statement":{{"Effect":"Allow","Principal":{principal},"Action":"sts:AssumeRole"}}}}"#
             );
-            assert_eq!(err(&text, PolicyKind::Trust), "Invalid principal in policy", "{principal}");
+            assert_eq!(
+                err(&text, PolicyKind::Trust),
+                "Invalid principal in policy",
+                "{principal}"
+            );
         }
     }
 
@@ -545,14 +582,20 @@ mod tests {
             err(no_vendor, PolicyKind::Identity),
             "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."
         );
-        let two_colons = r#"{"Statement":{"Effect":"Allow","Action":"s3:Get:Object","Resource":"*"}}"#;
+        let two_colons =
+            r#"{"Statement":{"Effect":"Allow","Action":"s3:Get:Object","Resource":"*"}}"#;
         assert_eq!(
             err(two_colons, PolicyKind::Identity),
             "Actions/Condition can contain only one colon."
         );
-        let bad_vendor = r#"{"Statement":{"Effect":"Allow","Action":"s 3:GetObject","Resource":"*"}}"#;
-        assert_eq!(err(bad_vendor, PolicyKind::Identity), "Vendor s 3 is not valid");
-        let bad_resource = r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"bucket/*"}}"#;
+        let bad_vendor =
+            r#"{"Statement":{"Effect":"Allow","Action":"s 3:GetObject","Resource":"*"}}"#;
+        assert_eq!(
+            err(bad_vendor, PolicyKind::Identity),
+            "Vendor s 3 is not valid"
+        );
+        let bad_resource =
+            r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"bucket/*"}}"#;
         assert_eq!(
             err(bad_resource, PolicyKind::Identity),
             "Resource bucket/* must be in ARN format or \"*\"."

@@ -64,9 +64,13 @@ pub(super) fn account_of(principal_arn: &str) -> Option<&str> {
         return Some(principal_arn);
     }
     let mut parts = principal_arn.splitn(6, ':');
-    let (Some("arn"), Some(_partition), Some(service), Some(_region), Some(account)) =
-        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (Some("arn"), Some(_partition), Some(service), Some(_region), Some(account)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
         return None;
     };
     (matches!(service, "iam" | "sts") && is_account_id(account)).then_some(account)
@@ -138,12 +142,28 @@ mod tests {
         assert!(wildcard_match("s3:Get*", "s3:GetObject", false));
         assert!(wildcard_match("*", "", false));
         assert!(wildcard_match("*", "anything:at/all", false));
-        assert!(wildcard_match("arn:aws:s3:::b/*", "arn:aws:s3:::b/input/x.json", false));
-        assert!(wildcard_match("arn:aws:s3:::b/?", "arn:aws:s3:::b/k", false));
-        assert!(!wildcard_match("arn:aws:s3:::b/?", "arn:aws:s3:::b/kk", false));
+        assert!(wildcard_match(
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3:::b/input/x.json",
+            false
+        ));
+        assert!(wildcard_match(
+            "arn:aws:s3:::b/?",
+            "arn:aws:s3:::b/k",
+            false
+        ));
+        assert!(!wildcard_match(
+            "arn:aws:s3:::b/?",
+            "arn:aws:s3:::b/kk",
+            false
+        ));
         assert!(wildcard_match("a*b*c", "aXXbYYbc", false));
         assert!(!wildcard_match("a*b*c", "aXXbYYbd", false));
-        assert!(wildcard_match("*SageMaker*", "arn:aws:s3:::my-SageMaker-data/k", false));
+        assert!(wildcard_match(
+            "*SageMaker*",
+            "arn:aws:s3:::my-SageMaker-data/k",
+            false
+        ));
         assert!(!wildcard_match("s3:GetObject", "s3:GetObjectAcl", false));
         assert!(!wildcard_match("arn:aws:s3:::b", "arn:aws:s3:::b/k", false));
     }
@@ -153,7 +173,11 @@ mod tests {
         assert!(wildcard_match("S3:getobject", "s3:GetObject", true));
         assert!(wildcard_match("s3:get*", "s3:GetObject", true));
         assert!(!wildcard_match("s3:get*", "s3:GetObject", false));
-        assert!(!wildcard_match("arn:aws:s3:::Bucket/*", "arn:aws:s3:::bucket/k", false));
+        assert!(!wildcard_match(
+            "arn:aws:s3:::Bucket/*",
+            "arn:aws:s3:::bucket/k",
+            false
+        ));
     }
 
     #[test]
@@ -176,7 +200,10 @@ mod tests {
 
     #[test]
     fn account_of_reads_iam_and_sts_arns() {
-        assert_eq!(account_of("arn:aws:iam::123456789012:role/path/r"), Some("123456789012"));
+        assert_eq!(
+            account_of("arn:aws:iam::123456789012:role/path/r"),
+            Some("123456789012")
+        );
         assert_eq!(
             account_of("arn:aws:sts::123456789012:assumed-role/r/s"),
             Some("123456789012")
@@ -217,7 +244,10 @@ mod tests {
 
         let by_arn = listed(&["arn:aws:iam::123456789012:role/service-role/gt"], &[]);
         assert!(principal_matches(&by_arn, role));
-        assert!(!principal_matches(&by_arn, Principal::Aws("arn:aws:iam::123456789012:role/gt2")));
+        assert!(!principal_matches(
+            &by_arn,
+            Principal::Aws("arn:aws:iam::123456789012:role/gt2")
+        ));
         assert!(principal_matches(
             &by_arn,
             Principal::Aws("arn:aws:sts::123456789012:assumed-role/gt/session-1")
@@ -229,7 +259,10 @@ mod tests {
 
         let by_service = listed(&[], &["sagemaker.amazonaws.com"]);
         assert!(principal_matches(&by_service, sagemaker));
-        assert!(!principal_matches(&by_service, Principal::Service("lambda.amazonaws.com")));
+        assert!(!principal_matches(
+            &by_service,
+            Principal::Service("lambda.amazonaws.com")
+        ));
         assert!(!principal_matches(&by_service, role));
     }
 }

@@ -19,7 +19,9 @@ mod matching;
 use std::collections::BTreeMap;
 
 pub use self::condition::{Condition, Operator, SetQualifier};
-pub use self::document::{Effect, PatternList, PolicyDocument, PrincipalClause, Principals, Statement};
+pub use self::document::{
+    Effect, PatternList, PolicyDocument, PrincipalClause, Principals, Statement,
+};
 
 /// Why a policy document is rejected; the message is what IAM/S3 put in their error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
