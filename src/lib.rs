@@ -4,4 +4,5 @@
 //! the sandbox in-process.
 
 pub mod cli;
+pub mod policy;
 pub mod sandbox;

@@ -241,8 +241,11 @@ mod tests {
         v.max_session_duration(43_200);
         v.tag_key("gtplan:plan", "tags.1.member.key");
         v.tag_value("", "tags.1.member.value");
-        v.description("execution role for labeling – café");
+        v.description("execution role for labeling, café");
         v.finish().expect("all valid");
+        let mut v = Violations::new();
+        v.description("beyond Latin-1 – en dash");
+        assert!(v.finish().is_err(), "IAM descriptions are Latin-1 text");
     }
 
     #[test]

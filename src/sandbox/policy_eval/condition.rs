@@ -239,12 +239,11 @@ impl Condition {
             matched != negated
         };
         match self.qualifier {
-            Some(SetQualifier::ForAnyValue) => request.iter().any(value_ok),
-            Some(SetQualifier::ForAllValues) => request.iter().all(value_ok),
             // A plain operator on a multi-valued key: positive operators need one value to
             // match, negated ones need every value to stay clear.
             None if negated => request.iter().all(value_ok),
-            None => request.iter().any(value_ok),
+            Some(SetQualifier::ForAnyValue) | None => request.iter().any(value_ok),
+            Some(SetQualifier::ForAllValues) => request.iter().all(value_ok),
         }
     }
 }

@@ -195,6 +195,19 @@ fn parse_statement(raw: &Map<String, Value>, kind: PolicyKind) -> Result<Stateme
     for pattern in &action.patterns {
         check_action(pattern)?;
     }
+    // A trust policy only governs the STS calls that assume the role (and the session tags
+    // and source identity that come with them).
+    if kind == PolicyKind::Trust
+        && !action.negated
+        && !action
+            .patterns
+            .iter()
+            .all(|a| a == "*" || a.get(..4).is_some_and(|v| v.eq_ignore_ascii_case("sts:")))
+    {
+        return Err(error(
+            "AssumeRole policy may only specify STS AssumeRole actions.",
+        ));
+    }
 
     let has_principal = raw.contains_key("Principal") || raw.contains_key("NotPrincipal");
     let principal = match kind {
@@ -600,6 +613,17 @@ mod tests {
             err(bad_resource, PolicyKind::Identity),
             "Resource bucket/* must be in ARN format or \"*\"."
         );
+    }
+
+    #[test]
+    fn trust_policy_actions_must_be_sts() {
+        let text = r#"{"Statement":{"Effect":"Allow","Principal":{"Service":"sagemaker.amazonaws.com"},"Action":["sts:AssumeRole","s3:GetObject"]}}"#;
+        assert_eq!(
+            err(text, PolicyKind::Trust),
+            "AssumeRole policy may only specify STS AssumeRole actions."
+        );
+        let tags = r#"{"Statement":{"Effect":"Allow","Principal":{"Service":"sagemaker.amazonaws.com"},"Action":["sts:AssumeRole","STS:TagSession"]}}"#;
+        assert!(parse(tags, PolicyKind::Trust).is_ok());
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! Where it sits: the IAM handlers call [`parse`] before storing a role's trust or inline policy
 //! (its error becomes `MalformedPolicyDocument`), the S3 handlers call it on `PutBucketPolicy`
 //! (`MalformedPolicy`), and every authorized request goes through [`evaluate`] with the caller's
-//! identity policies and the resource's policy. SageMaker uses [`service_can_assume`] to check
-//! that an execution role trusts `sagemaker.amazonaws.com`.
+//! identity policies and the resource's policy. `CreateLabelingJob` uses [`service_can_assume`]
+//! to check that the execution role trusts `sagemaker.amazonaws.com`.
 //!
 //! Pure code, no I/O: [`document`] parses and validates into typed statements, [`matching`]
 //! holds the wildcard/ARN/principal matchers, [`condition`] the condition operators, and
