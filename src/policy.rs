@@ -42,7 +42,8 @@ pub fn canonical(doc: &Value) -> Value {
     for (k, v) in obj {
         match k.as_str() {
             "Statement" => {
-                let mut statements: Vec<Value> = as_list(v).iter().map(canonical_statement).collect();
+                let mut statements: Vec<Value> =
+                    as_list(v).iter().map(canonical_statement).collect();
                 statements.sort_by_key(Value::to_string);
                 statements.dedup();
                 out.insert(k.clone(), Value::Array(statements));
@@ -79,7 +80,10 @@ fn canonical_principal(v: &Value) -> Value {
     match v {
         Value::String(s) if s == "*" => {
             let mut m = Map::new();
-            m.insert("AWS".to_owned(), Value::Array(vec![Value::String("*".to_owned())]));
+            m.insert(
+                "AWS".to_owned(),
+                Value::Array(vec![Value::String("*".to_owned())]),
+            );
             Value::Object(m)
         }
         Value::Object(obj) => {
@@ -87,11 +91,15 @@ fn canonical_principal(v: &Value) -> Value {
             for (kind, ids) in obj {
                 let set = string_set(ids);
                 let set = if kind == "AWS" {
-                    let Value::Array(items) = set else { unreachable!() };
+                    let Value::Array(items) = set else {
+                        unreachable!()
+                    };
                     let mut items: Vec<Value> = items
                         .into_iter()
                         .map(|i| match i.as_str() {
-                            Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => {
+                            Some(id)
+                                if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) =>
+                            {
                                 Value::String(format!("arn:aws:iam::{id}:root"))
                             }
                             _ => i,

@@ -14,7 +14,7 @@ use s3s::Body;
 use super::Shared;
 use super::router::plain;
 
-pub async fn handle(req: Request<Incoming>, shared: &Shared) -> (String, Response<Body>) {
+pub fn handle(req: &Request<Incoming>, shared: &Shared) -> (String, Response<Body>) {
     let path = req.uri().path().trim_start_matches(super::ADMIN_PREFIX);
     let op = path.to_owned();
     let response = match (req.method(), path) {

@@ -143,7 +143,7 @@ async fn handle(
     }
     let s3_operation = (service == Service::S3).then(|| s3::operation_name(&req));
     let (operation, response) = match service {
-        Service::Admin => admin::handle(req, &shared).await,
+        Service::Admin => admin::handle(&req, &shared),
         Service::S3 => {
             let op = s3_operation.unwrap_or_default();
             let response = match s3.call(req.map(Body::from)).await {
@@ -218,72 +218,74 @@ async fn dispatch_non_s3(
         &config.secret_access_key,
         ctx.now,
     );
-    match service {
-        Service::SageMaker => {
-            let op = parts
-                .headers
-                .get("x-amz-target")
-                .and_then(|v| v.to_str().ok())
-                .map(json::operation_from_target)
-                .unwrap_or_default()
-                .to_owned();
-            let result = match signature {
-                Ok(()) => sagemaker::handle(&ctx, &op, &body),
-                Err(e) => Err(signature_error_json(&e)),
-            };
-            let response = match result {
-                Ok(value) => with_type(
-                    Response::new(Body::from(value.to_string())),
-                    json::CONTENT_TYPE,
-                    &ctx.request_id,
-                ),
-                Err(e) => json_error_response(&e),
-            };
-            (op, response)
-        }
-        _ => {
-            let params = query::QueryParams::parse(&body, parts.uri.query());
-            let action = params.action().unwrap_or_default().to_owned();
-            let namespace = if *service == Service::Iam {
-                iam::NAMESPACE
-            } else {
-                sts::NAMESPACE
-            };
-            let result = if let Err(e) = signature {
-                Err(signature_error_query(&e))
-            } else if *service == Service::Iam {
-                iam::handle(&ctx, &action, &params)
-            } else {
-                sts::handle(&ctx, &action, &params)
-            };
-            let response = match result {
-                Ok(xml) => with_type(
-                    Response::new(Body::from(query::render_ok(
-                        namespace,
-                        &action,
-                        &xml,
-                        &ctx.request_id,
-                    ))),
-                    "text/xml",
-                    &ctx.request_id,
-                ),
-                Err(e) => {
-                    let mut r = with_type(
-                        Response::new(Body::from(query::render_error(
-                            namespace,
-                            &e,
-                            &ctx.request_id,
-                        ))),
-                        "text/xml",
-                        &ctx.request_id,
-                    );
-                    *r.status_mut() = status(e.status);
-                    r
-                }
-            };
-            (action, response)
-        }
+    if *service == Service::SageMaker {
+        dispatch_json(&ctx, &parts, &body, signature)
+    } else {
+        dispatch_query(&ctx, service, &parts, &body, signature)
     }
+}
+
+/// SageMaker: JSON 1.1, operation named by `X-Amz-Target`.
+fn dispatch_json(
+    ctx: &Ctx<'_>,
+    parts: &http::request::Parts,
+    body: &[u8],
+    signature: Result<(), SigError>,
+) -> (String, Response<Body>) {
+    let op = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .map(json::operation_from_target)
+        .unwrap_or_default()
+        .to_owned();
+    let result = match signature {
+        Ok(()) => sagemaker::handle(ctx, &op, body),
+        Err(e) => Err(signature_error_json(&e)),
+    };
+    let response = match result {
+        Ok(value) => with_type(
+            Response::new(Body::from(value.to_string())),
+            json::CONTENT_TYPE,
+            &ctx.request_id,
+        ),
+        Err(e) => json_error_response(&e),
+    };
+    (op, response)
+}
+
+/// IAM and STS: the query protocol, operation named by the `Action` parameter.
+fn dispatch_query(
+    ctx: &Ctx<'_>,
+    service: &Service,
+    parts: &http::request::Parts,
+    body: &[u8],
+    signature: Result<(), SigError>,
+) -> (String, Response<Body>) {
+    let params = query::QueryParams::parse(body, parts.uri.query());
+    let action = params.action().unwrap_or_default().to_owned();
+    let (namespace, handler): (_, fn(&Ctx<'_>, &str, &query::QueryParams) -> _) =
+        if *service == Service::Iam {
+            (iam::NAMESPACE, iam::handle)
+        } else {
+            (sts::NAMESPACE, sts::handle)
+        };
+    let result = signature
+        .map_err(|e| signature_error_query(&e))
+        .and_then(|()| handler(ctx, &action, &params));
+    let (status, xml) = match result {
+        Ok(xml) => (
+            StatusCode::OK,
+            query::render_ok(namespace, &action, &xml, &ctx.request_id),
+        ),
+        Err(e) => (
+            status(e.status),
+            query::render_error(namespace, &e, &ctx.request_id),
+        ),
+    };
+    let mut response = with_type(Response::new(Body::from(xml)), "text/xml", &ctx.request_id);
+    *response.status_mut() = status;
+    (action, response)
 }
 
 /// A failed signature check in the query protocol's codes (IAM, STS).
@@ -307,8 +309,7 @@ fn signature_error_json(e: &SigError) -> ApiError {
         SigError::Missing => (403, "MissingAuthenticationTokenException"),
         SigError::Malformed(_) => (403, "IncompleteSignatureException"),
         SigError::UnknownAccessKey => (400, "UnrecognizedClientException"),
-        SigError::Mismatch => (403, "InvalidSignatureException"),
-        SigError::Expired(_) => (403, "InvalidSignatureException"),
+        SigError::Mismatch | SigError::Expired(_) => (403, "InvalidSignatureException"),
     };
     ApiError {
         status,

@@ -11,7 +11,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sha2::{Digest, Sha256};
 
 /// How far a request's `X-Amz-Date` may be from the server's clock, as on AWS.
-const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
+const MAX_SKEW: Duration = Duration::from_mins(15);
 
 /// Characters SigV4 leaves unencoded (RFC 3986 unreserved).
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
@@ -113,7 +113,9 @@ fn canonical_header_value(parts: &Parts, name: &str) -> String {
 
 fn parse_amz_date(s: &str) -> Option<SystemTime> {
     let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
-    let dt = time::PrimitiveDateTime::parse(s, &format).ok()?.assume_utc();
+    let dt = time::PrimitiveDateTime::parse(s, &format)
+        .ok()?
+        .assume_utc();
     let secs = u64::try_from(dt.unix_timestamp()).ok()?;
     Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
 }
@@ -154,11 +156,16 @@ pub fn verify(
         .get("x-amz-content-sha256")
         .and_then(|v| v.to_str().ok())
         .map_or_else(|| hex::encode(Sha256::digest(body)), str::to_owned);
-    let canonical_headers: String = auth
+    let canonical_headers = auth
         .signed_headers
         .iter()
-        .map(|name| format!("{name}:{}\n", canonical_header_value(parts, name)))
-        .collect();
+        .fold(String::new(), |mut acc, name| {
+            acc.push_str(name);
+            acc.push(':');
+            acc.push_str(&canonical_header_value(parts, name));
+            acc.push('\n');
+            acc
+        });
     let canonical_request = format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         parts.method,
@@ -207,7 +214,10 @@ mod tests {
         let (parts, ()) = req.into_parts();
         let signed_at = parse_amz_date("20150830T123600Z").expect("date");
         let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-        assert_eq!(verify(&parts, b"", "AKIDEXAMPLE", secret, signed_at), Ok(()));
+        assert_eq!(
+            verify(&parts, b"", "AKIDEXAMPLE", secret, signed_at),
+            Ok(())
+        );
         assert_eq!(
             verify(&parts, b"", "AKIDEXAMPLE", "wrong", signed_at),
             Err(SigError::Mismatch)
@@ -216,7 +226,7 @@ mod tests {
             verify(&parts, b"", "OTHER", secret, signed_at),
             Err(SigError::UnknownAccessKey)
         );
-        let an_hour_later = signed_at + Duration::from_secs(3600);
+        let an_hour_later = signed_at + Duration::from_hours(1);
         assert!(matches!(
             verify(&parts, b"", "AKIDEXAMPLE", secret, an_hour_later),
             Err(SigError::Expired(_))
@@ -225,9 +235,6 @@ mod tests {
 
     #[test]
     fn canonical_query_sorts_and_encodes() {
-        assert_eq!(
-            canonical_query(Some("b=2&a=x%20y&a=1")),
-            "a=1&a=x%20y&b=2"
-        );
+        assert_eq!(canonical_query(Some("b=2&a=x%20y&a=1")), "a=1&a=x%20y&b=2");
     }
 }

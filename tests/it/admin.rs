@@ -8,7 +8,10 @@ use crate::support::{TestSandbox, http};
 async fn health_state_dump_and_reset() {
     let sb = TestSandbox::start().await;
     let base = sb.endpoint();
-    assert_eq!(http("GET", &format!("{base}/_gtplan/health")).await, (200, "ok".to_owned()));
+    assert_eq!(
+        http("GET", &format!("{base}/_gtplan/health")).await,
+        (200, "ok".to_owned())
+    );
 
     sb.iam
         .create_role()
@@ -25,7 +28,13 @@ async fn health_state_dump_and_reset() {
     assert!(state["iam"]["roles"]["dumped"].is_object(), "{state}");
 
     assert_eq!(http("POST", &format!("{base}/_gtplan/reset")).await.0, 200);
-    let err = sb.iam.get_role().role_name("dumped").send().await.expect_err("reset forgot it");
+    let err = sb
+        .iam
+        .get_role()
+        .role_name("dumped")
+        .send()
+        .await
+        .expect_err("reset forgot it");
     assert_eq!(crate::support::code(&err), "NoSuchEntity");
 
     assert_eq!(http("GET", &format!("{base}/_gtplan/nope")).await.0, 404);
@@ -39,8 +48,17 @@ async fn latency_is_added_to_every_request() {
     assert_eq!(status, 200);
     let started = Instant::now();
     sb.sts.get_caller_identity().send().await.expect("identity");
-    assert!(started.elapsed() >= Duration::from_millis(150), "{:?}", started.elapsed());
-    assert_eq!(http("PUT", &format!("{base}/_gtplan/latency?ms=lots")).await.0, 400);
+    assert!(
+        started.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        http("PUT", &format!("{base}/_gtplan/latency?ms=lots"))
+            .await
+            .0,
+        400
+    );
 }
 
 #[tokio::test]

@@ -50,8 +50,12 @@ struct Observed {
 }
 
 impl Observed {
-    fn record<T, E>(&mut self, step: &str, result: Result<T, SdkError<E, HttpResponse>>, show: impl FnOnce(T) -> String)
-    where
+    fn record<T, E>(
+        &mut self,
+        step: &str,
+        result: Result<T, SdkError<E, HttpResponse>>,
+        show: impl FnOnce(T) -> String,
+    ) where
         E: ProvideErrorMetadata + Debug,
     {
         let outcome = match result {
@@ -82,7 +86,8 @@ struct Deviation {
 const MOTO_DEVIATIONS: &[Deviation] = &[];
 
 fn sorted_json(text: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(text).map_or_else(|_| format!("<not json: {text}>"), |v| v.to_string())
+    serde_json::from_str::<serde_json::Value>(text)
+        .map_or_else(|_| format!("<not json: {text}>"), |v| v.to_string())
 }
 
 fn decoded_json(url_encoded: &str) -> String {
@@ -94,20 +99,52 @@ const INLINE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","
 
 async fn s3_bucket_lifecycle(t: &Target, o: &mut Observed) {
     let b = "conf-lifecycle";
-    o.record("create", t.s3.create_bucket().bucket(b).send().await, |_| String::new());
+    o.record(
+        "create",
+        t.s3.create_bucket().bucket(b).send().await,
+        |_| String::new(),
+    );
     o.record("head", t.s3.head_bucket().bucket(b).send().await, |r| {
         format!("region={}", r.bucket_region().unwrap_or("-"))
     });
     o.record("list", t.s3.list_buckets().send().await, |r| {
-        r.buckets().iter().filter_map(|b| b.name()).collect::<Vec<_>>().join(",")
+        r.buckets()
+            .iter()
+            .filter_map(|b| b.name())
+            .collect::<Vec<_>>()
+            .join(",")
     });
-    o.record("location", t.s3.get_bucket_location().bucket(b).send().await, |r| {
-        format!("{:?}", r.location_constraint().map(BucketLocationConstraint::as_str))
-    });
-    o.record("delete", t.s3.delete_bucket().bucket(b).send().await, |_| String::new());
-    o.record("head after delete", t.s3.head_bucket().bucket(b).send().await, |_| String::new());
-    o.record("delete again", t.s3.delete_bucket().bucket(b).send().await, |_| String::new());
-    o.record("invalid name", t.s3.create_bucket().bucket("Bad_Name").send().await, |_| String::new());
+    o.record(
+        "location",
+        t.s3.get_bucket_location().bucket(b).send().await,
+        |r| {
+            format!(
+                "{:?}",
+                r.location_constraint()
+                    .map(BucketLocationConstraint::as_str)
+            )
+        },
+    );
+    o.record(
+        "delete",
+        t.s3.delete_bucket().bucket(b).send().await,
+        |_| String::new(),
+    );
+    o.record(
+        "head after delete",
+        t.s3.head_bucket().bucket(b).send().await,
+        |_| String::new(),
+    );
+    o.record(
+        "delete again",
+        t.s3.delete_bucket().bucket(b).send().await,
+        |_| String::new(),
+    );
+    o.record(
+        "invalid name",
+        t.s3.create_bucket().bucket("Bad_Name").send().await,
+        |_| String::new(),
+    );
 }
 
 async fn s3_bucket_in_region(t: &Target, o: &mut Observed) {
@@ -117,33 +154,91 @@ async fn s3_bucket_in_region(t: &Target, o: &mut Observed) {
         .build();
     o.record(
         "create eu-west-1",
-        t.s3_eu.create_bucket().bucket(b).create_bucket_configuration(cfg).send().await,
+        t.s3_eu
+            .create_bucket()
+            .bucket(b)
+            .create_bucket_configuration(cfg)
+            .send()
+            .await,
         |_| String::new(),
     );
-    o.record("location", t.s3_eu.get_bucket_location().bucket(b).send().await, |r| {
-        format!("{:?}", r.location_constraint().map(BucketLocationConstraint::as_str))
-    });
-    o.record("create again", t.s3_eu.create_bucket().bucket(b).create_bucket_configuration(
-        CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::EuWest1).build(),
-    ).send().await, |_| String::new());
+    o.record(
+        "location",
+        t.s3_eu.get_bucket_location().bucket(b).send().await,
+        |r| {
+            format!(
+                "{:?}",
+                r.location_constraint()
+                    .map(BucketLocationConstraint::as_str)
+            )
+        },
+    );
+    o.record(
+        "create again",
+        t.s3_eu
+            .create_bucket()
+            .bucket(b)
+            .create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::EuWest1)
+                    .build(),
+            )
+            .send()
+            .await,
+        |_| String::new(),
+    );
 }
 
 async fn s3_bucket_policy(t: &Target, o: &mut Observed) {
     let b = "conf-policy";
     let _ = t.s3.create_bucket().bucket(b).send().await;
-    o.record("get missing", t.s3.get_bucket_policy().bucket(b).send().await, |_| String::new());
+    o.record(
+        "get missing",
+        t.s3.get_bucket_policy().bucket(b).send().await,
+        |_| String::new(),
+    );
     let policy = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"ro","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{}:root"}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::{b}/*"}}]}}"#,
         t.account
     );
-    o.record("put", t.s3.put_bucket_policy().bucket(b).policy(&policy).send().await, |_| String::new());
-    o.record("get", t.s3.get_bucket_policy().bucket(b).send().await, |r| {
-        sorted_json(r.policy().unwrap_or_default())
-    });
-    o.record("put not json", t.s3.put_bucket_policy().bucket(b).policy("allow everything").send().await, |_| String::new());
-    o.record("delete", t.s3.delete_bucket_policy().bucket(b).send().await, |_| String::new());
-    o.record("get deleted", t.s3.get_bucket_policy().bucket(b).send().await, |_| String::new());
-    o.record("policy of missing bucket", t.s3.get_bucket_policy().bucket("conf-nope").send().await, |_| String::new());
+    o.record(
+        "put",
+        t.s3.put_bucket_policy()
+            .bucket(b)
+            .policy(&policy)
+            .send()
+            .await,
+        |_| String::new(),
+    );
+    o.record(
+        "get",
+        t.s3.get_bucket_policy().bucket(b).send().await,
+        |r| sorted_json(r.policy().unwrap_or_default()),
+    );
+    o.record(
+        "put not json",
+        t.s3.put_bucket_policy()
+            .bucket(b)
+            .policy("allow everything")
+            .send()
+            .await,
+        |_| String::new(),
+    );
+    o.record(
+        "delete",
+        t.s3.delete_bucket_policy().bucket(b).send().await,
+        |_| String::new(),
+    );
+    o.record(
+        "get deleted",
+        t.s3.get_bucket_policy().bucket(b).send().await,
+        |_| String::new(),
+    );
+    o.record(
+        "policy of missing bucket",
+        t.s3.get_bucket_policy().bucket("conf-nope").send().await,
+        |_| String::new(),
+    );
 }
 
 async fn s3_tls_only_policy(t: &Target, o: &mut Observed) {
@@ -152,10 +247,23 @@ async fn s3_tls_only_policy(t: &Target, o: &mut Observed) {
     let policy = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"TlsOnly","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::{b}","arn:aws:s3:::{b}/*"],"Condition":{{"Bool":{{"aws:SecureTransport":"false"}}}}}}]}}"#
     );
-    o.record("put tls-only policy", t.s3.put_bucket_policy().bucket(b).policy(&policy).send().await, |_| String::new());
+    o.record(
+        "put tls-only policy",
+        t.s3.put_bucket_policy()
+            .bucket(b)
+            .policy(&policy)
+            .send()
+            .await,
+        |_| String::new(),
+    );
     o.record(
         "put object",
-        t.s3.put_object().bucket(b).key("k").body(ByteStream::from_static(b"x")).send().await,
+        t.s3.put_object()
+            .bucket(b)
+            .key("k")
+            .body(ByteStream::from_static(b"x"))
+            .send()
+            .await,
         |_| String::new(),
     );
 }
@@ -163,7 +271,11 @@ async fn s3_tls_only_policy(t: &Target, o: &mut Observed) {
 async fn s3_cors(t: &Target, o: &mut Observed) {
     let b = "conf-cors";
     let _ = t.s3.create_bucket().bucket(b).send().await;
-    o.record("get missing", t.s3.get_bucket_cors().bucket(b).send().await, |_| String::new());
+    o.record(
+        "get missing",
+        t.s3.get_bucket_cors().bucket(b).send().await,
+        |_| String::new(),
+    );
     let rule = CorsRule::builder()
         .allowed_methods("GET")
         .allowed_methods("HEAD")
@@ -177,7 +289,12 @@ async fn s3_cors(t: &Target, o: &mut Observed) {
         "put",
         t.s3.put_bucket_cors()
             .bucket(b)
-            .cors_configuration(CorsConfiguration::builder().cors_rules(rule).build().expect("cors"))
+            .cors_configuration(
+                CorsConfiguration::builder()
+                    .cors_rules(rule)
+                    .build()
+                    .expect("cors"),
+            )
             .send()
             .await,
         |_| String::new(),
@@ -198,14 +315,26 @@ async fn s3_cors(t: &Target, o: &mut Observed) {
             .collect::<Vec<_>>()
             .join(";")
     });
-    o.record("delete", t.s3.delete_bucket_cors().bucket(b).send().await, |_| String::new());
-    o.record("get deleted", t.s3.get_bucket_cors().bucket(b).send().await, |_| String::new());
+    o.record(
+        "delete",
+        t.s3.delete_bucket_cors().bucket(b).send().await,
+        |_| String::new(),
+    );
+    o.record(
+        "get deleted",
+        t.s3.get_bucket_cors().bucket(b).send().await,
+        |_| String::new(),
+    );
 }
 
 async fn s3_public_access_block(t: &Target, o: &mut Observed) {
     let b = "conf-pab";
     let _ = t.s3.create_bucket().bucket(b).send().await;
-    o.record("get missing", t.s3.get_public_access_block().bucket(b).send().await, |_| String::new());
+    o.record(
+        "get missing",
+        t.s3.get_public_access_block().bucket(b).send().await,
+        |_| String::new(),
+    );
     let cfg = PublicAccessBlockConfiguration::builder()
         .block_public_acls(true)
         .ignore_public_acls(true)
@@ -214,18 +343,39 @@ async fn s3_public_access_block(t: &Target, o: &mut Observed) {
         .build();
     o.record(
         "put",
-        t.s3.put_public_access_block().bucket(b).public_access_block_configuration(cfg).send().await,
+        t.s3.put_public_access_block()
+            .bucket(b)
+            .public_access_block_configuration(cfg)
+            .send()
+            .await,
         |_| String::new(),
     );
-    o.record("get", t.s3.get_public_access_block().bucket(b).send().await, |r| {
-        let c = r.public_access_block_configuration();
-        format!(
-            "{:?}",
-            c.map(|c| (c.block_public_acls(), c.ignore_public_acls(), c.block_public_policy(), c.restrict_public_buckets()))
-        )
-    });
-    o.record("delete", t.s3.delete_public_access_block().bucket(b).send().await, |_| String::new());
-    o.record("get deleted", t.s3.get_public_access_block().bucket(b).send().await, |_| String::new());
+    o.record(
+        "get",
+        t.s3.get_public_access_block().bucket(b).send().await,
+        |r| {
+            let c = r.public_access_block_configuration();
+            format!(
+                "{:?}",
+                c.map(|c| (
+                    c.block_public_acls(),
+                    c.ignore_public_acls(),
+                    c.block_public_policy(),
+                    c.restrict_public_buckets()
+                ))
+            )
+        },
+    );
+    o.record(
+        "delete",
+        t.s3.delete_public_access_block().bucket(b).send().await,
+        |_| String::new(),
+    );
+    o.record(
+        "get deleted",
+        t.s3.get_public_access_block().bucket(b).send().await,
+        |_| String::new(),
+    );
 }
 
 async fn s3_encryption(t: &Target, o: &mut Observed) {
@@ -243,7 +393,11 @@ async fn s3_encryption(t: &Target, o: &mut Observed) {
             })
             .unwrap_or_default()
     };
-    o.record("get default", t.s3.get_bucket_encryption().bucket(b).send().await, show);
+    o.record(
+        "get default",
+        t.s3.get_bucket_encryption().bucket(b).send().await,
+        show,
+    );
     let cfg = ServerSideEncryptionConfiguration::builder()
         .rules(
             ServerSideEncryptionRule::builder()
@@ -260,27 +414,61 @@ async fn s3_encryption(t: &Target, o: &mut Observed) {
         .expect("cfg");
     o.record(
         "put kms",
-        t.s3.put_bucket_encryption().bucket(b).server_side_encryption_configuration(cfg).send().await,
+        t.s3.put_bucket_encryption()
+            .bucket(b)
+            .server_side_encryption_configuration(cfg)
+            .send()
+            .await,
         |_| String::new(),
     );
-    o.record("get kms", t.s3.get_bucket_encryption().bucket(b).send().await, show);
+    o.record(
+        "get kms",
+        t.s3.get_bucket_encryption().bucket(b).send().await,
+        show,
+    );
 }
 
 async fn s3_tagging(t: &Target, o: &mut Observed) {
     let b = "conf-tags";
     let _ = t.s3.create_bucket().bucket(b).send().await;
-    o.record("get missing", t.s3.get_bucket_tagging().bucket(b).send().await, |_| String::new());
+    o.record(
+        "get missing",
+        t.s3.get_bucket_tagging().bucket(b).send().await,
+        |_| String::new(),
+    );
     let tagging = Tagging::builder()
-        .tag_set(Tag::builder().key("gtplan:plan").value("demo").build().expect("tag"))
+        .tag_set(
+            Tag::builder()
+                .key("gtplan:plan")
+                .value("demo")
+                .build()
+                .expect("tag"),
+        )
         .tag_set(Tag::builder().key("team").value("ml").build().expect("tag"))
         .build()
         .expect("tagging");
-    o.record("put", t.s3.put_bucket_tagging().bucket(b).tagging(tagging).send().await, |_| String::new());
-    o.record("get", t.s3.get_bucket_tagging().bucket(b).send().await, |r| {
-        let mut tags: Vec<String> = r.tag_set().iter().map(|t| format!("{}={}", t.key(), t.value())).collect();
-        tags.sort();
-        tags.join(",")
-    });
+    o.record(
+        "put",
+        t.s3.put_bucket_tagging()
+            .bucket(b)
+            .tagging(tagging)
+            .send()
+            .await,
+        |_| String::new(),
+    );
+    o.record(
+        "get",
+        t.s3.get_bucket_tagging().bucket(b).send().await,
+        |r| {
+            let mut tags: Vec<String> = r
+                .tag_set()
+                .iter()
+                .map(|t| format!("{}={}", t.key(), t.value()))
+                .collect();
+            tags.sort();
+            tags.join(",")
+        },
+    );
 }
 
 async fn s3_objects(t: &Target, o: &mut Observed) {
@@ -293,49 +481,129 @@ async fn s3_objects(t: &Target, o: &mut Observed) {
             .key("input/manifest.jsonl")
             .content_type("application/jsonlines")
             .metadata("gtplan-sha256", "abc123")
-            .body(ByteStream::from_static(b"{\"source-ref\":\"s3://x/y.jpg\"}\n"))
+            .body(ByteStream::from_static(
+                b"{\"source-ref\":\"s3://x/y.jpg\"}\n",
+            ))
             .send()
             .await,
         |r| format!("etag={}", r.e_tag().unwrap_or("-")),
     );
-    o.record("head", t.s3.head_object().bucket(b).key("input/manifest.jsonl").send().await, |r| {
-        format!("len={:?} type={:?} meta={:?}", r.content_length(), r.content_type(), r.metadata())
-    });
-    let got = t.s3.get_object().bucket(b).key("input/manifest.jsonl").send().await;
+    o.record(
+        "head",
+        t.s3.head_object()
+            .bucket(b)
+            .key("input/manifest.jsonl")
+            .send()
+            .await,
+        |r| {
+            format!(
+                "len={:?} type={:?} meta={:?}",
+                r.content_length(),
+                r.content_type(),
+                r.metadata()
+            )
+        },
+    );
+    let got =
+        t.s3.get_object()
+            .bucket(b)
+            .key("input/manifest.jsonl")
+            .send()
+            .await;
     let body = match got {
         Ok(out) => Ok(out.body.collect().await.expect("body").into_bytes()),
         Err(e) => Err(e),
     };
     o.record("get", body, |b| String::from_utf8_lossy(&b).into_owned());
-    o.record("get missing", t.s3.get_object().bucket(b).key("nope").send().await, |_| String::new());
-    o.record("head missing", t.s3.head_object().bucket(b).key("nope").send().await, |_| String::new());
+    o.record(
+        "get missing",
+        t.s3.get_object().bucket(b).key("nope").send().await,
+        |_| String::new(),
+    );
+    o.record(
+        "head missing",
+        t.s3.head_object().bucket(b).key("nope").send().await,
+        |_| String::new(),
+    );
     o.record(
         "put if-none-match new",
-        t.s3.put_object().bucket(b).key("lock").if_none_match("*").body(ByteStream::from_static(b"1")).send().await,
+        t.s3.put_object()
+            .bucket(b)
+            .key("lock")
+            .if_none_match("*")
+            .body(ByteStream::from_static(b"1"))
+            .send()
+            .await,
         |_| String::new(),
     );
     o.record(
         "put if-none-match existing",
-        t.s3.put_object().bucket(b).key("lock").if_none_match("*").body(ByteStream::from_static(b"2")).send().await,
+        t.s3.put_object()
+            .bucket(b)
+            .key("lock")
+            .if_none_match("*")
+            .body(ByteStream::from_static(b"2"))
+            .send()
+            .await,
         |_| String::new(),
     );
-    o.record("delete non-empty bucket", t.s3.delete_bucket().bucket(b).send().await, |_| String::new());
-    o.record("delete object", t.s3.delete_object().bucket(b).key("lock").send().await, |_| String::new());
-    o.record("delete missing object", t.s3.delete_object().bucket(b).key("lock").send().await, |_| String::new());
-    o.record("put to missing bucket", t.s3.put_object().bucket("conf-nope").key("k").body(ByteStream::from_static(b"")).send().await, |_| String::new());
+    o.record(
+        "delete non-empty bucket",
+        t.s3.delete_bucket().bucket(b).send().await,
+        |_| String::new(),
+    );
+    o.record(
+        "delete object",
+        t.s3.delete_object().bucket(b).key("lock").send().await,
+        |_| String::new(),
+    );
+    o.record(
+        "delete missing object",
+        t.s3.delete_object().bucket(b).key("lock").send().await,
+        |_| String::new(),
+    );
+    o.record(
+        "put to missing bucket",
+        t.s3.put_object()
+            .bucket("conf-nope")
+            .key("k")
+            .body(ByteStream::from_static(b""))
+            .send()
+            .await,
+        |_| String::new(),
+    );
 }
 
 async fn s3_list_objects(t: &Target, o: &mut Observed) {
     let b = "conf-list";
     let _ = t.s3.create_bucket().bucket(b).send().await;
     for i in 0..25 {
-        let key = if i % 5 == 0 { format!("dir{}/f{i:02}", i / 5) } else { format!("img/{i:02}.jpg") };
-        let _ = t.s3.put_object().bucket(b).key(key).body(ByteStream::from_static(b"x")).send().await;
+        let key = if i % 5 == 0 {
+            format!("dir{}/f{i:02}", i / 5)
+        } else {
+            format!("img/{i:02}.jpg")
+        };
+        let _ =
+            t.s3.put_object()
+                .bucket(b)
+                .key(key)
+                .body(ByteStream::from_static(b"x"))
+                .send()
+                .await;
     }
     let mut token: Option<String> = None;
     for page in 0..4 {
-        let r = t.s3.list_objects_v2().bucket(b).max_keys(10).set_continuation_token(token.clone()).send().await;
-        token = r.as_ref().ok().and_then(|r| r.next_continuation_token().map(str::to_owned));
+        let r =
+            t.s3.list_objects_v2()
+                .bucket(b)
+                .max_keys(10)
+                .set_continuation_token(token.clone())
+                .send()
+                .await;
+        token = r
+            .as_ref()
+            .ok()
+            .and_then(|r| r.next_continuation_token().map(str::to_owned));
         o.record(&format!("page {page}"), r, |r| {
             format!(
                 "count={:?} truncated={:?} first={:?}",
@@ -351,17 +619,50 @@ async fn s3_list_objects(t: &Target, o: &mut Observed) {
     o.record(
         "delimiter",
         t.s3.list_objects_v2().bucket(b).delimiter("/").send().await,
-        |r| format!("prefixes={:?} keys={}", r.common_prefixes().iter().filter_map(|p| p.prefix()).collect::<Vec<_>>(), r.contents().len()),
+        |r| {
+            format!(
+                "prefixes={:?} keys={}",
+                r.common_prefixes()
+                    .iter()
+                    .filter_map(|p| p.prefix())
+                    .collect::<Vec<_>>(),
+                r.contents().len()
+            )
+        },
     );
     o.record(
         "prefix",
-        t.s3.list_objects_v2().bucket(b).prefix("dir1/").send().await,
-        |r| format!("{:?}", r.contents().iter().filter_map(|c| c.key()).collect::<Vec<_>>()),
+        t.s3.list_objects_v2()
+            .bucket(b)
+            .prefix("dir1/")
+            .send()
+            .await,
+        |r| {
+            format!(
+                "{:?}",
+                r.contents()
+                    .iter()
+                    .filter_map(|c| c.key())
+                    .collect::<Vec<_>>()
+            )
+        },
     );
     o.record(
         "start-after",
-        t.s3.list_objects_v2().bucket(b).start_after("img/23.jpg").send().await,
-        |r| format!("{:?}", r.contents().iter().filter_map(|c| c.key()).collect::<Vec<_>>()),
+        t.s3.list_objects_v2()
+            .bucket(b)
+            .start_after("img/23.jpg")
+            .send()
+            .await,
+        |r| {
+            format!(
+                "{:?}",
+                r.contents()
+                    .iter()
+                    .filter_map(|c| c.key())
+                    .collect::<Vec<_>>()
+            )
+        },
     );
 }
 
@@ -375,7 +676,10 @@ async fn iam_role_crud(t: &Target, o: &mut Observed) {
             r.max_session_duration(),
             r.description(),
             decoded_json(r.assume_role_policy_document().unwrap_or_default()),
-            r.tags().iter().map(|t| format!("{}={}", t.key(), t.value())).collect::<Vec<_>>()
+            r.tags()
+                .iter()
+                .map(|t| format!("{}={}", t.key(), t.value()))
+                .collect::<Vec<_>>()
         )
     };
     o.record(
@@ -387,147 +691,382 @@ async fn iam_role_crud(t: &Target, o: &mut Observed) {
             .assume_role_policy_document(TRUST)
             .max_session_duration(7200)
             .description("execution role")
-            .tags(aws_sdk_iam::types::Tag::builder().key("gtplan:plan").value("demo").build().expect("tag"))
+            .tags(
+                aws_sdk_iam::types::Tag::builder()
+                    .key("gtplan:plan")
+                    .value("demo")
+                    .build()
+                    .expect("tag"),
+            )
             .send()
             .await,
         |r| r.role().map(show_role).unwrap_or_default(),
     );
-    o.record("get", t.iam.get_role().role_name("conf-exec").send().await, |r| r.role().map(show_role).unwrap_or_default());
+    o.record(
+        "get",
+        t.iam.get_role().role_name("conf-exec").send().await,
+        |r| r.role().map(show_role).unwrap_or_default(),
+    );
     o.record(
         "create duplicate",
-        t.iam.create_role().role_name("conf-exec").assume_role_policy_document(TRUST).send().await,
+        t.iam
+            .create_role()
+            .role_name("conf-exec")
+            .assume_role_policy_document(TRUST)
+            .send()
+            .await,
         |_| String::new(),
     );
-    o.record("get missing", t.iam.get_role().role_name("conf-nope").send().await, |_| String::new());
+    o.record(
+        "get missing",
+        t.iam.get_role().role_name("conf-nope").send().await,
+        |_| String::new(),
+    );
     o.record(
         "update max session",
-        t.iam.update_role().role_name("conf-exec").max_session_duration(28800).send().await,
+        t.iam
+            .update_role()
+            .role_name("conf-exec")
+            .max_session_duration(28800)
+            .send()
+            .await,
         |_| String::new(),
     );
     let new_trust = TRUST.replace("sagemaker", "lambda");
     o.record(
         "update trust",
-        t.iam.update_assume_role_policy().role_name("conf-exec").policy_document(&new_trust).send().await,
+        t.iam
+            .update_assume_role_policy()
+            .role_name("conf-exec")
+            .policy_document(&new_trust)
+            .send()
+            .await,
         |_| String::new(),
     );
-    o.record("get updated", t.iam.get_role().role_name("conf-exec").send().await, |r| r.role().map(show_role).unwrap_or_default());
-    o.record("delete", t.iam.delete_role().role_name("conf-exec").send().await, |_| String::new());
-    o.record("delete again", t.iam.delete_role().role_name("conf-exec").send().await, |_| String::new());
+    o.record(
+        "get updated",
+        t.iam.get_role().role_name("conf-exec").send().await,
+        |r| r.role().map(show_role).unwrap_or_default(),
+    );
+    o.record(
+        "delete",
+        t.iam.delete_role().role_name("conf-exec").send().await,
+        |_| String::new(),
+    );
+    o.record(
+        "delete again",
+        t.iam.delete_role().role_name("conf-exec").send().await,
+        |_| String::new(),
+    );
 }
 
 async fn iam_validation(t: &Target, o: &mut Observed) {
     o.record(
         "max session too short",
-        t.iam.create_role().role_name("conf-v1").assume_role_policy_document(TRUST).max_session_duration(3599).send().await,
+        t.iam
+            .create_role()
+            .role_name("conf-v1")
+            .assume_role_policy_document(TRUST)
+            .max_session_duration(3599)
+            .send()
+            .await,
         |_| String::new(),
     );
     o.record(
         "max session too long",
-        t.iam.create_role().role_name("conf-v2").assume_role_policy_document(TRUST).max_session_duration(43201).send().await,
+        t.iam
+            .create_role()
+            .role_name("conf-v2")
+            .assume_role_policy_document(TRUST)
+            .max_session_duration(43201)
+            .send()
+            .await,
         |_| String::new(),
     );
     o.record(
         "trust policy not json",
-        t.iam.create_role().role_name("conf-v3").assume_role_policy_document("{not json").send().await,
+        t.iam
+            .create_role()
+            .role_name("conf-v3")
+            .assume_role_policy_document("{not json")
+            .send()
+            .await,
         |_| String::new(),
     );
     o.record(
         "invalid role name",
-        t.iam.create_role().role_name("bad name!").assume_role_policy_document(TRUST).send().await,
+        t.iam
+            .create_role()
+            .role_name("bad name!")
+            .assume_role_policy_document(TRUST)
+            .send()
+            .await,
         |_| String::new(),
     );
 }
 
 async fn iam_inline_policies(t: &Target, o: &mut Observed) {
-    let _ = t.iam.create_role().role_name("conf-inline").assume_role_policy_document(TRUST).send().await;
+    let _ = t
+        .iam
+        .create_role()
+        .role_name("conf-inline")
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await;
     o.record(
         "put",
-        t.iam.put_role_policy().role_name("conf-inline").policy_name("s3-access").policy_document(INLINE).send().await,
+        t.iam
+            .put_role_policy()
+            .role_name("conf-inline")
+            .policy_name("s3-access")
+            .policy_document(INLINE)
+            .send()
+            .await,
         |_| String::new(),
     );
-    o.record("list", t.iam.list_role_policies().role_name("conf-inline").send().await, |r| format!("{:?}", r.policy_names()));
+    o.record(
+        "list",
+        t.iam
+            .list_role_policies()
+            .role_name("conf-inline")
+            .send()
+            .await,
+        |r| format!("{:?}", r.policy_names()),
+    );
     o.record(
         "get",
-        t.iam.get_role_policy().role_name("conf-inline").policy_name("s3-access").send().await,
+        t.iam
+            .get_role_policy()
+            .role_name("conf-inline")
+            .policy_name("s3-access")
+            .send()
+            .await,
         |r| decoded_json(r.policy_document()),
     );
     o.record(
         "get missing",
-        t.iam.get_role_policy().role_name("conf-inline").policy_name("nope").send().await,
+        t.iam
+            .get_role_policy()
+            .role_name("conf-inline")
+            .policy_name("nope")
+            .send()
+            .await,
         |_| String::new(),
     );
-    o.record("delete role with policy", t.iam.delete_role().role_name("conf-inline").send().await, |_| String::new());
+    o.record(
+        "delete role with policy",
+        t.iam.delete_role().role_name("conf-inline").send().await,
+        |_| String::new(),
+    );
     o.record(
         "delete policy",
-        t.iam.delete_role_policy().role_name("conf-inline").policy_name("s3-access").send().await,
+        t.iam
+            .delete_role_policy()
+            .role_name("conf-inline")
+            .policy_name("s3-access")
+            .send()
+            .await,
         |_| String::new(),
     );
     o.record(
         "delete missing policy",
-        t.iam.delete_role_policy().role_name("conf-inline").policy_name("s3-access").send().await,
+        t.iam
+            .delete_role_policy()
+            .role_name("conf-inline")
+            .policy_name("s3-access")
+            .send()
+            .await,
         |_| String::new(),
     );
-    o.record("delete role", t.iam.delete_role().role_name("conf-inline").send().await, |_| String::new());
+    o.record(
+        "delete role",
+        t.iam.delete_role().role_name("conf-inline").send().await,
+        |_| String::new(),
+    );
 }
 
 async fn iam_attached_policies(t: &Target, o: &mut Observed) {
-    let _ = t.iam.create_role().role_name("conf-attached").assume_role_policy_document(TRUST).send().await;
+    let _ = t
+        .iam
+        .create_role()
+        .role_name("conf-attached")
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await;
     let arn = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
     o.record(
         "attach",
-        t.iam.attach_role_policy().role_name("conf-attached").policy_arn(arn).send().await,
+        t.iam
+            .attach_role_policy()
+            .role_name("conf-attached")
+            .policy_arn(arn)
+            .send()
+            .await,
         |_| String::new(),
     );
-    o.record("list", t.iam.list_attached_role_policies().role_name("conf-attached").send().await, |r| {
-        format!("{:?}", r.attached_policies().iter().map(|p| (p.policy_name(), p.policy_arn())).collect::<Vec<_>>())
-    });
-    o.record("delete role while attached", t.iam.delete_role().role_name("conf-attached").send().await, |_| String::new());
+    o.record(
+        "list",
+        t.iam
+            .list_attached_role_policies()
+            .role_name("conf-attached")
+            .send()
+            .await,
+        |r| {
+            format!(
+                "{:?}",
+                r.attached_policies()
+                    .iter()
+                    .map(|p| (p.policy_name(), p.policy_arn()))
+                    .collect::<Vec<_>>()
+            )
+        },
+    );
+    o.record(
+        "delete role while attached",
+        t.iam.delete_role().role_name("conf-attached").send().await,
+        |_| String::new(),
+    );
     o.record(
         "attach unknown",
-        t.iam.attach_role_policy().role_name("conf-attached").policy_arn("arn:aws:iam::aws:policy/NoSuchPolicyHere").send().await,
+        t.iam
+            .attach_role_policy()
+            .role_name("conf-attached")
+            .policy_arn("arn:aws:iam::aws:policy/NoSuchPolicyHere")
+            .send()
+            .await,
         |_| String::new(),
     );
     o.record(
         "detach",
-        t.iam.detach_role_policy().role_name("conf-attached").policy_arn(arn).send().await,
+        t.iam
+            .detach_role_policy()
+            .role_name("conf-attached")
+            .policy_arn(arn)
+            .send()
+            .await,
         |_| String::new(),
     );
-    o.record("delete role", t.iam.delete_role().role_name("conf-attached").send().await, |_| String::new());
+    o.record(
+        "delete role",
+        t.iam.delete_role().role_name("conf-attached").send().await,
+        |_| String::new(),
+    );
 }
 
 async fn iam_list_and_tags(t: &Target, o: &mut Observed) {
     for i in 0..7 {
-        let path = if i % 2 == 0 { "/gtplan/demo/" } else { "/other/" };
-        let _ = t.iam.create_role().role_name(format!("conf-list-{i}")).path(path).assume_role_policy_document(TRUST).send().await;
+        let path = if i % 2 == 0 {
+            "/gtplan/demo/"
+        } else {
+            "/other/"
+        };
+        let _ = t
+            .iam
+            .create_role()
+            .role_name(format!("conf-list-{i}"))
+            .path(path)
+            .assume_role_policy_document(TRUST)
+            .send()
+            .await;
     }
     o.record(
         "list prefix",
         t.iam.list_roles().path_prefix("/gtplan/").send().await,
-        |r| format!("{:?}", r.roles().iter().map(aws_sdk_iam::types::Role::role_name).collect::<Vec<_>>()),
+        |r| {
+            format!(
+                "{:?}",
+                r.roles()
+                    .iter()
+                    .map(aws_sdk_iam::types::Role::role_name)
+                    .collect::<Vec<_>>()
+            )
+        },
     );
     let mut marker: Option<String> = None;
     for page in 0..4 {
-        let r = t.iam.list_roles().max_items(3).set_marker(marker.clone()).send().await;
+        let r = t
+            .iam
+            .list_roles()
+            .max_items(3)
+            .set_marker(marker.clone())
+            .send()
+            .await;
         marker = r.as_ref().ok().and_then(|r| r.marker().map(str::to_owned));
         o.record(&format!("page {page}"), r, |r| {
-            format!("{:?} truncated={}", r.roles().iter().map(aws_sdk_iam::types::Role::role_name).collect::<Vec<_>>(), r.is_truncated())
+            format!(
+                "{:?} truncated={}",
+                r.roles()
+                    .iter()
+                    .map(aws_sdk_iam::types::Role::role_name)
+                    .collect::<Vec<_>>(),
+                r.is_truncated()
+            )
         });
         if marker.is_none() {
             break;
         }
     }
-    let tag = |k: &str, v: &str| aws_sdk_iam::types::Tag::builder().key(k).value(v).build().expect("tag");
+    let tag = |k: &str, v: &str| {
+        aws_sdk_iam::types::Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+            .expect("tag")
+    };
     o.record(
         "tag",
-        t.iam.tag_role().role_name("conf-list-0").tags(tag("a", "1")).tags(tag("b", "2")).send().await,
+        t.iam
+            .tag_role()
+            .role_name("conf-list-0")
+            .tags(tag("a", "1"))
+            .tags(tag("b", "2"))
+            .send()
+            .await,
         |_| String::new(),
     );
-    o.record("retag", t.iam.tag_role().role_name("conf-list-0").tags(tag("a", "3")).send().await, |_| String::new());
-    o.record("untag", t.iam.untag_role().role_name("conf-list-0").tag_keys("b").send().await, |_| String::new());
-    o.record("list tags", t.iam.list_role_tags().role_name("conf-list-0").send().await, |r| {
-        format!("{:?}", r.tags().iter().map(|t| format!("{}={}", t.key(), t.value())).collect::<Vec<_>>())
-    });
-    o.record("tag missing role", t.iam.tag_role().role_name("conf-nope").tags(tag("a", "1")).send().await, |_| String::new());
+    o.record(
+        "retag",
+        t.iam
+            .tag_role()
+            .role_name("conf-list-0")
+            .tags(tag("a", "3"))
+            .send()
+            .await,
+        |_| String::new(),
+    );
+    o.record(
+        "untag",
+        t.iam
+            .untag_role()
+            .role_name("conf-list-0")
+            .tag_keys("b")
+            .send()
+            .await,
+        |_| String::new(),
+    );
+    o.record(
+        "list tags",
+        t.iam.list_role_tags().role_name("conf-list-0").send().await,
+        |r| {
+            format!(
+                "{:?}",
+                r.tags()
+                    .iter()
+                    .map(|t| format!("{}={}", t.key(), t.value()))
+                    .collect::<Vec<_>>()
+            )
+        },
+    );
+    o.record(
+        "tag missing role",
+        t.iam
+            .tag_role()
+            .role_name("conf-nope")
+            .tags(tag("a", "1"))
+            .send()
+            .await,
+        |_| String::new(),
+    );
 }
 
 macro_rules! cases {
@@ -580,24 +1119,46 @@ async fn sandbox_and_moto_agree_on_s3_and_iam() {
         // ending sooner) shows as `<missing>` instead of shifting every later step.
         let missing = "<missing>".to_owned();
         let mut names: Vec<&String> = ours.steps.iter().map(|(s, _)| s).collect();
-        names.extend(theirs.steps.iter().map(|(s, _)| s).filter(|s| !ours.steps.iter().any(|(o, _)| o == *s)));
+        names.extend(
+            theirs
+                .steps
+                .iter()
+                .map(|(s, _)| s)
+                .filter(|s| !ours.steps.iter().any(|(o, _)| o == *s)),
+        );
         for step in names {
-            let find = |o: &Observed| o.steps.iter().find(|(s, _)| s == step).map_or(&missing, |(_, v)| v).clone();
+            let find = |o: &Observed| {
+                o.steps
+                    .iter()
+                    .find(|(s, _)| s == step)
+                    .map_or(&missing, |(_, v)| v)
+                    .clone()
+            };
             let (a, m) = (find(&ours), find(&theirs));
             compared += 1;
-            match MOTO_DEVIATIONS.iter().find(|d| d.case == *case && d.step == step) {
-                Some(d) => {
-                    if a != d.aws || m != d.moto {
-                        problems.push(format!(
-                            "{case} / {step}: recorded deviation changed\n  sandbox: {a}\n  moto:    {m}\n  recorded aws: {}\n  recorded moto: {}",
-                            d.aws, d.moto
-                        ));
-                    }
+            match MOTO_DEVIATIONS
+                .iter()
+                .find(|d| d.case == *case && d.step == step)
+            {
+                Some(d) if a != d.aws || m != d.moto => {
+                    problems.push(format!(
+                        "{case} / {step}: recorded deviation changed\n  sandbox: {a}\n  moto:    {m}\n  recorded aws: {}\n  recorded moto: {}",
+                        d.aws, d.moto
+                    ));
                 }
-                None if a != m => problems.push(format!("{case} / {step}:\n  {}: {a}\n  {}: {m}", sandbox.name, reference.name)),
+                Some(_) => {}
+                None if a != m => problems.push(format!(
+                    "{case} / {step}:\n  {}: {a}\n  {}: {m}",
+                    sandbox.name, reference.name
+                )),
                 None => {}
             }
         }
     }
-    assert!(problems.is_empty(), "{} of {compared} steps disagree:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} of {compared} steps disagree:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }

@@ -76,7 +76,10 @@ async fn create_role_returns_and_stores_every_field() {
     let role = created.role().expect("role in response");
     assert_eq!(role.role_name(), "gt-exec");
     assert_eq!(role.path(), "/gtplan/demo/");
-    assert_eq!(role.arn(), "arn:aws:iam::000000000000:role/gtplan/demo/gt-exec");
+    assert_eq!(
+        role.arn(),
+        "arn:aws:iam::000000000000:role/gtplan/demo/gt-exec"
+    );
     assert_eq!(role.role_id().len(), 21, "{}", role.role_id());
     assert!(role.role_id().starts_with("AROA"), "{}", role.role_id());
     assert!(
@@ -95,27 +98,46 @@ async fn create_role_returns_and_stores_every_field() {
         .await
         .expect("get role");
     let role = got.role().expect("role");
-    assert_eq!(role.arn(), "arn:aws:iam::000000000000:role/gtplan/demo/gt-exec");
+    assert_eq!(
+        role.arn(),
+        "arn:aws:iam::000000000000:role/gtplan/demo/gt-exec"
+    );
     assert_eq!(role.description(), Some("labeling execution role"));
     assert_eq!(role.max_session_duration(), Some(7200));
     assert_eq!(tags_of(role.tags()), ["gtplan:plan=demo", "team="]);
     let encoded = role.assume_role_policy_document().expect("trust policy");
-    assert!(encoded.starts_with("%7B%22Version%22%3A"), "IAM URL-encodes documents: {encoded}");
+    assert!(
+        encoded.starts_with("%7B%22Version%22%3A"),
+        "IAM URL-encodes documents: {encoded}"
+    );
     assert_eq!(decode(encoded), TRUST);
-    assert!(role.role_last_used().is_some(), "GetRole sends RoleLastUsed");
+    assert!(
+        role.role_last_used().is_some(),
+        "GetRole sends RoleLastUsed"
+    );
     let stored = sb.sandbox.shared().store.read(|w| {
         w.iam
             .role_by_arn("arn:aws:iam::000000000000:role/gtplan/demo/gt-exec")
             .map(|r| (r.assume_role_policy.clone(), r.max_session_duration))
     });
-    assert_eq!(stored, Some((TRUST.to_owned(), 7200)), "state keeps the decoded text");
+    assert_eq!(
+        stored,
+        Some((TRUST.to_owned(), 7200)),
+        "state keeps the decoded text"
+    );
 }
 
 #[tokio::test]
 async fn create_role_defaults_path_and_session_duration() {
     let sb = TestSandbox::start().await;
     create(&sb, "plain").await;
-    let got = sb.iam.get_role().role_name("plain").send().await.expect("get");
+    let got = sb
+        .iam
+        .get_role()
+        .role_name("plain")
+        .send()
+        .await
+        .expect("get");
     let role = got.role().expect("role");
     assert_eq!(role.path(), "/");
     assert_eq!(role.arn(), "arn:aws:iam::000000000000:role/plain");
@@ -143,8 +165,17 @@ async fn role_names_are_unique_and_found_ignoring_case() {
             Some(format!("Role with name {name} already exists.").as_str())
         );
     }
-    let got = sb.iam.get_role().role_name("eXeC").send().await.expect("get");
-    assert_eq!(got.role().map(aws_sdk_iam::types::Role::role_name), Some("Exec"));
+    let got = sb
+        .iam
+        .get_role()
+        .role_name("eXeC")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        got.role().map(aws_sdk_iam::types::Role::role_name),
+        Some("Exec")
+    );
 }
 
 #[tokio::test]
@@ -164,7 +195,10 @@ async fn max_session_duration_must_be_between_one_and_twelve_hours() {
             .await
             .expect_err("out of range");
         assert_eq!(code(&err), "ValidationError");
-        let message = err.as_service_error().and_then(|e| e.meta().message()).unwrap_or_default();
+        let message = err
+            .as_service_error()
+            .and_then(|e| e.meta().message())
+            .unwrap_or_default();
         assert_eq!(
             message,
             format!(
@@ -219,7 +253,13 @@ async fn invalid_names_paths_and_descriptions_are_validation_errors() {
             .expect_err("invalid input");
         assert_eq!(code(&err), "ValidationError", "{name} {path}");
     }
-    let err = sb.iam.get_role().role_name("bad name!").send().await.expect_err("invalid");
+    let err = sb
+        .iam
+        .get_role()
+        .role_name("bad name!")
+        .send()
+        .await
+        .expect_err("invalid");
     assert_eq!(code(&err), "ValidationError");
     assert!(sb.sandbox.shared().store.read(|w| w.iam.roles.is_empty()));
 }
@@ -228,7 +268,10 @@ async fn invalid_names_paths_and_descriptions_are_validation_errors() {
 async fn malformed_trust_policies_are_rejected_and_nothing_is_created() {
     let sb = TestSandbox::start().await;
     let with_resource = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sagemaker.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}]}"#;
-    for (case, document) in [("not json", "{not json"), ("resource in trust policy", with_resource)] {
+    for (case, document) in [
+        ("not json", "{not json"),
+        ("resource in trust policy", with_resource),
+    ] {
         let err = sb
             .iam
             .create_role()
@@ -239,7 +282,13 @@ async fn malformed_trust_policies_are_rejected_and_nothing_is_created() {
             .expect_err(case);
         assert_eq!(code(&err), "MalformedPolicyDocument", "{case}");
     }
-    let err = sb.iam.get_role().role_name("exec").send().await.expect_err("not created");
+    let err = sb
+        .iam
+        .get_role()
+        .role_name("exec")
+        .send()
+        .await
+        .expect_err("not created");
     assert_eq!(code(&err), "NoSuchEntity");
     assert_eq!(
         err.as_service_error().and_then(|e| e.meta().message()),
@@ -277,12 +326,20 @@ async fn update_role_and_its_trust_policy() {
         .expect_err("malformed");
     assert_eq!(code(&err), "MalformedPolicyDocument");
 
-    let got = sb.iam.get_role().role_name("exec").send().await.expect("get");
+    let got = sb
+        .iam
+        .get_role()
+        .role_name("exec")
+        .send()
+        .await
+        .expect("get");
     let role = got.role().expect("role");
     assert_eq!(role.description(), Some("now described"));
     assert_eq!(role.max_session_duration(), Some(28_800));
     assert_eq!(
-        json(&decode(role.assume_role_policy_document().unwrap_or_default())),
+        json(&decode(
+            role.assume_role_policy_document().unwrap_or_default()
+        )),
         json(&lambda_trust),
         "the malformed update left the previous policy in place"
     );
@@ -352,8 +409,16 @@ async fn inline_policies_round_trip_and_block_role_deletion() {
         .expect("get inline policy");
     assert_eq!(got.role_name(), "exec");
     assert_eq!(got.policy_name(), "labels-rw");
-    assert!(got.policy_document().starts_with("%7B%0A"), "{}", got.policy_document());
-    assert_eq!(decode(got.policy_document()), INLINE, "the text comes back as sent");
+    assert!(
+        got.policy_document().starts_with("%7B%0A"),
+        "{}",
+        got.policy_document()
+    );
+    assert_eq!(
+        decode(got.policy_document()),
+        INLINE,
+        "the text comes back as sent"
+    );
     assert_eq!(json(&decode(got.policy_document())), json(INLINE));
 
     let err = sb
@@ -370,7 +435,13 @@ async fn inline_policies_round_trip_and_block_role_deletion() {
         Some("The role policy with name nope cannot be found.")
     );
 
-    let err = sb.iam.delete_role().role_name("exec").send().await.expect_err("has policy");
+    let err = sb
+        .iam
+        .delete_role()
+        .role_name("exec")
+        .send()
+        .await
+        .expect_err("has policy");
     assert_eq!(code(&err), "DeleteConflict");
     assert_eq!(
         err.as_service_error().and_then(|e| e.meta().message()),
@@ -393,10 +464,27 @@ async fn inline_policies_round_trip_and_block_role_deletion() {
         .await
         .expect_err("already deleted");
     assert_eq!(code(&err), "NoSuchEntity");
-    sb.iam.delete_role().role_name("exec").send().await.expect("delete role");
-    let err = sb.iam.get_role().role_name("exec").send().await.expect_err("deleted");
+    sb.iam
+        .delete_role()
+        .role_name("exec")
+        .send()
+        .await
+        .expect("delete role");
+    let err = sb
+        .iam
+        .get_role()
+        .role_name("exec")
+        .send()
+        .await
+        .expect_err("deleted");
     assert_eq!(code(&err), "NoSuchEntity");
-    let err = sb.iam.delete_role().role_name("exec").send().await.expect_err("deleted");
+    let err = sb
+        .iam
+        .delete_role()
+        .role_name("exec")
+        .send()
+        .await
+        .expect_err("deleted");
     assert_eq!(code(&err), "NoSuchEntity");
 }
 
@@ -405,7 +493,10 @@ async fn inline_policies_are_validated_as_identity_policies() {
     let sb = TestSandbox::start().await;
     create(&sb, "exec").await;
     let with_principal = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:GetObject","Resource":"*"}]}"#;
-    for (case, document) in [("not json", "allow everything"), ("principal in identity policy", with_principal)] {
+    for (case, document) in [
+        ("not json", "allow everything"),
+        ("principal in identity policy", with_principal),
+    ] {
         let err = sb
             .iam
             .put_role_policy()
@@ -437,8 +528,18 @@ async fn inline_policies_are_validated_as_identity_policies() {
         .await
         .expect_err("missing role");
     assert_eq!(code(&err), "NoSuchEntity");
-    let listed = sb.iam.list_role_policies().role_name("exec").send().await.expect("list");
-    assert!(listed.policy_names().is_empty(), "{:?}", listed.policy_names());
+    let listed = sb
+        .iam
+        .list_role_policies()
+        .role_name("exec")
+        .send()
+        .await
+        .expect("list");
+    assert!(
+        listed.policy_names().is_empty(),
+        "{:?}",
+        listed.policy_names()
+    );
 }
 
 #[tokio::test]
@@ -470,7 +571,10 @@ async fn managed_policies_attach_list_and_detach() {
         attached,
         [
             (Some("AmazonS3ReadOnlyAccess"), Some(S3_READ_ONLY)),
-            (Some("AmazonSageMakerGroundTruthExecution"), Some(GROUND_TRUTH)),
+            (
+                Some("AmazonSageMakerGroundTruthExecution"),
+                Some(GROUND_TRUTH)
+            ),
         ]
     );
 
@@ -494,7 +598,10 @@ async fn managed_policies_attach_list_and_detach() {
         .await
         .expect("page 2");
     assert!(!second.is_truncated());
-    assert_eq!(second.attached_policies()[0].policy_arn(), Some(GROUND_TRUTH));
+    assert_eq!(
+        second.attached_policies()[0].policy_arn(),
+        Some(GROUND_TRUTH)
+    );
     let under = sb
         .iam
         .list_attached_role_policies()
@@ -520,7 +627,13 @@ async fn managed_policies_attach_list_and_detach() {
         Some(format!("Policy {unknown} does not exist or is not attachable.").as_str())
     );
 
-    let err = sb.iam.delete_role().role_name("exec").send().await.expect_err("attached");
+    let err = sb
+        .iam
+        .delete_role()
+        .role_name("exec")
+        .send()
+        .await
+        .expect_err("attached");
     assert_eq!(code(&err), "DeleteConflict");
     assert_eq!(
         err.as_service_error().and_then(|e| e.meta().message()),
@@ -544,14 +657,23 @@ async fn managed_policies_attach_list_and_detach() {
         .await
         .expect_err("not attached");
     assert_eq!(code(&err), "NoSuchEntity");
-    sb.iam.delete_role().role_name("exec").send().await.expect("delete role");
+    sb.iam
+        .delete_role()
+        .role_name("exec")
+        .send()
+        .await
+        .expect("delete role");
 }
 
 #[tokio::test]
 async fn list_roles_pages_in_name_order_and_filters_by_path() {
     let sb = TestSandbox::start().await;
     for i in 0..7 {
-        let path = if i % 2 == 0 { "/gtplan/demo/" } else { "/other/" };
+        let path = if i % 2 == 0 {
+            "/gtplan/demo/"
+        } else {
+            "/other/"
+        };
         sb.iam
             .create_role()
             .role_name(format!("role-{i}"))
@@ -572,7 +694,11 @@ async fn list_roles_pages_in_name_order_and_filters_by_path() {
             .send()
             .await
             .expect("list page");
-        let names: Vec<String> = page.roles().iter().map(|r| r.role_name().to_owned()).collect();
+        let names: Vec<String> = page
+            .roles()
+            .iter()
+            .map(|r| r.role_name().to_owned())
+            .collect();
         pages.push((names, page.is_truncated()));
         marker = page.marker().map(str::to_owned);
         assert_eq!(marker.is_some(), page.is_truncated());
@@ -581,19 +707,44 @@ async fn list_roles_pages_in_name_order_and_filters_by_path() {
         }
         assert!(pages.len() < 5, "pagination does not end: {pages:?}");
     }
-    let expected: Vec<(Vec<String>, bool)> = [(&[0, 1, 2][..], true), (&[3, 4, 5], true), (&[6], false)]
-        .iter()
-        .map(|(ids, truncated)| (ids.iter().map(|i| format!("role-{i}")).collect(), *truncated))
-        .collect();
+    let expected: Vec<(Vec<String>, bool)> =
+        [(&[0, 1, 2][..], true), (&[3, 4, 5], true), (&[6], false)]
+            .iter()
+            .map(|(ids, truncated)| {
+                (
+                    ids.iter().map(|i| format!("role-{i}")).collect(),
+                    *truncated,
+                )
+            })
+            .collect();
     assert_eq!(pages, expected);
 
-    let listed = sb.iam.list_roles().path_prefix("/gtplan/").send().await.expect("by path");
-    let names: Vec<&str> = listed.roles().iter().map(aws_sdk_iam::types::Role::role_name).collect();
+    let listed = sb
+        .iam
+        .list_roles()
+        .path_prefix("/gtplan/")
+        .send()
+        .await
+        .expect("by path");
+    let names: Vec<&str> = listed
+        .roles()
+        .iter()
+        .map(aws_sdk_iam::types::Role::role_name)
+        .collect();
     assert_eq!(names, ["role-0", "role-2", "role-4", "role-6"]);
     assert!(!listed.is_truncated());
-    assert!(listed.roles().iter().all(|r| r.tags().is_empty()), "ListRoles sends no tags");
+    assert!(
+        listed.roles().iter().all(|r| r.tags().is_empty()),
+        "ListRoles sends no tags"
+    );
 
-    let err = sb.iam.list_roles().max_items(0).send().await.expect_err("max items 0");
+    let err = sb
+        .iam
+        .list_roles()
+        .max_items(0)
+        .send()
+        .await
+        .expect_err("max items 0");
     assert_eq!(code(&err), "ValidationError");
 }
 
@@ -632,7 +783,13 @@ async fn tags_are_added_replaced_and_removed() {
         .send()
         .await
         .expect("untag");
-    let listed = sb.iam.list_role_tags().role_name("exec").send().await.expect("list tags");
+    let listed = sb
+        .iam
+        .list_role_tags()
+        .role_name("exec")
+        .send()
+        .await
+        .expect("list tags");
     assert_eq!(tags_of(listed.tags()), ["team=labeling", "a=3"]);
     assert!(!listed.is_truncated());
 
@@ -657,8 +814,17 @@ async fn tags_are_added_replaced_and_removed() {
     assert_eq!(tags_of(second.tags()), ["a=3"]);
     assert!(!second.is_truncated());
 
-    let got = sb.iam.get_role().role_name("exec").send().await.expect("get");
-    assert_eq!(tags_of(got.role().expect("role").tags()), ["team=labeling", "a=3"]);
+    let got = sb
+        .iam
+        .get_role()
+        .role_name("exec")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        tags_of(got.role().expect("role").tags()),
+        ["team=labeling", "a=3"]
+    );
 }
 
 #[tokio::test]
@@ -676,7 +842,9 @@ async fn tag_limits_and_errors() {
         .expect_err("duplicate keys");
     assert_eq!(code(&err), "InvalidInput");
 
-    let too_many = (0..51).map(|i| tag(&format!("k{i}"), "v")).collect::<Vec<_>>();
+    let too_many = (0..51)
+        .map(|i| tag(&format!("k{i}"), "v"))
+        .collect::<Vec<_>>();
     let err = sb
         .iam
         .tag_role()
@@ -687,7 +855,9 @@ async fn tag_limits_and_errors() {
         .expect_err("51 tags in one request");
     assert_eq!(code(&err), "ValidationError");
 
-    let fifty = (0..50).map(|i| tag(&format!("k{i}"), "v")).collect::<Vec<_>>();
+    let fifty = (0..50)
+        .map(|i| tag(&format!("k{i}"), "v"))
+        .collect::<Vec<_>>();
     sb.iam
         .tag_role()
         .role_name("exec")
@@ -705,7 +875,11 @@ async fn tag_limits_and_errors() {
         .await
         .expect_err("51st tag");
     assert_eq!(code(&err), "LimitExceeded");
-    assert_eq!(generation(&sb), before, "a rejected tag request writes nothing");
+    assert_eq!(
+        generation(&sb),
+        before,
+        "a rejected tag request writes nothing"
+    );
 
     let long_key = "k".repeat(129);
     let err = sb

@@ -7,18 +7,31 @@ use crate::support::TestSandbox;
 
 /// The shell block that follows `marker` in README.md.
 fn readme_block(marker: &str) -> String {
-    let readme = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("README.md is readable");
-    let after = readme.split(marker).nth(1).unwrap_or_else(|| panic!("README has `{marker}`"));
-    let body = after.split("```sh\n").nth(1).expect("a ```sh block follows the marker");
-    body.split("```").next().expect("the block is closed").to_owned()
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("README.md is readable");
+    let after = readme
+        .split(marker)
+        .nth(1)
+        .unwrap_or_else(|| panic!("README has `{marker}`"));
+    let body = after
+        .split("```sh\n")
+        .nth(1)
+        .expect("a ```sh block follows the marker");
+    body.split("```")
+        .next()
+        .expect("the block is closed")
+        .to_owned()
 }
 
 fn aws_cli() -> PathBuf {
     std::env::var("GTPLAN_AWS_CLI").map_or_else(
         |_| {
             let local = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/aws");
-            assert!(local.exists(), "the AWS CLI is not installed: run `scripts/test` (it prepares .venv/)");
+            assert!(
+                local.exists(),
+                "the AWS CLI is not installed: run `scripts/test` (it prepares .venv/)"
+            );
             local
         },
         PathBuf::from,
@@ -29,8 +42,14 @@ fn aws_cli() -> PathBuf {
 async fn aws_cli_example_works_against_the_sandbox() {
     let sb = TestSandbox::start().await;
     let script = readme_block("<!-- readme-test: aws-cli -->");
-    assert!(script.contains("SANDBOX=http://127.0.0.1:4566"), "the example names the default endpoint");
-    let script = script.replace("SANDBOX=http://127.0.0.1:4566", &format!("SANDBOX={}", sb.endpoint()));
+    assert!(
+        script.contains("SANDBOX=http://127.0.0.1:4566"),
+        "the example names the default endpoint"
+    );
+    let script = script.replace(
+        "SANDBOX=http://127.0.0.1:4566",
+        &format!("SANDBOX={}", sb.endpoint()),
+    );
     let work = tempfile::tempdir().expect("tempdir");
     let cli = aws_cli();
     let path = format!(
@@ -52,9 +71,18 @@ async fn aws_cli_example_works_against_the_sandbox() {
     .expect("join");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "README example failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        output.status.success(),
+        "README example failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
     assert!(stdout.contains("\"Account\": \"000000000000\""), "{stdout}");
     assert!(stdout.contains("manifest.jsonl"), "{stdout}");
-    assert!(stdout.contains("arn:aws:iam::000000000000:role/labeling-exec"), "{stdout}");
-    assert!(stdout.contains("public-crowd/default") || stdout.contains("Workteams"), "{stdout}");
+    assert!(
+        stdout.contains("arn:aws:iam::000000000000:role/labeling-exec"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("public-crowd/default") || stdout.contains("Workteams"),
+        "{stdout}"
+    );
 }

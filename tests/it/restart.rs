@@ -37,7 +37,11 @@ impl SandboxProcess {
                 .expect("sandbox printed its address before exiting")
                 .expect("stderr is readable");
             if let Some(rest) = line.split("listening on ").nth(1) {
-                break rest.split_whitespace().next().expect("an address").to_owned();
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .expect("an address")
+                    .to_owned();
             }
         };
         // Keep draining stderr so the child never blocks on a full pipe.
@@ -69,7 +73,11 @@ async fn killed_sandbox_restarts_with_every_acknowledged_write() {
     let s3 = s3_client(&conf);
     let iam = aws_sdk_iam::Client::new(&conf);
 
-    s3.create_bucket().bucket("restart-data").send().await.expect("bucket");
+    s3.create_bucket()
+        .bucket("restart-data")
+        .send()
+        .await
+        .expect("bucket");
     iam.create_role()
         .role_name("restart-exec")
         .assume_role_policy_document(TRUST)
@@ -95,10 +103,7 @@ async fn killed_sandbox_restarts_with_every_acknowledged_write() {
                     .send()
                     .await
                 {
-                    Ok(_) => acknowledged
-                        .lock()
-                        .expect("lock")
-                        .push((key, body)),
+                    Ok(_) => acknowledged.lock().expect("lock").push((key, body)),
                     Err(_) => break,
                 }
             }
@@ -108,15 +113,28 @@ async fn killed_sandbox_restarts_with_every_acknowledged_write() {
     first.kill();
     let _ = writer.await;
     let acknowledged = acknowledged.lock().expect("lock").clone();
-    assert!(acknowledged.len() > 5, "uploads ran before the kill ({})", acknowledged.len());
+    assert!(
+        acknowledged.len() > 5,
+        "uploads ran before the kill ({})",
+        acknowledged.len()
+    );
 
     let second = SandboxProcess::spawn(&state, &[]);
     let conf = sdk_config(&second.endpoint, "us-east-1", "test", "test").await;
     let s3 = s3_client(&conf);
     let iam = aws_sdk_iam::Client::new(&conf);
 
-    let role = iam.get_role().role_name("restart-exec").send().await.expect("role survives");
-    assert_eq!(role.role().and_then(|r| r.max_session_duration()), Some(7200));
+    let role = iam
+        .get_role()
+        .role_name("restart-exec")
+        .send()
+        .await
+        .expect("role survives");
+    assert_eq!(
+        role.role()
+            .and_then(aws_sdk_iam::types::Role::max_session_duration),
+        Some(7200)
+    );
     for (key, body) in &acknowledged {
         let got = s3
             .get_object()

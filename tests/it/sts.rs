@@ -23,7 +23,8 @@ async fn wrong_access_key_is_rejected() {
 #[tokio::test]
 async fn wrong_secret_fails_the_signature_check() {
     let sb = TestSandbox::start().await;
-    let conf = crate::support::sdk_config(&sb.endpoint(), "us-east-1", "test", "not-the-secret").await;
+    let conf =
+        crate::support::sdk_config(&sb.endpoint(), "us-east-1", "test", "not-the-secret").await;
     let err = aws_sdk_sts::Client::new(&conf)
         .get_caller_identity()
         .send()

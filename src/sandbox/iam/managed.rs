@@ -2,7 +2,7 @@
 //! `AttachRolePolicy` accepts only these ARNs. Their documents are simplified versions written
 //! from `shared/ground-truth-facts.md` section 4.3 (the S3 name patterns, the
 //! `SageMaker=true` object tag, Lambda name patterns) and keep exactly the grants that decide
-//! whether a labeling job can read its inputs and write its outputs; the SageMaker emulation
+//! whether a labeling job can read its inputs and write its outputs; the `sagemaker` module
 //! evaluates them through [`managed_policy_document`].
 
 /// One AWS-managed policy: its name, path and (simplified) default version's document.
@@ -20,7 +20,7 @@ impl ManagedPolicy {
 }
 
 /// `AmazonSageMakerFullAccess` (for users and roles). Beyond section 4.3: `sagemaker:*` and
-/// `iam:PassRole` to SageMaker, which are what the policy is for.
+/// `iam:PassRole` to `sagemaker.amazonaws.com`, which are what the policy is for.
 const SAGEMAKER_FULL_ACCESS: &str = r#"{
   "Version": "2012-10-17",
   "Statement": [
@@ -157,10 +157,17 @@ mod tests {
 
     #[test]
     fn looks_documents_up_by_arn() {
-        let doc = managed_policy_document("arn:aws:iam::aws:policy/AmazonSageMakerGroundTruthExecution")
-            .expect("known policy");
+        let doc =
+            managed_policy_document("arn:aws:iam::aws:policy/AmazonSageMakerGroundTruthExecution")
+                .expect("known policy");
         assert!(doc.contains("*GroundTruth*"));
-        assert_eq!(managed_policy_document("arn:aws:iam::aws:policy/AdministratorAccess"), None);
-        assert_eq!(managed_policy_document("arn:aws:iam::000000000000:policy/AmazonS3FullAccess"), None);
+        assert_eq!(
+            managed_policy_document("arn:aws:iam::aws:policy/AdministratorAccess"),
+            None
+        );
+        assert_eq!(
+            managed_policy_document("arn:aws:iam::000000000000:policy/AmazonS3FullAccess"),
+            None
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! handler per operation (`roles`, `policies`, `tags`). Handlers validate the whole request
 //! first (IAM's constraint messages in `validate`, policy grammar through
 //! [`crate::sandbox::policy_eval::parse`]) and only then mutate the world inside one
-//! `store.write`, so a rejected request leaves the state untouched. The SageMaker emulation
+//! `store.write`, so a rejected request leaves the state untouched. The `sagemaker` module
 //! reads roles back through [`IamState::role_by_arn`] and [`managed_policy_document`].
 
 mod errors;
@@ -122,7 +122,14 @@ fn url_encode_policy(text: &str) -> String {
 
 /// Writes the `IsTruncated`/`Marker` pair that ends every IAM listing.
 fn write_truncation(x: &mut Xml, next_marker: Option<&str>) {
-    x.elem("IsTruncated", if next_marker.is_some() { "true" } else { "false" });
+    x.elem(
+        "IsTruncated",
+        if next_marker.is_some() {
+            "true"
+        } else {
+            "false"
+        },
+    );
     x.opt("Marker", next_marker);
 }
 

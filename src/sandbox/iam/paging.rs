@@ -12,12 +12,12 @@ pub struct Page<'a, T> {
 
 /// Pages `items` (already in listing order): starts at `start` and takes up to `max_items`;
 /// `key` names an item for the next page's marker.
-pub fn page<'a, T>(
-    items: &'a [T],
+pub fn page<T>(
+    items: &[T],
     start: usize,
     max_items: usize,
     key: impl Fn(&T) -> String,
-) -> Page<'a, T> {
+) -> Page<'_, T> {
     let start = start.min(items.len());
     let end = start.saturating_add(max_items).min(items.len());
     Page {

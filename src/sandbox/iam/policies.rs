@@ -30,9 +30,17 @@ fn policy_arn<'p>(params: &'p QueryParams, v: &mut Violations) -> Result<&'p str
     let arn = params.required("PolicyArn")?;
     let len = arn.chars().count();
     if len < 20 {
-        v.push(arn, "policyArn", "Member must have length greater than or equal to 20");
+        v.push(
+            arn,
+            "policyArn",
+            "Member must have length greater than or equal to 20",
+        );
     } else if len > 2048 {
-        v.push(arn, "policyArn", "Member must have length less than or equal to 2048");
+        v.push(
+            arn,
+            "policyArn",
+            "Member must have length less than or equal to 2048",
+        );
     }
     Ok(arn)
 }
@@ -63,7 +71,8 @@ pub fn put_role_policy(ctx: &Ctx<'_>, params: &QueryParams) -> Result<Xml, ApiEr
                 r.name
             )));
         }
-        r.inline_policies.insert(name.to_owned(), document.to_owned());
+        r.inline_policies
+            .insert(name.to_owned(), document.to_owned());
         Ok(())
     })?;
     Ok(Xml::new())
@@ -188,7 +197,12 @@ pub fn list_attached_role_policies(ctx: &Ctx<'_>, params: &QueryParams) -> Resul
             .filter(|(arn, _)| managed_policy(arn).is_some_and(|p| p.path.starts_with(prefix)))
             .collect();
         let key = |(arn, _): &(&String, &String)| (*arn).clone();
-        let p = page(&attached, sorted_start(&attached, marker, key), max_items, key);
+        let p = page(
+            &attached,
+            sorted_start(&attached, marker, key),
+            max_items,
+            key,
+        );
         let mut x = Xml::new();
         x.members("AttachedPolicies", p.items, |x, (arn, name)| {
             x.elem("PolicyName", name).elem("PolicyArn", arn);

@@ -19,7 +19,7 @@ const DEFAULT_MAX_SESSION: i64 = 3600;
 const TRUST_POLICY_QUOTA: usize = 2048;
 
 /// Which members of the `Role` shape an operation returns: `ListRoles` leaves out `Tags` and
-/// `RoleLastUsed` (IAM API reference, ListRoles), `GetRole` has both, `CreateRole` the tags.
+/// `RoleLastUsed` (IAM API reference for `ListRoles`), `GetRole` has both, `CreateRole` the tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shape {
     Listed,
@@ -49,7 +49,10 @@ fn write_role(x: &mut Xml, role: &Role, shape: Shape) {
 }
 
 /// Validates a role name parameter (every role operation takes one) and returns it.
-pub(super) fn role_name<'p>(params: &'p QueryParams, v: &mut Violations) -> Result<&'p str, ApiError> {
+pub(super) fn role_name<'p>(
+    params: &'p QueryParams,
+    v: &mut Violations,
+) -> Result<&'p str, ApiError> {
     let name = params.required("RoleName")?;
     v.entity_name(name, "roleName", ROLE_NAME_MAX);
     Ok(name)
@@ -190,7 +193,7 @@ pub fn update_assume_role_policy(ctx: &Ctx<'_>, params: &QueryParams) -> Result<
     v.finish()?;
     check_trust_policy(document, "policyDocument")?;
     ctx.shared.store.write(|w| {
-        w.iam.existing_role_mut(name)?.assume_role_policy = document.to_owned();
+        document.clone_into(&mut w.iam.existing_role_mut(name)?.assume_role_policy);
         Ok::<_, ApiError>(())
     })?;
     Ok(Xml::new())
@@ -232,7 +235,9 @@ pub fn list_roles(ctx: &Ctx<'_>, params: &QueryParams) -> Result<Xml, ApiError> 
         let key = |r: &&Role| r.name.to_ascii_lowercase();
         let p = page(&roles, sorted_start(&roles, marker, key), max_items, key);
         let mut x = Xml::new();
-        x.members("Roles", p.items, |x, role| write_role(x, role, Shape::Listed));
+        x.members("Roles", p.items, |x, role| {
+            write_role(x, role, Shape::Listed)
+        });
         write_truncation(&mut x, p.next_marker.as_deref());
         Ok(x)
     })
@@ -254,7 +259,12 @@ mod tests {
         let id = new_role_id();
         assert_eq!(id.len(), 21);
         assert!(id.starts_with("AROA"));
-        assert!(id[4..].chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()), "{id}");
+        assert!(
+            id[4..]
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
+            "{id}"
+        );
         assert_ne!(new_role_id(), id);
     }
 }

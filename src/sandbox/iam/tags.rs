@@ -152,8 +152,11 @@ mod tests {
 
     #[test]
     fn merging_replaces_keys_case_insensitively() {
-        let out = merged(&[t("Team", "a"), t("b", "1")], vec![t("team", "z"), t("c", "2")])
-            .expect("within quota");
+        let out = merged(
+            &[t("Team", "a"), t("b", "1")],
+            vec![t("team", "z"), t("c", "2")],
+        )
+        .expect("within quota");
         assert_eq!(out, [t("team", "z"), t("b", "1"), t("c", "2")]);
     }
 

@@ -94,7 +94,8 @@ impl Violations {
     pub fn path(&mut self, value: &str, member: &str) {
         if self.length(value, member, 1, PATH_MAX) {
             let printable = value.chars().all(|c| ('!'..='~').contains(&c));
-            let shaped = value == "/" || (value.len() >= 3 && value.starts_with('/') && value.ends_with('/'));
+            let shaped = value == "/"
+                || (value.len() >= 3 && value.starts_with('/') && value.ends_with('/'));
             if !(printable && shaped) {
                 self.push(
                     value,
@@ -135,12 +136,9 @@ impl Violations {
     /// A policy document's text (before it is parsed as a policy).
     pub fn policy_text(&mut self, value: &str, member: &str) {
         if self.length(value, member, 1, POLICY_DOCUMENT_MAX) {
-            self.pattern(
-                value,
-                member,
-                r"[\u0009\u000A\u000D\u0020-\u00FF]+",
-                |c| matches!(c, '\t' | '\n' | '\r' | ' '..='\u{ff}'),
-            );
+            self.pattern(value, member, r"[\u0009\u000A\u000D\u0020-\u00FF]+", |c| {
+                matches!(c, '\t' | '\n' | '\r' | ' '..='\u{ff}')
+            });
         }
     }
 
@@ -197,7 +195,9 @@ impl Violations {
 }
 
 fn tag_char(c: char) -> bool {
-    c.is_alphanumeric() || c.is_whitespace() && c != '\t' && c != '\n' && c != '\r' || "_.:/=+-@".contains(c)
+    c.is_alphanumeric()
+        || c.is_whitespace() && c != '\t' && c != '\n' && c != '\r'
+        || "_.:/=+-@".contains(c)
 }
 
 pub fn validation_error(message: impl Into<String>) -> ApiError {
@@ -226,8 +226,17 @@ mod tests {
         v.entity_name("bad name!", "roleName", ROLE_NAME_MAX);
         v.path("no-slashes", "path");
         let e = v.finish().expect_err("two problems");
-        assert!(e.message.starts_with("2 validation errors detected: Value 'bad name!' at 'roleName'"), "{}", e.message);
-        assert!(e.message.contains("; Value 'no-slashes' at 'path'"), "{}", e.message);
+        assert!(
+            e.message
+                .starts_with("2 validation errors detected: Value 'bad name!' at 'roleName'"),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.message.contains("; Value 'no-slashes' at 'path'"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -250,13 +259,24 @@ mod tests {
 
     #[test]
     fn rejects_bad_paths_and_names() {
-        for (path, ok) in [("//", false), ("/a", false), ("a/", false), ("/a b/", false), ("/a/b/", true)] {
+        for (path, ok) in [
+            ("//", false),
+            ("/a", false),
+            ("a/", false),
+            ("/a b/", false),
+            ("/a/b/", true),
+        ] {
             let mut v = Violations::new();
             v.path(path, "path");
             assert_eq!(v.finish().is_ok(), ok, "{path}");
         }
         let mut v = Violations::new();
         v.entity_name(&"r".repeat(65), "roleName", ROLE_NAME_MAX);
-        assert!(v.finish().expect_err("long").message.contains("less than or equal to 64"));
+        assert!(
+            v.finish()
+                .expect_err("long")
+                .message
+                .contains("less than or equal to 64")
+        );
     }
 }

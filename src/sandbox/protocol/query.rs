@@ -104,16 +104,14 @@ fn lower_first(s: &str) -> String {
 /// Renders a successful response. `result` is the inner XML of `<{action}Result>`; an empty
 /// result (operations with no output, such as `DeleteRole`) omits that element as AWS does.
 pub fn render_ok(namespace: &str, action: &str, result: &Xml, request_id: &str) -> String {
-    let mut out = format!("<{action}Response xmlns=\"{namespace}\">");
-    if !result.is_empty() {
-        out.push_str(&format!("<{action}Result>"));
-        out.push_str(result.as_str());
-        out.push_str(&format!("</{action}Result>"));
-    }
-    out.push_str(&format!(
-        "<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>"
-    ));
-    out
+    let result = if result.is_empty() {
+        String::new()
+    } else {
+        format!("<{action}Result>{}</{action}Result>", result.as_str())
+    };
+    format!(
+        "<{action}Response xmlns=\"{namespace}\">{result}<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>"
+    )
 }
 
 /// Renders an error in the query protocol's `ErrorResponse` shape.

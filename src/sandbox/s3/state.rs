@@ -66,6 +66,10 @@ pub struct EncryptionRule {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "mirrors S3's PublicAccessBlockConfiguration: four independent switches"
+)]
 pub struct PublicAccessBlock {
     pub block_public_acls: bool,
     pub ignore_public_acls: bool,
