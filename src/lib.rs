@@ -4,5 +4,6 @@
 //! the sandbox in-process.
 
 pub mod cli;
+pub mod model;
 pub mod policy;
 pub mod sandbox;

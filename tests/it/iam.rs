@@ -378,7 +378,7 @@ async fn update_role_and_its_trust_policy() {
 }
 
 #[tokio::test]
-async fn inline_policies_round_trip_and_block_role_deletion() {
+async fn inline_policy_documents_round_trip() {
     let sb = TestSandbox::start().await;
     create(&sb, "exec").await;
     sb.iam
@@ -434,7 +434,20 @@ async fn inline_policies_round_trip_and_block_role_deletion() {
         err.as_service_error().and_then(|e| e.meta().message()),
         Some("The role policy with name nope cannot be found.")
     );
+}
 
+#[tokio::test]
+async fn inline_policies_block_role_deletion_until_deleted() {
+    let sb = TestSandbox::start().await;
+    create(&sb, "exec").await;
+    sb.iam
+        .put_role_policy()
+        .role_name("exec")
+        .policy_name("labels-rw")
+        .policy_document(INLINE)
+        .send()
+        .await
+        .expect("put inline policy");
     let err = sb
         .iam
         .delete_role()
@@ -578,40 +591,6 @@ async fn managed_policies_attach_list_and_detach() {
         ]
     );
 
-    let first = sb
-        .iam
-        .list_attached_role_policies()
-        .role_name("exec")
-        .max_items(1)
-        .send()
-        .await
-        .expect("page 1");
-    assert!(first.is_truncated());
-    assert_eq!(first.attached_policies().len(), 1);
-    let second = sb
-        .iam
-        .list_attached_role_policies()
-        .role_name("exec")
-        .max_items(1)
-        .set_marker(first.marker().map(str::to_owned))
-        .send()
-        .await
-        .expect("page 2");
-    assert!(!second.is_truncated());
-    assert_eq!(
-        second.attached_policies()[0].policy_arn(),
-        Some(GROUND_TRUTH)
-    );
-    let under = sb
-        .iam
-        .list_attached_role_policies()
-        .role_name("exec")
-        .path_prefix("/service-role/")
-        .send()
-        .await
-        .expect("by path");
-    assert!(under.attached_policies().is_empty());
-
     let unknown = "arn:aws:iam::aws:policy/AdministratorAccess";
     let err = sb
         .iam
@@ -663,6 +642,54 @@ async fn managed_policies_attach_list_and_detach() {
         .send()
         .await
         .expect("delete role");
+}
+
+#[tokio::test]
+async fn attached_policies_page_and_filter_by_path() {
+    let sb = TestSandbox::start().await;
+    create(&sb, "exec").await;
+    for arn in [GROUND_TRUTH, S3_READ_ONLY] {
+        sb.iam
+            .attach_role_policy()
+            .role_name("exec")
+            .policy_arn(arn)
+            .send()
+            .await
+            .expect("attach");
+    }
+    let first = sb
+        .iam
+        .list_attached_role_policies()
+        .role_name("exec")
+        .max_items(1)
+        .send()
+        .await
+        .expect("page 1");
+    assert!(first.is_truncated());
+    assert_eq!(first.attached_policies().len(), 1);
+    let second = sb
+        .iam
+        .list_attached_role_policies()
+        .role_name("exec")
+        .max_items(1)
+        .set_marker(first.marker().map(str::to_owned))
+        .send()
+        .await
+        .expect("page 2");
+    assert!(!second.is_truncated());
+    assert_eq!(
+        second.attached_policies()[0].policy_arn(),
+        Some(GROUND_TRUTH)
+    );
+    let under = sb
+        .iam
+        .list_attached_role_policies()
+        .role_name("exec")
+        .path_prefix("/service-role/")
+        .send()
+        .await
+        .expect("by path");
+    assert!(under.attached_policies().is_empty());
 }
 
 #[tokio::test]

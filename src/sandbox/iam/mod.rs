@@ -107,6 +107,14 @@ pub fn handle(ctx: &Ctx<'_>, action: &str, params: &QueryParams) -> Result<Xml, 
     }
 }
 
+/// Whether IAM answers `action` with an empty `<{Action}Result/>` element. Operations whose
+/// output is an empty structure (botocore: a `resultWrapper` with no members) send one, and the
+/// AWS CLI fails with `KeyError: 'UpdateRoleResult'` without it; operations with no output at
+/// all (`DeleteRole`, `PutRolePolicy`, ...) send only `ResponseMetadata`.
+pub fn sends_empty_result(action: &str) -> bool {
+    action == "UpdateRole"
+}
+
 /// What IAM leaves unescaped when it URL-encodes a policy document: RFC 3986's unreserved
 /// characters. Everything else, including spaces and non-ASCII bytes, is percent-encoded.
 const POLICY_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC

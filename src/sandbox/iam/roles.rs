@@ -236,7 +236,7 @@ pub fn list_roles(ctx: &Ctx<'_>, params: &QueryParams) -> Result<Xml, ApiError> 
         let p = page(&roles, sorted_start(&roles, marker, key), max_items, key);
         let mut x = Xml::new();
         x.members("Roles", p.items, |x, role| {
-            write_role(x, role, Shape::Listed)
+            write_role(x, role, Shape::Listed);
         });
         write_truncation(&mut x, p.next_marker.as_deref());
         Ok(x)

@@ -1,0 +1,117 @@
+//! The desired state: what a resolved plan file says should exist. Built only by
+//! `config::resolve`; every field is already validated and every template rendered.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::job::JobSpec;
+use super::names::{BucketName, ObjectKey, PlanName, Region, RoleName};
+use super::{Address, Tags};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DesiredState {
+    pub plan: PlanName,
+    pub region: Region,
+    /// The account the plan was resolved for (templates name it in policies).
+    pub account_id: String,
+    pub buckets: BTreeMap<Address, DesiredBucket>,
+    pub roles: BTreeMap<Address, DesiredRole>,
+    pub uploads: BTreeMap<Address, DesiredUpload>,
+    pub jobs: BTreeMap<Address, DesiredJob>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DesiredBucket {
+    pub name: BucketName,
+    /// The rendered bucket policy.
+    pub policy: serde_json::Value,
+    /// Empty means "no CORS configuration".
+    pub cors: Vec<CorsRule>,
+    pub encryption: Encryption,
+    pub public_access_block: PublicAccessBlock,
+    /// User tags plus gtplan's ownership tags.
+    pub tags: Tags,
+    /// Allow `destroy` to delete the bucket's objects with it.
+    pub force_destroy: bool,
+    /// Take over a bucket that exists without gtplan's tags.
+    pub adopt: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorsRule {
+    pub allowed_headers: Vec<String>,
+    pub allowed_methods: Vec<String>,
+    pub allowed_origins: Vec<String>,
+    pub expose_headers: Vec<String>,
+    pub max_age_seconds: Option<i32>,
+}
+
+/// Default encryption of new objects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "algorithm", rename_all = "snake_case")]
+pub enum Encryption {
+    /// SSE-S3 (`AES256`).
+    S3Managed,
+    /// SSE-KMS with a key id or ARN (`None`: the AWS-managed `aws/s3` key).
+    Kms {
+        key_id: Option<String>,
+        bucket_key: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "mirrors S3's PublicAccessBlockConfiguration: four independent switches"
+)]
+pub struct PublicAccessBlock {
+    pub block_public_acls: bool,
+    pub ignore_public_acls: bool,
+    pub block_public_policy: bool,
+    pub restrict_public_buckets: bool,
+}
+
+impl PublicAccessBlock {
+    pub const ALL_ON: Self = Self {
+        block_public_acls: true,
+        ignore_public_acls: true,
+        block_public_policy: true,
+        restrict_public_buckets: true,
+    };
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DesiredRole {
+    pub name: RoleName,
+    /// `/gtplan/<plan>/`
+    pub path: String,
+    pub trust_policy: serde_json::Value,
+    /// Inline policies by name (gtplan writes one, named after the plan).
+    pub inline_policies: BTreeMap<String, serde_json::Value>,
+    /// max(3600, the longest task time limit of the jobs using the role), ≤ 43200.
+    pub max_session_duration: u32,
+    pub description: Option<String>,
+    pub tags: Tags,
+    pub adopt: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredUpload {
+    pub bucket: BucketName,
+    pub key: ObjectKey,
+    /// Where the content came from, for messages (`data/manifest.jsonl`, `generated from labels`).
+    pub origin: String,
+    #[serde(skip)]
+    pub body: Vec<u8>,
+    /// Hex SHA-256 of `body`: the upload's identity.
+    pub sha256: String,
+    pub content_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredJob {
+    pub spec: JobSpec,
+    /// The addresses this job needs to exist first (its role, uploads, buckets).
+    pub depends_on: Vec<Address>,
+}

@@ -1,0 +1,23 @@
+//! gtplan's domain model: validated names, resource addresses, the desired state a plan file
+//! resolves to, the state observed in AWS, and the labeling-job request both are compared by.
+
+pub mod address;
+pub mod desired;
+pub mod job;
+pub mod names;
+pub mod observed;
+
+pub use address::{Address, Kind};
+
+use std::collections::BTreeMap;
+
+/// Tags as AWS stores them: unique keys, sorted for stable output.
+pub type Tags = BTreeMap<String, String>;
+
+/// The tag naming the plan that manages a resource.
+pub const TAG_PLAN: &str = "gtplan:plan";
+/// The tag naming a resource's address within its plan.
+pub const TAG_ADDRESS: &str = "gtplan:address";
+/// Object metadata key holding the SHA-256 of an uploaded body (ETag is not an MD5 under KMS
+/// or multipart, so it cannot identify content).
+pub const META_SHA256: &str = "gtplan-sha256";

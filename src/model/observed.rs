@@ -1,0 +1,66 @@
+//! What refresh found in AWS, in gtplan's types. Produced only by a `Cloud` implementation;
+//! "does not exist" is the absence of a value, never an error.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::Tags;
+use super::desired::{CorsRule, Encryption, PublicAccessBlock};
+use super::job::{JobSpec, JobStatus, LabelCounters};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObservedBucket {
+    pub name: String,
+    pub region: String,
+    pub policy: Option<serde_json::Value>,
+    pub cors: Vec<CorsRule>,
+    pub encryption: Option<Encryption>,
+    pub public_access_block: Option<PublicAccessBlock>,
+    pub tags: Tags,
+    /// Whether the bucket holds at least one object (destroy refuses to delete it then).
+    pub has_objects: bool,
+}
+
+/// A bucket name is global: it may exist in an account we cannot read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum BucketLookup {
+    Missing,
+    /// `HeadBucket` answered 403: another account owns the name.
+    OwnedElsewhere,
+    Found(Box<ObservedBucket>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObservedRole {
+    pub name: String,
+    pub path: String,
+    pub arn: String,
+    pub trust_policy: serde_json::Value,
+    pub inline_policies: BTreeMap<String, serde_json::Value>,
+    pub attached_policy_arns: Vec<String>,
+    pub max_session_duration: u32,
+    pub description: Option<String>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedObject {
+    pub bucket: String,
+    pub key: String,
+    /// The `gtplan-sha256` metadata, when gtplan uploaded it.
+    pub sha256: Option<String>,
+    pub size: u64,
+    pub metadata: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedJob {
+    pub arn: String,
+    pub status: JobStatus,
+    pub counters: LabelCounters,
+    pub failure_reason: Option<String>,
+    pub output_manifest_uri: Option<String>,
+    /// The request the job was created with, as `DescribeLabelingJob` reports it.
+    pub spec: JobSpec,
+}
