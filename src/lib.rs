@@ -4,6 +4,8 @@
 //! the sandbox in-process.
 
 pub mod cli;
+pub mod cloud;
 pub mod model;
+pub mod plan;
 pub mod policy;
 pub mod sandbox;

@@ -64,3 +64,32 @@ pub struct ObservedJob {
     /// The request the job was created with, as `DescribeLabelingJob` reports it.
     pub spec: JobSpec,
 }
+
+/// Everything refresh read: for each address in the desired state what exists under its name,
+/// and the plan's resources that are no longer in the plan file (found by tag or IAM path).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObservedState {
+    pub account_id: String,
+    pub buckets: BTreeMap<super::Address, BucketLookup>,
+    pub roles: BTreeMap<super::Address, Option<ObservedRole>>,
+    pub uploads: BTreeMap<super::Address, Option<ObservedObject>>,
+    pub jobs: BTreeMap<super::Address, Option<ObservedJob>>,
+    /// Resources carrying the plan's tag (or IAM path) whose address left the plan file.
+    pub orphans: Vec<Orphan>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Orphan {
+    Bucket {
+        address: super::Address,
+        bucket: ObservedBucket,
+    },
+    Role {
+        address: super::Address,
+        role: ObservedRole,
+    },
+    Job {
+        address: super::Address,
+        job: Box<ObservedJob>,
+    },
+}

@@ -276,7 +276,13 @@ fn dispatch_query(
     let (status, xml) = match result {
         Ok(xml) => (
             StatusCode::OK,
-            query::render_ok(namespace, &action, &xml, &ctx.request_id),
+            query::render_ok(
+                namespace,
+                &action,
+                &xml,
+                *service == Service::Iam && iam::sends_empty_result(&action),
+                &ctx.request_id,
+            ),
         ),
         Err(e) => (
             status(e.status),

@@ -101,10 +101,18 @@ fn lower_first(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Renders a successful response. `result` is the inner XML of `<{action}Result>`; an empty
-/// result (operations with no output, such as `DeleteRole`) omits that element as AWS does.
-pub fn render_ok(namespace: &str, action: &str, result: &Xml, request_id: &str) -> String {
-    let result = if result.is_empty() {
+/// Renders a successful response. `result` is the inner XML of `<{action}Result>`. Operations
+/// without an output shape (`DeleteRole`) send no Result element; operations whose output shape
+/// is empty (`UpdateRole`) send an empty one, which botocore's parser requires: the caller says
+/// which with `has_output_shape`.
+pub fn render_ok(
+    namespace: &str,
+    action: &str,
+    result: &Xml,
+    has_output_shape: bool,
+    request_id: &str,
+) -> String {
+    let result = if result.is_empty() && !has_output_shape {
         String::new()
     } else {
         format!("<{action}Result>{}</{action}Result>", result.as_str())

@@ -1,0 +1,1 @@
+//! The AWS SDK implementation of [`super::Cloud`] (being written).

@@ -1,0 +1,76 @@
+//! The boundary between gtplan and AWS. The planner and apply see only this trait, which takes
+//! and returns gtplan's own types; missing resources are `Ok(None)` (or `BucketLookup::Missing`).
+//! `aws` implements it with the AWS SDK; nothing else touches `aws_sdk_*` types.
+
+pub mod aws;
+
+use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
+use crate::model::observed::{BucketLookup, ObservedBucket, ObservedJob, ObservedObject, ObservedRole};
+use crate::plan::Step;
+
+/// A failed call to AWS, with what gtplan was doing.
+#[derive(Debug, thiserror::Error)]
+pub enum CloudError {
+    /// AWS answered with an error code.
+    #[error("failed to {action}: {code}: {message}")]
+    Service {
+        action: String,
+        code: String,
+        message: String,
+    },
+    /// No answer (network, credentials, timeouts).
+    #[error("failed to {action}")]
+    Transport {
+        action: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The precondition of a write no longer holds (e.g. `If-None-Match` on an existing key).
+    #[error("failed to {action}: {message}")]
+    Conflict { action: String, message: String },
+}
+
+impl CloudError {
+    /// The AWS error code, when AWS answered with one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            CloudError::Service { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+/// Reads and writes gtplan needs. Implementations own retries (throttling, IAM propagation).
+#[async_trait::async_trait]
+pub trait Cloud: Send + Sync {
+    /// The account the credentials belong to (`sts:GetCallerIdentity`).
+    async fn account_id(&self) -> Result<String, CloudError>;
+
+    /// A bucket with all its settings, or why it cannot be read.
+    async fn bucket(&self, name: &BucketName) -> Result<BucketLookup, CloudError>;
+
+    /// A role with its trust policy, inline policies, attached policy ARNs and tags.
+    async fn role(&self, name: &RoleName) -> Result<Option<ObservedRole>, CloudError>;
+
+    /// An object's metadata (never its body).
+    async fn object(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+    ) -> Result<Option<ObservedObject>, CloudError>;
+
+    /// A labeling job as `DescribeLabelingJob` (and `ListTags`) report it.
+    async fn job(&self, name: &JobName) -> Result<Option<ObservedJob>, CloudError>;
+
+    /// Roles under the plan's IAM path `/gtplan/<plan>/` (finds roles removed from the plan).
+    async fn plan_roles(&self, plan: &PlanName) -> Result<Vec<ObservedRole>, CloudError>;
+
+    /// Buckets tagged `gtplan:plan=<plan>`.
+    async fn plan_buckets(&self, plan: &PlanName) -> Result<Vec<ObservedBucket>, CloudError>;
+
+    /// Labeling jobs tagged `gtplan:plan=<plan>`.
+    async fn plan_jobs(&self, plan: &PlanName) -> Result<Vec<ObservedJob>, CloudError>;
+
+    /// Performs one write.
+    async fn execute(&self, step: &Step) -> Result<(), CloudError>;
+}
