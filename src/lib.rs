@@ -3,8 +3,10 @@
 //! The binary is a thin shell over this library; integration tests use the library to start
 //! the sandbox in-process.
 
+pub mod apply;
 pub mod cli;
 pub mod cloud;
+pub mod config;
 pub mod model;
 pub mod plan;
 pub mod policy;

@@ -1,6 +1,10 @@
 //! Planning: refresh reads live state, `diff` compares it with the desired state (a pure
 //! function), the renderers print the result.
 
+pub mod diff;
+pub mod graph;
 pub mod model;
+pub mod refresh;
+pub mod render;
 
 pub use model::{Action, Change, FieldChange, Plan, Step, Summary};

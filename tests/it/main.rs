@@ -2,7 +2,9 @@
 //! in-process sandbox (and, in `conformance`, against moto's server too).
 
 mod admin;
+mod cloud;
 mod conformance;
+mod engine;
 mod iam;
 mod moto;
 mod readme;

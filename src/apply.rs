@@ -1,0 +1,1 @@
+//! Apply: executes a plan's steps (being written).

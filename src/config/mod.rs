@@ -1,0 +1,1 @@
+//! Loading plan files (being written).
