@@ -4,6 +4,8 @@
 //! - `GET  /_gtplan/state` — the whole world as JSON.
 //! - `PUT  /_gtplan/latency?ms=N` — add a fixed delay of N ms to every non-admin request.
 //! - `GET  /_gtplan/health` — `ok` once the server accepts requests.
+//! - `PUT  /_gtplan/hold-writes?after=N` — let N more writes through, then hold every write
+//!   until `DELETE /_gtplan/hold-writes` (tests interrupt clients at exact points with it).
 
 use std::sync::atomic::Ordering;
 
@@ -38,12 +40,7 @@ pub fn handle(req: &Request<Incoming>, shared: &Shared) -> (String, Response<Bod
             }
         }
         (&Method::PUT | &Method::POST, "latency") => {
-            let ms = req.uri().query().and_then(|q| {
-                form_urlencoded::parse(q.as_bytes())
-                    .find(|(k, _)| k == "ms")
-                    .and_then(|(_, v)| v.parse::<u64>().ok())
-            });
-            match ms {
+            match query_u64(req, "ms") {
                 Some(ms) => {
                     shared.latency_ms.store(ms, Ordering::Relaxed);
                     plain(StatusCode::OK, format!("latency {ms} ms"))
@@ -54,10 +51,28 @@ pub fn handle(req: &Request<Incoming>, shared: &Shared) -> (String, Response<Bod
                 ),
             }
         }
+        (&Method::PUT, "hold-writes") => match query_u64(req, "after") {
+            Some(n) => {
+                shared.write_gate.hold_after(n);
+                plain(StatusCode::OK, format!("holding writes after {n} more"))
+            }
+            None => plain(StatusCode::BAD_REQUEST, "expected ?after=N"),
+        },
+        (&Method::DELETE, "hold-writes") => {
+            shared.write_gate.release();
+            plain(StatusCode::OK, "released")
+        }
         _ => plain(
             StatusCode::NOT_FOUND,
             "unknown admin endpoint; see `gtplan sandbox --help`",
         ),
     };
     (op, response)
+}
+
+fn query_u64(req: &Request<Incoming>, name: &str) -> Option<u64> {
+    let q = req.uri().query()?;
+    form_urlencoded::parse(q.as_bytes())
+        .find(|(k, _)| k == name)
+        .and_then(|(_, v)| v.parse().ok())
 }

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod clock;
 pub mod error;
+pub mod fault;
 pub mod iam;
 pub mod policy_eval;
 pub mod protocol;
@@ -79,6 +80,8 @@ pub struct Shared {
     pub store: Store,
     /// Current per-request latency in milliseconds; the admin endpoint changes it at runtime.
     pub latency_ms: AtomicU64,
+    /// Test-only fault injection: holds writes after the N-th (see `fault`).
+    pub write_gate: fault::WriteGate,
     pub request_log: Option<request_log::RequestLog>,
 }
 
@@ -142,6 +145,7 @@ impl Sandbox {
         })?;
         let shared = Arc::new(Shared {
             latency_ms: AtomicU64::new(config.latency_ms),
+            write_gate: fault::WriteGate::default(),
             config,
             store,
             request_log,

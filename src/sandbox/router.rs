@@ -23,7 +23,7 @@ use super::error::ApiError;
 use super::protocol::{json, query};
 use super::request_log::LogEntry;
 use super::sigv4::{self, SigError};
-use super::{ADMIN_PREFIX, Shared, admin, iam, s3, sagemaker, sts};
+use super::{ADMIN_PREFIX, Shared, admin, fault, iam, s3, sagemaker, sts};
 
 /// Which emulated service a request is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +146,9 @@ async fn handle(
         Service::Admin => admin::handle(&req, &shared),
         Service::S3 => {
             let op = s3_operation.unwrap_or_default();
+            if fault::is_write(&service, req.method(), &op) {
+                shared.write_gate.pass().await;
+            }
             let response = match s3.call(req.map(Body::from)).await {
                 Ok(r) => r,
                 Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:?}")),
@@ -219,51 +222,58 @@ async fn dispatch_non_s3(
         ctx.now,
     );
     if *service == Service::SageMaker {
-        dispatch_json(&ctx, &parts, &body, signature)
+        let op = parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .map(json::operation_from_target)
+            .unwrap_or_default()
+            .to_owned();
+        if fault::is_write(service, &parts.method, &op) {
+            shared.write_gate.pass().await;
+        }
+        let response = dispatch_json(&ctx, &op, &body, signature);
+        (op, response)
     } else {
-        dispatch_query(&ctx, service, &parts, &body, signature)
+        let params = query::QueryParams::parse(&body, parts.uri.query());
+        let action = params.action().unwrap_or_default().to_owned();
+        if fault::is_write(service, &parts.method, &action) {
+            shared.write_gate.pass().await;
+        }
+        let response = dispatch_query(&ctx, service, &action, &params, signature);
+        (action, response)
     }
 }
 
 /// SageMaker: JSON 1.1, operation named by `X-Amz-Target`.
 fn dispatch_json(
     ctx: &Ctx<'_>,
-    parts: &http::request::Parts,
+    op: &str,
     body: &[u8],
     signature: Result<(), SigError>,
-) -> (String, Response<Body>) {
-    let op = parts
-        .headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .map(json::operation_from_target)
-        .unwrap_or_default()
-        .to_owned();
+) -> Response<Body> {
     let result = match signature {
-        Ok(()) => sagemaker::handle(ctx, &op, body),
+        Ok(()) => sagemaker::handle(ctx, op, body),
         Err(e) => Err(signature_error_json(&e)),
     };
-    let response = match result {
+    match result {
         Ok(value) => with_type(
             Response::new(Body::from(value.to_string())),
             json::CONTENT_TYPE,
             &ctx.request_id,
         ),
         Err(e) => json_error_response(&e),
-    };
-    (op, response)
+    }
 }
 
 /// IAM and STS: the query protocol, operation named by the `Action` parameter.
 fn dispatch_query(
     ctx: &Ctx<'_>,
     service: &Service,
-    parts: &http::request::Parts,
-    body: &[u8],
+    action: &str,
+    params: &query::QueryParams,
     signature: Result<(), SigError>,
-) -> (String, Response<Body>) {
-    let params = query::QueryParams::parse(body, parts.uri.query());
-    let action = params.action().unwrap_or_default().to_owned();
+) -> Response<Body> {
     let (namespace, handler): (_, fn(&Ctx<'_>, &str, &query::QueryParams) -> _) =
         if *service == Service::Iam {
             (iam::NAMESPACE, iam::handle)
@@ -272,15 +282,15 @@ fn dispatch_query(
         };
     let result = signature
         .map_err(|e| signature_error_query(&e))
-        .and_then(|()| handler(ctx, &action, &params));
+        .and_then(|()| handler(ctx, action, params));
     let (status, xml) = match result {
         Ok(xml) => (
             StatusCode::OK,
             query::render_ok(
                 namespace,
-                &action,
+                action,
                 &xml,
-                *service == Service::Iam && iam::sends_empty_result(&action),
+                *service == Service::Iam && iam::sends_empty_result(action),
                 &ctx.request_id,
             ),
         ),
@@ -291,7 +301,7 @@ fn dispatch_query(
     };
     let mut response = with_type(Response::new(Body::from(xml)), "text/xml", &ctx.request_id);
     *response.status_mut() = status;
-    (action, response)
+    response
 }
 
 /// A failed signature check in the query protocol's codes (IAM, STS).

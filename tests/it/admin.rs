@@ -95,3 +95,34 @@ async fn request_log_has_one_json_line_per_request() {
     );
     assert!(lines.iter().all(|l| l["duration_ms"].as_f64().is_some()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_can_be_held_after_n_and_released() {
+    let sb = TestSandbox::start().await;
+    let base = sb.endpoint();
+    assert_eq!(http("PUT", &format!("{base}/_gtplan/hold-writes?after=1")).await.0, 200);
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sagemaker.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    sb.iam
+        .create_role()
+        .role_name("first")
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .expect("the first write passes");
+    let held = tokio::spawn({
+        let iam = sb.iam.clone();
+        async move {
+            iam.create_role()
+                .role_name("second")
+                .assume_role_policy_document(trust)
+                .send()
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!held.is_finished(), "the second write is held");
+    // Reads still pass while writes are held.
+    sb.iam.get_role().role_name("first").send().await.expect("reads pass");
+    assert_eq!(http("DELETE", &format!("{base}/_gtplan/hold-writes")).await.0, 200);
+    held.await.expect("join").expect("released write completes");
+}
