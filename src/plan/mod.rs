@@ -2,6 +2,7 @@
 //! function), the renderers print the result.
 
 pub mod diff;
+pub mod digest;
 pub mod graph;
 pub mod model;
 pub mod refresh;
