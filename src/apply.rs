@@ -1,1 +1,195 @@
-//! Apply: executes a plan's steps (being written).
+//! Apply: executes a plan's steps, nothing more. The planner already decided everything; apply
+//! walks the dependency waves (independent changes concurrently, bounded by `parallelism`),
+//! re-reads each resource before its first write and refuses if it moved since the plan was
+//! made, then runs the change's steps in order. Retries of throttling and IAM propagation live
+//! in the `Cloud` implementation. A change that fails stops the next waves; changes already
+//! running finish, so a rerun converges from a consistent point.
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+
+use crate::cloud::{Cloud, CloudError};
+use crate::model::Kind;
+use crate::model::names::{BucketName, JobName, ObjectKey, RoleName};
+use crate::plan::{Action, Change, Plan, Step, digest, graph};
+
+#[derive(Debug, Clone, Copy)]
+pub struct ApplyOptions {
+    /// How many changes may run at once.
+    pub parallelism: usize,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        Self { parallelism: 10 }
+    }
+}
+
+/// What apply reports while it works (the CLI prints these as progress lines).
+#[derive(Debug)]
+pub enum ApplyEvent<'a> {
+    Started(&'a Change),
+    Step(&'a Change, &'a Step),
+    Finished(&'a Change, Duration),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("`{address}` changed since the plan was made")]
+    Drifted { address: String },
+    #[error("`{address}`: {step}")]
+    Step {
+        address: String,
+        step: String,
+        #[source]
+        source: CloudError,
+    },
+    #[error("`{address}`: failed to re-read it before writing")]
+    Recheck {
+        address: String,
+        #[source]
+        source: CloudError,
+    },
+    #[error("`{address}`: the plan names `{name}`, which is not a valid {what}; the plan file is corrupt")]
+    CorruptPlan {
+        address: String,
+        name: String,
+        what: &'static str,
+    },
+}
+
+impl ApplyError {
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            ApplyError::Drifted { .. } => Some(
+                "someone changed it after `gtplan plan` read it; run `gtplan plan` again and review the new plan",
+            ),
+            ApplyError::Step { .. } | ApplyError::Recheck { .. } => Some(
+                "nothing after the failed change was started; fix the cause and run `gtplan apply` again: it continues from what exists",
+            ),
+            ApplyError::CorruptPlan { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct ApplyReport {
+    /// Changes fully applied.
+    pub applied: usize,
+    /// Writes made.
+    pub writes: usize,
+}
+
+/// Apply stopped: what was done before it stopped, and why.
+#[derive(Debug)]
+pub struct ApplyFailure {
+    pub report: ApplyReport,
+    pub errors: Vec<ApplyError>,
+}
+
+/// Applies `plan`. NoOp changes are skipped without any call.
+pub async fn apply(
+    cloud: &dyn Cloud,
+    plan: &Plan,
+    options: ApplyOptions,
+    on_event: &(dyn Fn(ApplyEvent<'_>) + Sync),
+) -> Result<ApplyReport, ApplyFailure> {
+    let mut report = ApplyReport::default();
+    for wave in graph::waves(plan) {
+        let changes = wave
+            .iter()
+            .map(|&i| &plan.changes[i])
+            .filter(|c| c.action != Action::NoOp);
+        let results: Vec<Result<usize, ApplyError>> = futures::stream::iter(changes)
+            .map(|change| apply_change(cloud, change, on_event))
+            .buffer_unordered(options.parallelism.max(1))
+            .collect()
+            .await;
+        let mut errors = Vec::new();
+        for result in results {
+            match result {
+                Ok(writes) => {
+                    report.applied += 1;
+                    report.writes += writes;
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApplyFailure { report, errors });
+        }
+    }
+    Ok(report)
+}
+
+/// Re-checks one change's resource, then runs its steps. Returns the number of writes.
+async fn apply_change(
+    cloud: &dyn Cloud,
+    change: &Change,
+    on_event: &(dyn Fn(ApplyEvent<'_>) + Sync),
+) -> Result<usize, ApplyError> {
+    let started = Instant::now();
+    on_event(ApplyEvent::Started(change));
+    let current = current_digest(cloud, change).await?;
+    if current != change.observed_digest {
+        return Err(ApplyError::Drifted {
+            address: change.address.to_string(),
+        });
+    }
+    for step in &change.steps {
+        on_event(ApplyEvent::Step(change, step));
+        cloud
+            .execute(step)
+            .await
+            .map_err(|source| ApplyError::Step {
+                address: change.address.to_string(),
+                step: step.describe(),
+                source,
+            })?;
+    }
+    on_event(ApplyEvent::Finished(change, started.elapsed()));
+    Ok(change.steps.len())
+}
+
+/// Reads the change's resource again and digests it the way the planner did.
+async fn current_digest(cloud: &dyn Cloud, change: &Change) -> Result<String, ApplyError> {
+    let address = change.address.to_string();
+    let corrupt = |what| ApplyError::CorruptPlan {
+        address: address.clone(),
+        name: change.name.clone(),
+        what,
+    };
+    let recheck = |source| ApplyError::Recheck {
+        address: address.clone(),
+        source,
+    };
+    match change.address.kind {
+        Kind::Bucket => {
+            let name = BucketName::parse(&change.name).map_err(|_| corrupt("bucket name"))?;
+            let found = cloud.bucket(&name).await.map_err(recheck)?;
+            Ok(digest::bucket(&found))
+        }
+        Kind::Role => {
+            let name = RoleName::parse(&change.name).map_err(|_| corrupt("role name"))?;
+            let found = cloud.role(&name).await.map_err(recheck)?;
+            Ok(digest::role(found.as_ref()))
+        }
+        Kind::Upload => {
+            let (bucket, key) = change
+                .name
+                .strip_prefix("s3://")
+                .and_then(|rest| rest.split_once('/'))
+                .ok_or_else(|| corrupt("s3:// object URI"))?;
+            let bucket = BucketName::parse(bucket).map_err(|_| corrupt("bucket name"))?;
+            let key = ObjectKey::parse(key).map_err(|_| corrupt("object key"))?;
+            let found = cloud.object(&bucket, &key).await.map_err(recheck)?;
+            Ok(digest::object(found.as_ref()))
+        }
+        Kind::Job => {
+            let name = JobName::parse(&change.name).map_err(|_| corrupt("job name"))?;
+            let found = cloud.job(&name).await.map_err(recheck)?;
+            Ok(digest::job(found.as_ref()))
+        }
+    }
+}

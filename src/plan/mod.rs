@@ -1,6 +1,7 @@
 //! Planning: refresh reads live state, `diff` compares it with the desired state (a pure
 //! function), the renderers print the result.
 
+pub mod destroy;
 pub mod diff;
 pub mod digest;
 pub mod graph;

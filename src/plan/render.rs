@@ -1,1 +1,402 @@
-//! (being written)
+//! Rendering a plan for people ([`text`], shaped like Terraform's plan output) and for programs
+//! ([`json`], a documented stable schema), and planning errors ([`errors_text`]). The last
+//! stage of `gtplan plan`; pure functions of the plan.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+use similar::{ChangeTag, TextDiff};
+
+use super::diff::PlanErrors;
+use super::model::{Action, Change, FieldChange, Plan};
+use crate::model::Kind;
+use crate::policy;
+
+const FIELD_INDENT: &str = "      ";
+
+/// The plan as people read it: a header, one block per change with its field-level
+/// differences (JSON documents as line diffs), the labeling jobs' status, and a summary line.
+pub fn text(plan: &Plan) -> String {
+    let mut out = format!(
+        "gtplan plan `{}` in {} (account {})\n\n",
+        plan.plan, plan.region, plan.account_id
+    );
+    let active: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .collect();
+    if !active.is_empty() {
+        out.push_str("Resource actions are indicated with the following symbols:\n");
+        for (action, meaning) in [
+            (Action::Create, "create"),
+            (Action::Update, "update in place"),
+            (Action::Stop, "stop (labeling jobs cannot be deleted)"),
+            (Action::Delete, "destroy"),
+        ] {
+            if active.iter().any(|c| c.action == action) {
+                let _ = writeln!(out, "  {} {meaning}", action.symbol());
+            }
+        }
+        out.push_str("\ngtplan will perform the following actions:\n\n");
+        for change in &active {
+            block(&mut out, change);
+            out.push('\n');
+        }
+    }
+    notes(
+        &mut out,
+        "Labeling jobs:",
+        plan.changes
+            .iter()
+            .filter(|c| c.action == Action::NoOp && c.address.kind == Kind::Job),
+    );
+    notes(
+        &mut out,
+        "Left alone:",
+        plan.changes
+            .iter()
+            .filter(|c| c.action == Action::NoOp && c.address.kind != Kind::Job),
+    );
+    if plan.has_changes() {
+        let s = plan.summary();
+        let _ = writeln!(
+            out,
+            "Plan: {} to create, {} to update, {} to stop, {} to destroy.",
+            s.create, s.update, s.stop, s.delete
+        );
+    } else {
+        out.push_str("No changes. Your infrastructure matches the plan.\n");
+    }
+    out
+}
+
+/// A titled list of no-op changes that carry a note (job status, why something is left alone).
+fn notes<'a>(out: &mut String, title: &str, changes: impl Iterator<Item = &'a Change>) {
+    let lines: Vec<String> = changes
+        .filter_map(|c| {
+            let note = c.note.as_ref()?;
+            Some(format!("  {} ({}): {note}\n", c.address, c.name))
+        })
+        .collect();
+    if !lines.is_empty() {
+        out.push_str(title);
+        out.push('\n');
+        out.extend(lines);
+        out.push('\n');
+    }
+}
+
+fn block(out: &mut String, c: &Change) {
+    let verb = match c.action {
+        Action::NoOp => "left as is",
+        Action::Create => "created",
+        Action::Update => "updated in place",
+        Action::Stop => "stopped",
+        Action::Delete => "destroyed",
+    };
+    let _ = writeln!(out, "  # {} will be {verb} ({})", c.address, c.reason);
+    if let Some(note) = &c.note {
+        let _ = writeln!(out, "  # {note}");
+    }
+    let _ = writeln!(out, "  {} {} \"{}\"", c.action.symbol(), c.address, c.name);
+    for f in &c.fields {
+        field_lines(out, FIELD_INDENT, f);
+    }
+}
+
+/// `~ field: before -> after`, `+ field: after`, `- field: before`; documents as line diffs.
+fn field_lines(out: &mut String, indent: &str, f: &FieldChange) {
+    let symbol = match (&f.before, &f.after) {
+        (None, Some(_)) => "+",
+        (Some(_), None) => "-",
+        _ => "~",
+    };
+    if f.is_document {
+        let _ = writeln!(out, "{indent}{symbol} {}:", f.field);
+        for line in document_diff(f.before.as_ref(), f.after.as_ref()) {
+            let _ = writeln!(out, "{indent}    {line}");
+        }
+        return;
+    }
+    let _ = match (&f.before, &f.after) {
+        (Some(before), Some(after)) => writeln!(
+            out,
+            "{indent}~ {}: {} -> {}",
+            f.field,
+            one_line(before),
+            one_line(after)
+        ),
+        (None, Some(value)) | (Some(value), None) => {
+            writeln!(out, "{indent}{symbol} {}: {}", f.field, one_line(value))
+        }
+        (None, None) => writeln!(out, "{indent}~ {}: (none)", f.field),
+    };
+}
+
+fn one_line(value: &Value) -> String {
+    value.to_string()
+}
+
+fn pretty(value: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
+    text.push('\n');
+    text
+}
+
+/// A line diff of two JSON documents. When both exist they are compared in their canonical
+/// form (the form the planner compares), so key order and AWS's re-encoding never show as
+/// changed lines; long unchanged stretches are elided.
+fn document_diff(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
+    let (old, new) = match (before, after) {
+        (Some(b), Some(a)) => (pretty(&policy::canonical(b)), pretty(&policy::canonical(a))),
+        (b, a) => (
+            b.map(pretty).unwrap_or_default(),
+            a.map(pretty).unwrap_or_default(),
+        ),
+    };
+    let diff = TextDiff::from_lines(&old, &new);
+    let old_len = old.lines().count();
+    let mut lines = Vec::new();
+    let mut shown_to = 0;
+    for group in diff.grouped_ops(3) {
+        let (Some(first), Some(last)) = (group.first(), group.last()) else {
+            continue;
+        };
+        // Mark the unchanged lines left out before this group.
+        if first.old_range().start > shown_to {
+            lines.push("  ...".to_owned());
+        }
+        shown_to = last.old_range().end;
+        for op in &group {
+            for change in diff.iter_changes(op) {
+                let sign = match change.tag() {
+                    ChangeTag::Delete => '-',
+                    ChangeTag::Insert => '+',
+                    ChangeTag::Equal => ' ',
+                };
+                let line = change.value().trim_end_matches('\n');
+                lines.push(format!("{sign} {line}"));
+            }
+        }
+    }
+    if shown_to < old_len && !lines.is_empty() {
+        lines.push("  ...".to_owned());
+    }
+    lines
+}
+
+/// The plan for programs (`gtplan plan --json`). The schema is stable within a
+/// `format_version`; fields may be added, never renamed or removed:
+///
+/// ```text
+/// {
+///   "format_version": 1,               // bumped on incompatible changes
+///   "plan": "quickstart",              // the plan's name
+///   "region": "us-east-1",
+///   "account_id": "123456789012",
+///   "has_changes": true,               // false: apply would write nothing
+///   "summary": { "create": 2, "update": 1, "stop": 0, "delete": 0 },
+///   "changes": [                       // every resource, in apply order, no-ops included
+///     {
+///       "address": "bucket.data",      // <kind>.<name in the plan file>
+///       "name": "gtplan-quickstart",   // the AWS name (bucket, role, s3:// URI, job name)
+///       "action": "update",            // noop | create | update | stop | delete
+///       "reason": "differs from the plan",
+///       "fields": [                    // what differs; `before`/`after` absent = null
+///         { "field": "policy", "before": {..}, "after": {..}, "is_document": true }
+///       ],
+///       "depends_on": ["bucket.data"], // addresses applied first (deletes: after)
+///       "steps": ["PutBucketPolicy gtplan-quickstart"],  // the writes, without bodies
+///       "note": null                   // e.g. a job's status and label counters
+///     }
+///   ]
+/// }
+/// ```
+pub fn json(plan: &Plan) -> Value {
+    let changes: Vec<Value> = plan
+        .changes
+        .iter()
+        .map(|c| {
+            json!({
+                "address": c.address.to_string(),
+                "name": c.name,
+                "action": c.action,
+                "reason": c.reason,
+                "fields": c.fields.iter().map(|f| json!({
+                    "field": f.field,
+                    "before": f.before,
+                    "after": f.after,
+                    "is_document": f.is_document,
+                })).collect::<Vec<_>>(),
+                "depends_on": c.depends_on.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "steps": c.steps.iter().map(super::model::Step::describe).collect::<Vec<_>>(),
+                "note": c.note,
+            })
+        })
+        .collect();
+    let summary = plan.summary();
+    json!({
+        "format_version": plan.format_version,
+        "plan": plan.plan,
+        "region": plan.region,
+        "account_id": plan.account_id,
+        "has_changes": plan.has_changes(),
+        "summary": {
+            "create": summary.create,
+            "update": summary.update,
+            "stop": summary.stop,
+            "delete": summary.delete,
+        },
+        "changes": changes,
+    })
+}
+
+/// Planning errors for people: each with its address, the differing fields when there are
+/// any, and the hint; then a closing line saying nothing was changed.
+pub fn errors_text(errors: &PlanErrors) -> String {
+    let mut out = String::new();
+    for e in &errors.0 {
+        let _ = writeln!(out, "error: {}: {}", e.address, e.message);
+        for f in &e.fields {
+            field_lines(&mut out, "    ", f);
+        }
+        let _ = writeln!(out, "  hint: {}\n", e.hint);
+    }
+    let n = errors.0.len();
+    let _ = writeln!(
+        out,
+        "planning failed with {n} error{}; nothing was changed",
+        if n == 1 { "" } else { "s" }
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::desired::{Encryption, PublicAccessBlock};
+    use crate::model::observed::Orphan;
+    use crate::plan::diff::fixture::{
+        addr, applied, bucket_mut, desired, empty, observed_role, role_mut,
+    };
+    use crate::plan::diff::{destroy, diff};
+
+    fn pretty_json(plan: &Plan) -> String {
+        serde_json::to_string_pretty(&json(plan)).expect("plan JSON serializes")
+    }
+
+    #[test]
+    fn fresh_create() {
+        let d = desired();
+        let plan = diff(&d, &empty(&d)).expect("plans");
+        insta::assert_snapshot!("fresh_create_text", text(&plan));
+        insta::assert_snapshot!("fresh_create_json", pretty_json(&plan));
+    }
+
+    #[test]
+    fn update_of_each_field_kind() {
+        let d = desired();
+        let mut o = applied(&d);
+        let bucket = bucket_mut(&mut o, "bucket.data");
+        let mut policy = crate::plan::diff::fixture::bucket_policy();
+        policy["Statement"][0]["Condition"]["Bool"]["aws:SecureTransport"] = json!("true");
+        bucket.policy = Some(policy);
+        bucket.cors.clear();
+        bucket.encryption = Some(Encryption::Kms {
+            key_id: Some("alias/old".to_owned()),
+            bucket_key: false,
+        });
+        bucket.public_access_block = Some(PublicAccessBlock {
+            block_public_policy: false,
+            ..PublicAccessBlock::ALL_ON
+        });
+        bucket.tags.insert("team".to_owned(), "data".to_owned());
+        bucket
+            .tags
+            .insert("cost-center".to_owned(), "42".to_owned());
+        let role = role_mut(&mut o, "role.labeling");
+        role.trust_policy["Statement"][0]["Condition"] = json!({});
+        role.inline_policies
+            .get_mut("gtplan-quickstart")
+            .expect("policy")["Statement"]
+            .as_array_mut()
+            .expect("statements")
+            .pop();
+        role.inline_policies.insert(
+            "gtplan-old".to_owned(),
+            json!({"Version": "2012-10-17", "Statement": []}),
+        );
+        role.max_session_duration = 7200;
+        role.description = Some("old".to_owned());
+        role.tags.insert("owner".to_owned(), "someone".to_owned());
+        let object = o
+            .uploads
+            .get_mut(&addr("upload.labels"))
+            .and_then(Option::as_mut)
+            .expect("object");
+        object.sha256 = Some("0".repeat(64));
+        let plan = diff(&d, &o).expect("plans");
+        insta::assert_snapshot!("update_text", text(&plan));
+        insta::assert_snapshot!("update_json", pretty_json(&plan));
+    }
+
+    #[test]
+    fn immutable_job_error() {
+        let mut d = desired();
+        let o = applied(&d);
+        let spec = &mut d.jobs.get_mut(&addr("job.pets")).expect("job").spec;
+        spec.human_task.task_time_limit_seconds = 600;
+        spec.human_task.task_keywords.push("animals".to_owned());
+        spec.tags.insert("team".to_owned(), "ml".to_owned());
+        let errors = diff(&d, &o).expect_err("a changed job is refused");
+        insta::assert_snapshot!("immutable_job_error", errors_text(&errors));
+    }
+
+    #[test]
+    fn orphan_role_delete() {
+        let d = desired();
+        let mut o = applied(&d);
+        let mut old = observed_role(&d.roles[&addr("role.labeling")]);
+        old.name = "gtplan-quickstart-reviewing".to_owned();
+        o.orphans.push(Orphan::Role {
+            address: addr("role.reviewing"),
+            role: old,
+        });
+        let plan = diff(&d, &o).expect("plans");
+        insta::assert_snapshot!("orphan_role_delete_text", text(&plan));
+    }
+
+    #[test]
+    fn destroy_with_a_non_empty_bucket() {
+        let d = desired();
+        let errors = destroy(&d, &applied(&d)).expect_err("refused");
+        insta::assert_snapshot!("destroy_non_empty_bucket_error", errors_text(&errors));
+    }
+
+    #[test]
+    fn destroy_with_force_destroy() {
+        let mut d = desired();
+        d.buckets
+            .get_mut(&addr("bucket.data"))
+            .expect("bucket")
+            .force_destroy = true;
+        let plan = destroy(&d, &applied(&d)).expect("plans");
+        insta::assert_snapshot!("destroy_text", text(&plan));
+    }
+
+    #[test]
+    fn no_changes() {
+        let d = desired();
+        let plan = diff(&d, &applied(&d)).expect("plans");
+        insta::assert_snapshot!("no_changes_text", text(&plan));
+        let value = json(&plan);
+        assert_eq!(value["has_changes"], json!(false));
+        assert_eq!(
+            value["changes"][4]["note"],
+            json!("InProgress, 3 of 10 labeled")
+        );
+    }
+}
