@@ -53,14 +53,18 @@ impl fmt::Display for Address {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a resource address (expected `bucket.NAME`, `role.NAME`, `upload.NAME` or `job.NAME`)")]
+#[error(
+    "`{0}` is not a resource address (expected `bucket.NAME`, `role.NAME`, `upload.NAME` or `job.NAME`)"
+)]
 pub struct AddressError(String);
 
 impl FromStr for Address {
     type Err = AddressError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (kind, name) = s.split_once('.').ok_or_else(|| AddressError(s.to_owned()))?;
+        let (kind, name) = s
+            .split_once('.')
+            .ok_or_else(|| AddressError(s.to_owned()))?;
         let kind = Kind::ALL
             .into_iter()
             .find(|k| k.as_str() == kind)
@@ -94,7 +98,11 @@ mod tests {
         let a: Address = "job.pets".parse().expect("parses");
         assert_eq!(a.to_string(), "job.pets");
         assert!("thing.x".parse::<Address>().is_err());
-        let mut v = vec![a, Address::new(Kind::Bucket, "z"), Address::new(Kind::Role, "a")];
+        let mut v = vec![
+            a,
+            Address::new(Kind::Bucket, "z"),
+            Address::new(Kind::Role, "a"),
+        ];
         v.sort();
         assert_eq!(
             v.iter().map(ToString::to_string).collect::<Vec<_>>(),

@@ -156,10 +156,7 @@ mod tests {
     #[test]
     fn prices_convert_between_parts_and_mills() {
         let p = Price::from_mills(36);
-        assert_eq!(
-            (p.dollars, p.cents, p.tenth_fractions_of_a_cent),
-            (0, 3, 6)
-        );
+        assert_eq!((p.dollars, p.cents, p.tenth_fractions_of_a_cent), (0, 3, 6));
         assert_eq!(p.to_string(), "$0.036");
         assert_eq!(Price::from_mills(1200).to_string(), "$1.200");
         assert_eq!(Price::from_mills(1200).in_mills(), 1200);

@@ -21,3 +21,7 @@ pub const TAG_ADDRESS: &str = "gtplan:address";
 /// Object metadata key holding the SHA-256 of an uploaded body (ETag is not an MD5 under KMS
 /// or multipart, so it cannot identify content).
 pub const META_SHA256: &str = "gtplan-sha256";
+/// Object metadata naming the plan that uploaded an object (S3 lowercases metadata keys).
+pub const META_PLAN: &str = "gtplan-plan";
+/// Object metadata naming the upload's address within its plan.
+pub const META_ADDRESS: &str = "gtplan-address";

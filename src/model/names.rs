@@ -90,8 +90,7 @@ static BUCKET: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-z0-9][a-z0-9.-]{1,
 static IPV4: LazyLock<Regex> = LazyLock::new(|| regex(r"^\d+\.\d+\.\d+\.\d+$"));
 static ROLE: LazyLock<Regex> = LazyLock::new(|| regex(r"^[\w+=,.@-]{1,64}$"));
 static JOB: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"));
-static ATTRIBUTE: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,126}$"));
+static ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,126}$"));
 static PLAN: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$"));
 static REGION: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-z]{2}(-[a-z]+)+-\d$"));
 
@@ -99,7 +98,10 @@ impl BucketName {
     pub fn parse(s: &str) -> Result<Self, NameError> {
         let hint = "bucket names are 3-63 characters of lowercase letters, digits, `.` and `-`, starting and ending with a letter or digit";
         if !BUCKET.is_match(s) {
-            return Err(NameError::new(format!("`{s}` is not a valid S3 bucket name"), hint));
+            return Err(NameError::new(
+                format!("`{s}` is not a valid S3 bucket name"),
+                hint,
+            ));
         }
         if s.contains("..") || IPV4.is_match(s) {
             return Err(NameError::new(
@@ -234,7 +236,17 @@ mod tests {
     fn bucket_names() {
         assert!(BucketName::parse("gtplan-quickstart-data").is_ok());
         assert!(BucketName::parse("a.b-c").is_ok());
-        for bad in ["ab", "Upper", "under_score", "-start", "end-", "a..b", "192.168.0.1", "xn--abc", "x-s3alias"] {
+        for bad in [
+            "ab",
+            "Upper",
+            "under_score",
+            "-start",
+            "end-",
+            "a..b",
+            "192.168.0.1",
+            "xn--abc",
+            "x-s3alias",
+        ] {
             assert!(BucketName::parse(bad).is_err(), "{bad}");
         }
     }
@@ -245,7 +257,11 @@ mod tests {
         assert!(JobName::parse("a--b").is_ok());
         assert!(JobName::parse("pets_v1").is_err());
         assert!(JobName::parse(&"a".repeat(64)).is_err());
-        assert!(JobName::parse("Pets-V1").expect("valid").same_job("pets-v1"));
+        assert!(
+            JobName::parse("Pets-V1")
+                .expect("valid")
+                .same_job("pets-v1")
+        );
         assert!(LabelAttributeName::parse("animal").is_ok());
         assert!(LabelAttributeName::parse("animal-metadata").is_err());
         assert!(LabelAttributeName::parse("source-ref").is_err());

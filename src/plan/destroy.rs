@@ -6,11 +6,10 @@
 //! `force_destroy`; labeling jobs cannot be deleted, only stopped while they run. Pure like
 //! [`super::diff`]; [`super::graph`] puts the deletes in reverse dependency order.
 
-use super::diff::{
-    META_PLAN, Outcome, Ownership, PlanError, PlanErrors, change, job_note, ownership,
-};
+use super::diff::{Outcome, Ownership, PlanError, PlanErrors, change, job_note, ownership};
 use super::digest;
 use super::model::{Action, Change, Plan, Step};
+use crate::model::META_PLAN;
 use crate::model::desired::DesiredState;
 use crate::model::names::PlanName;
 use crate::model::observed::{

@@ -21,13 +21,8 @@ use crate::model::names::PlanName;
 use crate::model::observed::{
     BucketLookup, ObservedBucket, ObservedJob, ObservedObject, ObservedRole, ObservedState,
 };
-use crate::model::{Address, META_SHA256, TAG_PLAN, Tags};
+use crate::model::{Address, META_ADDRESS, META_PLAN, META_SHA256, TAG_PLAN, Tags};
 use crate::policy;
-
-/// Object metadata naming the plan that uploaded an object (S3 lowercases metadata keys).
-pub const META_PLAN: &str = "gtplan-plan";
-/// Object metadata naming the upload's address within its plan.
-pub const META_ADDRESS: &str = "gtplan-address";
 
 /// One reason the plan cannot be made, tied to the resource it concerns.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -40,7 +40,10 @@ mod tests {
 
     #[test]
     fn missing_and_present_differ() {
-        assert_ne!(bucket(&BucketLookup::Missing), bucket(&BucketLookup::OwnedElsewhere));
+        assert_ne!(
+            bucket(&BucketLookup::Missing),
+            bucket(&BucketLookup::OwnedElsewhere)
+        );
         assert_eq!(role(None), role(None));
     }
 }

@@ -112,17 +112,43 @@ impl Plan {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Step {
-    CreateBucket { bucket: String, region: String },
-    PutBucketTagging { bucket: String, tags: Tags },
-    PutPublicAccessBlock { bucket: String, config: PublicAccessBlock },
-    PutBucketEncryption { bucket: String, encryption: Encryption },
-    PutBucketPolicy { bucket: String, policy: serde_json::Value },
-    DeleteBucketPolicy { bucket: String },
-    PutBucketCors { bucket: String, rules: Vec<CorsRule> },
-    DeleteBucketCors { bucket: String },
+    CreateBucket {
+        bucket: String,
+        region: String,
+    },
+    PutBucketTagging {
+        bucket: String,
+        tags: Tags,
+    },
+    PutPublicAccessBlock {
+        bucket: String,
+        config: PublicAccessBlock,
+    },
+    PutBucketEncryption {
+        bucket: String,
+        encryption: Encryption,
+    },
+    PutBucketPolicy {
+        bucket: String,
+        policy: serde_json::Value,
+    },
+    DeleteBucketPolicy {
+        bucket: String,
+    },
+    PutBucketCors {
+        bucket: String,
+        rules: Vec<CorsRule>,
+    },
+    DeleteBucketCors {
+        bucket: String,
+    },
     /// Delete every object (only planned for `force_destroy` buckets).
-    EmptyBucket { bucket: String },
-    DeleteBucket { bucket: String },
+    EmptyBucket {
+        bucket: String,
+    },
+    DeleteBucket {
+        bucket: String,
+    },
     CreateRole {
         role: String,
         path: String,
@@ -131,18 +157,39 @@ pub enum Step {
         description: Option<String>,
         tags: Tags,
     },
-    UpdateAssumeRolePolicy { role: String, policy: serde_json::Value },
+    UpdateAssumeRolePolicy {
+        role: String,
+        policy: serde_json::Value,
+    },
     UpdateRole {
         role: String,
         max_session_duration: u32,
         description: Option<String>,
     },
-    PutRolePolicy { role: String, policy_name: String, policy: serde_json::Value },
-    DeleteRolePolicy { role: String, policy_name: String },
-    DetachRolePolicy { role: String, policy_arn: String },
-    TagRole { role: String, tags: Tags },
-    UntagRole { role: String, keys: Vec<String> },
-    DeleteRole { role: String },
+    PutRolePolicy {
+        role: String,
+        policy_name: String,
+        policy: serde_json::Value,
+    },
+    DeleteRolePolicy {
+        role: String,
+        policy_name: String,
+    },
+    DetachRolePolicy {
+        role: String,
+        policy_arn: String,
+    },
+    TagRole {
+        role: String,
+        tags: Tags,
+    },
+    UntagRole {
+        role: String,
+        keys: Vec<String>,
+    },
+    DeleteRole {
+        role: String,
+    },
     PutObject {
         bucket: String,
         key: String,
@@ -152,9 +199,16 @@ pub enum Step {
         #[serde(with = "base64_body")]
         body: Vec<u8>,
     },
-    DeleteObject { bucket: String, key: String },
-    CreateLabelingJob { spec: Box<JobSpec> },
-    StopLabelingJob { job: String },
+    DeleteObject {
+        bucket: String,
+        key: String,
+    },
+    CreateLabelingJob {
+        spec: Box<JobSpec>,
+    },
+    StopLabelingJob {
+        job: String,
+    },
 }
 
 impl Step {
@@ -174,7 +228,9 @@ impl Step {
             Step::CreateRole { role, .. } => format!("CreateRole {role}"),
             Step::UpdateAssumeRolePolicy { role, .. } => format!("UpdateAssumeRolePolicy {role}"),
             Step::UpdateRole { role, .. } => format!("UpdateRole {role}"),
-            Step::PutRolePolicy { role, policy_name, .. } => {
+            Step::PutRolePolicy {
+                role, policy_name, ..
+            } => {
                 format!("PutRolePolicy {role}/{policy_name}")
             }
             Step::DeleteRolePolicy { role, policy_name } => {

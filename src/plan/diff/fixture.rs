@@ -306,8 +306,8 @@ pub fn applied(desired: &DesiredState) -> ObservedState {
                     size: u.body.len() as u64,
                     metadata: BTreeMap::from([
                         (META_SHA256.to_owned(), u.sha256.clone()),
-                        (crate::plan::diff::META_PLAN.to_owned(), PLAN.to_owned()),
-                        (crate::plan::diff::META_ADDRESS.to_owned(), a.to_string()),
+                        (crate::model::META_PLAN.to_owned(), PLAN.to_owned()),
+                        (crate::model::META_ADDRESS.to_owned(), a.to_string()),
                     ]),
                 };
                 (a.clone(), Some(object))
