@@ -51,7 +51,9 @@ pub enum ApplyError {
         #[source]
         source: CloudError,
     },
-    #[error("`{address}`: the plan names `{name}`, which is not a valid {what}; the plan file is corrupt")]
+    #[error(
+        "`{address}`: the plan names `{name}`, which is not a valid {what}; the plan file is corrupt"
+    )]
     CorruptPlan {
         address: String,
         name: String,

@@ -5,7 +5,9 @@
 pub mod aws;
 
 use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
-use crate::model::observed::{BucketLookup, ObservedBucket, ObservedJob, ObservedObject, ObservedRole};
+use crate::model::observed::{
+    BucketLookup, ObservedBucket, ObservedJob, ObservedObject, ObservedRole,
+};
 use crate::plan::Step;
 
 /// A failed call to AWS, with what gtplan was doing.

@@ -39,18 +39,16 @@ pub fn handle(req: &Request<Incoming>, shared: &Shared) -> (String, Response<Bod
                 Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
             }
         }
-        (&Method::PUT | &Method::POST, "latency") => {
-            match query_u64(req, "ms") {
-                Some(ms) => {
-                    shared.latency_ms.store(ms, Ordering::Relaxed);
-                    plain(StatusCode::OK, format!("latency {ms} ms"))
-                }
-                None => plain(
-                    StatusCode::BAD_REQUEST,
-                    "expected ?ms=N with N a whole number of milliseconds",
-                ),
+        (&Method::PUT | &Method::POST, "latency") => match query_u64(req, "ms") {
+            Some(ms) => {
+                shared.latency_ms.store(ms, Ordering::Relaxed);
+                plain(StatusCode::OK, format!("latency {ms} ms"))
             }
-        }
+            None => plain(
+                StatusCode::BAD_REQUEST,
+                "expected ?ms=N with N a whole number of milliseconds",
+            ),
+        },
         (&Method::PUT, "hold-writes") => match query_u64(req, "after") {
             Some(n) => {
                 shared.write_gate.hold_after(n);

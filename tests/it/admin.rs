@@ -100,7 +100,12 @@ async fn request_log_has_one_json_line_per_request() {
 async fn writes_can_be_held_after_n_and_released() {
     let sb = TestSandbox::start().await;
     let base = sb.endpoint();
-    assert_eq!(http("PUT", &format!("{base}/_gtplan/hold-writes?after=1")).await.0, 200);
+    assert_eq!(
+        http("PUT", &format!("{base}/_gtplan/hold-writes?after=1"))
+            .await
+            .0,
+        200
+    );
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sagemaker.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     sb.iam
         .create_role()
@@ -122,7 +127,17 @@ async fn writes_can_be_held_after_n_and_released() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!held.is_finished(), "the second write is held");
     // Reads still pass while writes are held.
-    sb.iam.get_role().role_name("first").send().await.expect("reads pass");
-    assert_eq!(http("DELETE", &format!("{base}/_gtplan/hold-writes")).await.0, 200);
+    sb.iam
+        .get_role()
+        .role_name("first")
+        .send()
+        .await
+        .expect("reads pass");
+    assert_eq!(
+        http("DELETE", &format!("{base}/_gtplan/hold-writes"))
+            .await
+            .0,
+        200
+    );
     held.await.expect("join").expect("released write completes");
 }

@@ -37,6 +37,8 @@ impl MotoServer {
         let port = free_port();
         let child = Command::new(moto_binary())
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            // AWS-managed policies exist on AWS; moto loads them only when asked.
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -1,0 +1,322 @@
+//! Objects: PutObject (including conditional writes), GetObject, HeadObject, DeleteObject and
+//! ListObjectsV2. Bodies go to the content-addressed blob store before the metadata that
+//! refers to them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::SystemTime;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bytes::Bytes;
+use futures::StreamExt;
+use http::StatusCode;
+use s3s::dto::{
+    CommonPrefix, DeleteObjectInput, DeleteObjectOutput, ETag, ETagCondition, GetObjectInput,
+    GetObjectOutput, HeadObjectInput, HeadObjectOutput, ListObjectsV2Input, ListObjectsV2Output,
+    Object as ObjectDto, PutObjectInput, PutObjectOutput, StreamingBlob,
+};
+use s3s::{Body, S3Error, S3Response, S3Result, s3_error};
+
+use super::buckets::timestamp;
+use super::state::Object;
+use super::{SandboxS3, errors};
+use crate::sandbox::clock;
+
+/// S3's page size limit for listings.
+const MAX_KEYS: usize = 1000;
+
+fn etag(object: &Object) -> ETag {
+    ETag::Strong(object.etag.trim_matches('"').to_owned())
+}
+
+async fn read_body(body: Option<StreamingBlob>) -> S3Result<Vec<u8>> {
+    let mut out = Vec::new();
+    if let Some(mut stream) = body {
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| s3_error!(IncompleteBody, "{e}"))?;
+            out.extend_from_slice(&chunk);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn put(s3: &SandboxS3, input: PutObjectInput) -> S3Result<S3Response<PutObjectOutput>> {
+    let bucket = input.bucket.clone();
+    let key = input.key.clone();
+    // Fail fast on a missing bucket before reading a large body.
+    s3.shared.store.read(|w| {
+        s3.authorized(w, &bucket, "s3:PutObject", Some(&key))
+            .map(|_| ())
+    })?;
+    let body = read_body(input.body).await?;
+    let blob = s3
+        .shared
+        .store
+        .put_blob(&body)
+        .map_err(|e| errors::internal(&e))?;
+    let mut object = Object::new(
+        blob,
+        &body,
+        clock::millis(SystemTime::now()),
+        input.content_type.clone(),
+    );
+    object.metadata = input
+        .metadata
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
+    let tag = etag(&object);
+    s3.shared.store.write(|w| {
+        let b = s3.authorized(w, &bucket, "s3:PutObject", Some(&key))?;
+        let existing = b.objects.get(&key);
+        // Conditional writes: `If-None-Match: *` creates only (locks), `If-Match` replaces only
+        // the version the caller saw.
+        match (&input.if_none_match, existing) {
+            (Some(ETagCondition::Any), Some(_)) => {
+                return Err(s3_error!(
+                    PreconditionFailed,
+                    "At least one of the pre-conditions you specified did not hold"
+                ));
+            }
+            (Some(ETagCondition::ETag(_)), _) => {
+                return Err(s3_error!(
+                    NotImplemented,
+                    "If-None-Match on PutObject only supports `*`"
+                ));
+            }
+            _ => {}
+        }
+        match (&input.if_match, existing) {
+            (Some(_), None) => return Err(errors::no_such_key(&key)),
+            (Some(ETagCondition::ETag(want)), Some(o)) if want.value() != etag(o).value() => {
+                return Err(s3_error!(
+                    PreconditionFailed,
+                    "At least one of the pre-conditions you specified did not hold"
+                ));
+            }
+            _ => {}
+        }
+        if let Some(b) = w.s3.buckets.get_mut(&bucket) {
+            b.objects.insert(key.clone(), object);
+        }
+        Ok::<_, S3Error>(())
+    })?;
+    Ok(S3Response::new(PutObjectOutput {
+        e_tag: Some(tag),
+        ..Default::default()
+    }))
+}
+
+fn found(s3: &SandboxS3, bucket: &str, key: &str, action: &str) -> S3Result<Object> {
+    s3.shared.store.read(|w| {
+        let b = s3.authorized(w, bucket, action, Some(key))?;
+        b.objects
+            .get(key)
+            .cloned()
+            .ok_or_else(|| errors::no_such_key(key))
+    })
+}
+
+fn metadata(object: &Object) -> Option<HashMap<String, String>> {
+    (!object.metadata.is_empty()).then(|| {
+        object
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    })
+}
+
+pub fn get(s3: &SandboxS3, input: &GetObjectInput) -> S3Result<S3Response<GetObjectOutput>> {
+    let object = found(s3, &input.bucket, &input.key, "s3:GetObject")?;
+    let body = s3
+        .shared
+        .store
+        .get_blob(&object.blob)
+        .map_err(|e| errors::internal(&e))?;
+    let (body, content_range, status) = match &input.range {
+        Some(range) => {
+            let r = range.check(object.size)?;
+            let slice = body
+                .get(
+                    usize::try_from(r.start).unwrap_or(usize::MAX)
+                        ..usize::try_from(r.end).unwrap_or(usize::MAX),
+                )
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default();
+            let content_range = format!(
+                "bytes {}-{}/{}",
+                r.start,
+                r.end.saturating_sub(1),
+                object.size
+            );
+            (slice, Some(content_range), StatusCode::PARTIAL_CONTENT)
+        }
+        None => (body, None, StatusCode::OK),
+    };
+    let length = i64::try_from(body.len()).unwrap_or(i64::MAX);
+    let output = GetObjectOutput {
+        body: Some(StreamingBlob::from(Body::from(Bytes::from(body)))),
+        content_length: Some(length),
+        content_range,
+        content_type: object.content_type.clone(),
+        e_tag: Some(etag(&object)),
+        last_modified: Some(timestamp(object.last_modified)),
+        metadata: metadata(&object),
+        accept_ranges: Some("bytes".to_owned()),
+        ..Default::default()
+    };
+    Ok(S3Response::with_status(output, status))
+}
+
+pub fn head(s3: &SandboxS3, input: &HeadObjectInput) -> S3Result<S3Response<HeadObjectOutput>> {
+    let object = found(s3, &input.bucket, &input.key, "s3:GetObject")?;
+    Ok(S3Response::new(HeadObjectOutput {
+        content_length: Some(i64::try_from(object.size).unwrap_or(i64::MAX)),
+        content_type: object.content_type.clone(),
+        e_tag: Some(etag(&object)),
+        last_modified: Some(timestamp(object.last_modified)),
+        metadata: metadata(&object),
+        accept_ranges: Some("bytes".to_owned()),
+        ..Default::default()
+    }))
+}
+
+pub fn delete(
+    s3: &SandboxS3,
+    input: &DeleteObjectInput,
+) -> S3Result<S3Response<DeleteObjectOutput>> {
+    // Deleting a key that does not exist succeeds, as on S3.
+    s3.shared.store.write(|w| {
+        s3.authorized(w, &input.bucket, "s3:DeleteObject", Some(&input.key))?;
+        if let Some(b) = w.s3.buckets.get_mut(&input.bucket) {
+            b.objects.remove(&input.key);
+        }
+        Ok::<_, S3Error>(())
+    })?;
+    Ok(S3Response::with_status(
+        DeleteObjectOutput::default(),
+        StatusCode::NO_CONTENT,
+    ))
+}
+
+/// One entry of a listing page: an object, or a common prefix rolled up by the delimiter.
+enum Entry {
+    Object(String, Object),
+    Prefix(String),
+}
+
+/// A page of a ListObjectsV2 listing over keys in lexicographic order. Continuation tokens are
+/// the last entry of the previous page (opaque, base64); a rolled-up prefix is skipped whole.
+fn page(
+    objects: &BTreeMap<String, Object>,
+    prefix: &str,
+    delimiter: Option<&str>,
+    after: Option<&str>,
+    max_keys: usize,
+) -> (Vec<Entry>, bool) {
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut truncated = false;
+    let candidates = objects
+        .iter()
+        .filter(|(k, _)| k.starts_with(prefix))
+        .filter(|(k, _)| {
+            after.is_none_or(|a| {
+                k.as_str() > a && !(a.ends_with(delimiter.unwrap_or("\0")) && k.starts_with(a))
+            })
+        });
+    for (key, object) in candidates {
+        let rolled = delimiter.filter(|d| !d.is_empty()).and_then(|d| {
+            key[prefix.len()..]
+                .find(d)
+                .map(|i| key[..prefix.len() + i + d.len()].to_owned())
+        });
+        if let Some(common) = &rolled
+            && matches!(entries.last(), Some(Entry::Prefix(p)) if p == common)
+        {
+            continue;
+        }
+        if entries.len() == max_keys {
+            truncated = true;
+            break;
+        }
+        entries.push(match rolled {
+            Some(common) => Entry::Prefix(common),
+            None => Entry::Object(key.clone(), object.clone()),
+        });
+    }
+    (entries, truncated)
+}
+
+pub fn list_v2(
+    s3: &SandboxS3,
+    input: &ListObjectsV2Input,
+) -> S3Result<S3Response<ListObjectsV2Output>> {
+    let max_keys = input
+        .max_keys
+        .map_or(MAX_KEYS, |m| usize::try_from(m).unwrap_or(0).min(MAX_KEYS));
+    let token = match &input.continuation_token {
+        Some(t) => Some(
+            URL_SAFE_NO_PAD
+                .decode(t)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| {
+                    s3_error!(
+                        InvalidArgument,
+                        "The continuation token provided is incorrect"
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let after = token.clone().or_else(|| input.start_after.clone());
+    let prefix = input.prefix.clone().unwrap_or_default();
+    let (entries, truncated) = s3.shared.store.read(|w| {
+        let b = s3.authorized(w, &input.bucket, "s3:ListBucket", None)?;
+        Ok::<_, S3Error>(page(
+            &b.objects,
+            &prefix,
+            input.delimiter.as_deref(),
+            after.as_deref(),
+            max_keys,
+        ))
+    })?;
+    let next = truncated
+        .then(|| entries.last())
+        .flatten()
+        .map(|e| match e {
+            Entry::Object(k, _) | Entry::Prefix(k) => URL_SAFE_NO_PAD.encode(k),
+        });
+    let mut contents = Vec::new();
+    let mut prefixes = Vec::new();
+    for entry in entries {
+        match entry {
+            Entry::Object(key, o) => contents.push(ObjectDto {
+                e_tag: Some(etag(&o)),
+                key: Some(key),
+                last_modified: Some(timestamp(o.last_modified)),
+                size: Some(i64::try_from(o.size).unwrap_or(i64::MAX)),
+                storage_class: Some("STANDARD".to_owned().into()),
+                ..Default::default()
+            }),
+            Entry::Prefix(p) => prefixes.push(CommonPrefix { prefix: Some(p) }),
+        }
+    }
+    let key_count = i32::try_from(contents.len() + prefixes.len()).unwrap_or(i32::MAX);
+    Ok(S3Response::new(ListObjectsV2Output {
+        name: Some(input.bucket.clone()),
+        prefix: Some(prefix),
+        delimiter: input.delimiter.clone(),
+        max_keys: Some(i32::try_from(max_keys).unwrap_or(i32::MAX)),
+        key_count: Some(key_count),
+        is_truncated: Some(truncated),
+        continuation_token: input.continuation_token.clone(),
+        next_continuation_token: next,
+        start_after: input.start_after.clone(),
+        contents: (!contents.is_empty()).then_some(contents),
+        common_prefixes: (!prefixes.is_empty()).then_some(prefixes),
+        ..Default::default()
+    }))
+}
