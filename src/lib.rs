@@ -4,6 +4,7 @@
 //! the sandbox in-process.
 
 pub mod apply;
+pub mod catalog;
 pub mod cli;
 pub mod cloud;
 pub mod config;
