@@ -64,6 +64,22 @@ pub const REGIONS: &[GroundTruthRegion] = &[
     },
 ];
 
+/// Owns the Mechanical Turk work team and the human task UIs in every region (facts §2.3).
+pub const WORKFORCE_ACCOUNT: &str = "394669845002";
+/// Owns the automated-labeling algorithm specifications in every region (facts §2.4).
+pub const ALGORITHM_ACCOUNT: &str = "027400017018";
+
+/// The account owning the built-in `PRE-*`/`ACS-*` Lambdas in `region`; `None` outside the 12
+/// Ground Truth regions.
+pub fn lambda_account(region: &str) -> Option<&'static str> {
+    self::region(region).map(|r| r.lambda_account)
+}
+
+/// The names of the regions with built-in task types, in table order.
+pub fn supported() -> impl Iterator<Item = &'static str> {
+    REGIONS.iter().map(|r| r.name)
+}
+
 /// The Ground Truth region entry for `name`, if built-in task types are available there.
 pub fn region(name: &str) -> Option<&'static GroundTruthRegion> {
     REGIONS.iter().find(|r| r.name == name)

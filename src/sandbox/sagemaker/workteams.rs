@@ -1,0 +1,149 @@
+//! Workteams: private teams created in the sandbox account. The public workforce (Mechanical
+//! Turk) exists in every region without being created and is not listed, as on AWS.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::constraints::{self as c, Violations};
+use super::{SageMakerError, Tag, Workteam, not_found};
+use crate::sandbox::clock::{self, epoch_seconds};
+use crate::sandbox::error::ApiError;
+use crate::sandbox::protocol::json::parse_input;
+use crate::sandbox::router::Ctx;
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct CreateInput {
+    workteam_name: Option<String>,
+    member_definitions: Option<Vec<Value>>,
+    description: Option<String>,
+    tags: Option<Vec<Tag>>,
+}
+
+pub fn arn(ctx: &Ctx<'_>, name: &str) -> String {
+    format!(
+        "arn:aws:sagemaker:{}:{}:workteam/private-crowd/{name}",
+        ctx.region,
+        ctx.account_id()
+    )
+}
+
+pub fn create(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
+    let input: CreateInput = parse_input(body)?;
+    let mut v = Violations::default();
+    v.required("workteamName", input.workteam_name.as_ref());
+    v.string("workteamName", input.workteam_name.as_deref(), 1, 63, Some(c::NAME));
+    v.required("memberDefinitions", input.member_definitions.as_ref());
+    v.list_len("memberDefinitions", input.member_definitions.as_deref(), 1, 10);
+    v.required("description", input.description.as_ref());
+    v.string("description", input.description.as_deref(), 1, 200, Some(".+"));
+    v.into_result()?;
+    let name = input.workteam_name.unwrap_or_default();
+    let arn = arn(ctx, &name);
+    let created = clock::millis(ctx.now);
+    ctx.shared.store.write(|w| {
+        if w.sagemaker.workteams.contains_key(&arn) {
+            return Err(ApiError::new(
+                &SageMakerError::ResourceInUse,
+                format!("Workteam {name} already exists."),
+            ));
+        }
+        w.sagemaker.workteams.insert(
+            arn.clone(),
+            Workteam {
+                name: name.clone(),
+                arn: arn.clone(),
+                region: ctx.region.clone(),
+                description: input.description.clone().unwrap_or_default(),
+                member_definitions: json!(input.member_definitions),
+                created,
+                tags: input.tags.clone().unwrap_or_default(),
+            },
+        );
+        Ok(json!({ "WorkteamArn": arn }))
+    })
+}
+
+fn shape(ctx: &Ctx<'_>, w: &Workteam) -> Value {
+    json!({
+        "WorkteamName": w.name,
+        "MemberDefinitions": w.member_definitions,
+        "WorkteamArn": w.arn,
+        "Description": w.description,
+        "CreateDate": epoch_seconds(w.created),
+        "LastUpdatedDate": epoch_seconds(w.created),
+        "SubDomain": format!("{}.labeling.{}.sagemaker.aws", w.name.to_ascii_lowercase(), ctx.region),
+        "ProductListingIds": [],
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct DescribeInput {
+    workteam_name: Option<String>,
+}
+
+pub fn describe(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
+    let input: DescribeInput = parse_input(body)?;
+    let name = input.workteam_name.unwrap_or_default();
+    let arn = arn(ctx, &name);
+    ctx.shared.store.read(|w| {
+        let team = w
+            .sagemaker
+            .workteams
+            .get(&arn)
+            .ok_or_else(|| not_found(format!("Workteam {name} does not exist.")))?;
+        Ok(json!({ "Workteam": shape(ctx, team) }))
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct ListInput {
+    sort_by: Option<String>,
+    sort_order: Option<String>,
+    name_contains: Option<String>,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+pub fn list(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
+    let input: ListInput = parse_input(body)?;
+    let mut v = Violations::default();
+    v.int("maxResults", input.max_results, Some(1), Some(100));
+    if let Some(s) = &input.sort_by {
+        v.one_of("sortBy", s, &["Name", "CreateDate"]);
+    }
+    v.into_result()?;
+    let mut teams: Vec<Workteam> = ctx.shared.store.read(|w| {
+        w.sagemaker
+            .workteams
+            .values()
+            .filter(|t| t.region == ctx.region)
+            .filter(|t| input.name_contains.as_ref().is_none_or(|n| t.name.contains(n.as_str())))
+            .cloned()
+            .collect()
+    });
+    if input.sort_by.as_deref() == Some("CreateDate") {
+        teams.sort_by_key(|t| t.created);
+    } else {
+        teams.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    if input.sort_order.as_deref() == Some("Descending") {
+        teams.reverse();
+    }
+    let max = usize::try_from(input.max_results.unwrap_or(10)).unwrap_or(10);
+    let start = input
+        .next_token
+        .as_deref()
+        .map(str::parse::<usize>)
+        .transpose()
+        .map_err(|_| super::validation("Invalid pagination token"))?
+        .unwrap_or(0);
+    let page: Vec<Value> = teams.iter().skip(start).take(max).map(|t| shape(ctx, t)).collect();
+    let mut out = json!({ "Workteams": page });
+    if start + max < teams.len() {
+        out["NextToken"] = json!((start + max).to_string());
+    }
+    Ok(out)
+}
