@@ -1,1 +1,580 @@
-//! (being written)
+//! SageMaker labeling jobs in the sandbox through the real aws-sdk-sagemaker client, with the
+//! bucket, role and files set up through the real S3 and IAM clients.
+
+use std::time::Duration;
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_sagemaker::operation::create_labeling_job::builders::CreateLabelingJobFluentBuilder;
+use aws_sdk_sagemaker::types::{
+    AnnotationConsolidationConfig, ContentClassifier, HumanTaskConfig, LabelingJobDataAttributes,
+    LabelingJobDataSource, LabelingJobInputConfig, LabelingJobOutputConfig,
+    LabelingJobS3DataSource, LabelingJobStatus, LabelingJobStoppingConditions,
+    PublicWorkforceTaskPrice, SortOrder, Tag, UiConfig, Usd,
+};
+
+use crate::support::{TestSandbox, code};
+
+const BUCKET: &str = "labels-data";
+const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sagemaker.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+const ACCESS: &str = r#"{"Version":"2012-10-17","Statement":[
+  {"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::labels-data/*"},
+  {"Effect":"Allow","Action":["s3:ListBucket"],"Resource":"arn:aws:s3:::labels-data"}]}"#;
+const MANIFEST: &str = "{\"source-ref\":\"s3://labels-data/images/1.jpg\"}\n{\"source-ref\":\"s3://labels-data/images/2.jpg\"}\n{\"source-ref\":\"s3://labels-data/images/3.jpg\"}\n{\"source-ref\":\"s3://labels-data/images/4.jpg\"}\n";
+const LABELS: &str = r#"{"document-version":"2018-11-28","labels":[{"label":"cat"},{"label":"dog"},{"label":"bird"}]}"#;
+const ROLE_ARN: &str = "arn:aws:iam::000000000000:role/labeling";
+const PRE: &str = "arn:aws:lambda:us-east-1:432418664414:function:PRE-ImageMultiClass";
+const ACS: &str = "arn:aws:lambda:us-east-1:432418664414:function:ACS-ImageMultiClass";
+
+async fn put(sb: &TestSandbox, key: &str, body: &str) {
+    sb.s3
+        .put_object()
+        .bucket(BUCKET)
+        .key(key)
+        .body(ByteStream::from(body.as_bytes().to_vec()))
+        .send()
+        .await
+        .expect("upload");
+}
+
+/// A bucket with a manifest, label config and template; a role SageMaker may assume with access
+/// to the bucket; a private workteam.
+async fn fixture(sb: &TestSandbox) -> String {
+    sb.s3.create_bucket().bucket(BUCKET).send().await.expect("bucket");
+    put(sb, "input/manifest.jsonl", MANIFEST).await;
+    put(sb, "config/labels.json", LABELS).await;
+    put(sb, "ui/template.liquid", "<crowd-form></crowd-form>").await;
+    sb.iam
+        .create_role()
+        .role_name("labeling")
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await
+        .expect("role");
+    sb.iam
+        .put_role_policy()
+        .role_name("labeling")
+        .policy_name("s3")
+        .policy_document(ACCESS)
+        .send()
+        .await
+        .expect("policy");
+    sb.sagemaker
+        .create_workteam()
+        .workteam_name("labelers")
+        .description("our team")
+        .member_definitions(
+            aws_sdk_sagemaker::types::MemberDefinition::builder()
+                .cognito_member_definition(
+                    aws_sdk_sagemaker::types::CognitoMemberDefinition::builder()
+                        .user_pool("us-east-1_abc")
+                        .user_group("labelers")
+                        .client_id("client")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("workteam")
+        .workteam_arn()
+        .expect("a workteam ARN")
+        .to_owned()
+}
+
+fn human_task(workteam: &str) -> aws_sdk_sagemaker::types::builders::HumanTaskConfigBuilder {
+    HumanTaskConfig::builder()
+        .workteam_arn(workteam)
+        .ui_config(UiConfig::builder().ui_template_s3_uri(format!("s3://{BUCKET}/ui/template.liquid")).build())
+        .pre_human_task_lambda_arn(PRE)
+        .annotation_consolidation_config(
+            AnnotationConsolidationConfig::builder()
+                .annotation_consolidation_lambda_arn(ACS)
+                .build(),
+        )
+        .task_keywords("images")
+        .task_title("Classify animals")
+        .task_description("Pick the animal in the photo")
+        .number_of_human_workers_per_data_object(1)
+        .task_time_limit_in_seconds(300)
+}
+
+fn job(sb: &TestSandbox, name: &str, human: HumanTaskConfig) -> CreateLabelingJobFluentBuilder {
+    sb.sagemaker
+        .create_labeling_job()
+        .labeling_job_name(name)
+        .label_attribute_name("animal")
+        .input_config(
+            LabelingJobInputConfig::builder()
+                .data_source(
+                    LabelingJobDataSource::builder()
+                        .s3_data_source(
+                            LabelingJobS3DataSource::builder()
+                                .manifest_s3_uri(format!("s3://{BUCKET}/input/manifest.jsonl"))
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .output_config(
+            LabelingJobOutputConfig::builder()
+                .s3_output_path(format!("s3://{BUCKET}/output/"))
+                .build(),
+        )
+        .role_arn(ROLE_ARN)
+        .label_category_config_s3_uri(format!("s3://{BUCKET}/config/labels.json"))
+        .human_task_config(human)
+}
+
+fn valid(sb: &TestSandbox, name: &str, workteam: &str) -> CreateLabelingJobFluentBuilder {
+    job(sb, name, human_task(workteam).build())
+}
+
+async fn fast() -> TestSandbox {
+    TestSandbox::start_with(|c| {
+        c.init_seconds = 0.2;
+        c.labeling_rate = 100.0;
+    })
+    .await
+}
+
+async fn status_after(sb: &TestSandbox, name: &str, wait: Duration) -> aws_sdk_sagemaker::operation::describe_labeling_job::DescribeLabelingJobOutput {
+    tokio::time::sleep(wait).await;
+    sb.sagemaker.describe_labeling_job().labeling_job_name(name).send().await.expect("describe")
+}
+
+/// The exact ValidationException message of a rejected request.
+async fn rejected(request: CreateLabelingJobFluentBuilder) -> (String, String) {
+    let err = request.send().await.expect_err("must be rejected");
+    let message = err
+        .as_service_error()
+        .and_then(aws_sdk_sagemaker::error::ProvideErrorMetadata::message)
+        .unwrap_or_default()
+        .to_owned();
+    (code(&err), message)
+}
+
+#[tokio::test]
+async fn a_valid_built_in_image_job_is_created_and_described() {
+    let sb = TestSandbox::start().await;
+    let team = fixture(&sb).await;
+    let created = valid(&sb, "pets-v1", &team)
+        .tags(Tag::builder().key("gtplan:plan").value("demo").build())
+        .send()
+        .await
+        .expect("created");
+    assert_eq!(created.labeling_job_arn(), Some("arn:aws:sagemaker:us-east-1:000000000000:labeling-job/pets-v1"));
+    let d = sb.sagemaker.describe_labeling_job().labeling_job_name("pets-v1").send().await.expect("describe");
+    assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Initializing));
+    assert_eq!(d.label_attribute_name(), Some("animal"));
+    assert_eq!(d.role_arn(), Some(ROLE_ARN));
+    let h = d.human_task_config().expect("human task");
+    assert_eq!(h.pre_human_task_lambda_arn(), Some(PRE));
+    assert_eq!(h.task_time_limit_in_seconds(), Some(300));
+    assert_eq!(d.tags().len(), 1);
+    assert_eq!(d.label_counters().and_then(|c| c.unlabeled()), Some(4));
+    assert!(d.job_reference_code().is_some_and(|c| !c.is_empty()));
+}
+
+#[tokio::test]
+async fn job_runs_to_completion_and_writes_the_output_manifest() {
+    let sb = fast().await;
+    let team = fixture(&sb).await;
+    valid(&sb, "pets-done", &team).send().await.expect("created");
+    let d = status_after(&sb, "pets-done", Duration::from_millis(600)).await;
+    assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Completed), "{d:?}");
+    let counters = d.label_counters().expect("counters");
+    assert_eq!((counters.total_labeled(), counters.unlabeled()), (Some(4), Some(0)));
+    let uri = d.labeling_job_output().expect("output").output_dataset_s3_uri();
+    assert_eq!(uri, Some("s3://labels-data/output/pets-done/manifests/output/output.manifest"));
+    let body = sb
+        .s3
+        .get_object()
+        .bucket(BUCKET)
+        .key("output/pets-done/manifests/output/output.manifest")
+        .send()
+        .await
+        .expect("output manifest exists")
+        .body
+        .collect()
+        .await
+        .expect("body")
+        .into_bytes();
+    let text = String::from_utf8(body.to_vec()).expect("utf-8");
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    assert_eq!(lines.len(), 4);
+    for line in &lines {
+        assert!(line["source-ref"].as_str().is_some_and(|s| s.starts_with("s3://labels-data/images/")));
+        let label = line["animal"].as_u64().expect("a class index");
+        let meta = &line["animal-metadata"];
+        assert_eq!(meta["class-name"], ["cat", "dog", "bird"][usize::try_from(label).expect("small")]);
+        assert_eq!(meta["type"], "groundtruth/image-classification");
+        assert_eq!(meta["human-annotated"], "yes");
+        assert_eq!(meta["job-name"], "labeling-job/pets-done");
+    }
+}
+
+#[tokio::test]
+async fn stopping_conditions_are_honoured() {
+    let sb = fast().await;
+    let team = fixture(&sb).await;
+    valid(&sb, "pets-half", &team)
+        .stopping_conditions(LabelingJobStoppingConditions::builder().max_percentage_of_input_dataset_labeled(50).build())
+        .send()
+        .await
+        .expect("created");
+    let d = status_after(&sb, "pets-half", Duration::from_millis(600)).await;
+    assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Completed));
+    assert_eq!(d.label_counters().and_then(|c| c.total_labeled()), Some(2));
+}
+
+#[tokio::test]
+async fn stop_moves_through_stopping_to_stopped() {
+    let sb = TestSandbox::start_with(|c| {
+        c.init_seconds = 0.0;
+        c.labeling_rate = 2.0;
+    })
+    .await;
+    let team = fixture(&sb).await;
+    valid(&sb, "pets-stop", &team).send().await.expect("created");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    sb.sagemaker.stop_labeling_job().labeling_job_name("pets-stop").send().await.expect("stop");
+    let d = sb.sagemaker.describe_labeling_job().labeling_job_name("pets-stop").send().await.expect("describe");
+    assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Stopping));
+    let d = status_after(&sb, "pets-stop", Duration::from_millis(1200)).await;
+    assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Stopped));
+    assert_eq!(d.label_counters().and_then(|c| c.total_labeled()), Some(1));
+    let again = sb.sagemaker.stop_labeling_job().labeling_job_name("pets-stop").send().await.expect_err("already stopped");
+    assert_eq!(code(&again), "ValidationException");
+    let missing = sb.sagemaker.stop_labeling_job().labeling_job_name("nope").send().await.expect_err("missing");
+    assert_eq!(code(&missing), "ResourceNotFound");
+}
+
+#[tokio::test]
+async fn a_role_that_cannot_read_the_manifest_fails_the_job() {
+    let sb = fast().await;
+    let team = fixture(&sb).await;
+    sb.iam
+        .put_role_policy()
+        .role_name("labeling")
+        .policy_name("s3")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::labels-data/other/*"}]}"#)
+        .send()
+        .await
+        .expect("narrow the role");
+    valid(&sb, "pets-denied", &team).send().await.expect("accepted at creation");
+    let d = status_after(&sb, "pets-denied", Duration::from_millis(400)).await;
+    assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Failed));
+    assert_eq!(
+        d.failure_reason(),
+        Some("ClientError: Access Denied: role arn:aws:iam::000000000000:role/labeling cannot read the input manifest s3://labels-data/input/manifest.jsonl (s3:GetObject).")
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_manifest_line_fails_the_job() {
+    let sb = fast().await;
+    let team = fixture(&sb).await;
+    put(&sb, "input/manifest.jsonl", "{\"source-ref\":\"s3://labels-data/1.jpg\"}\n{\"source\":\"text\"}\n").await;
+    valid(&sb, "pets-bad-manifest", &team).send().await.expect("accepted at creation");
+    let d = status_after(&sb, "pets-bad-manifest", Duration::from_millis(400)).await;
+    assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Failed));
+    assert_eq!(d.failure_reason(), Some("ClientError: line 2 of the input manifest has no `source-ref` key."));
+}
+
+#[tokio::test]
+async fn member_constraints_are_reported_like_sagemaker() {
+    let sb = TestSandbox::start().await;
+    let team = fixture(&sb).await;
+    assert_eq!(
+        rejected(valid(&sb, "bad_name", &team)).await,
+        (
+            "ValidationException".to_owned(),
+            "1 validation error detected: Value 'bad_name' at 'labelingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}".to_owned()
+        )
+    );
+    let hyphen = human_task(&team).task_keywords("multi-label").number_of_human_workers_per_data_object(10).build();
+    assert_eq!(
+        rejected(job(&sb, "pets-keywords", hyphen)).await.1,
+        "2 validation errors detected: Value 'multi-label' at 'humanTaskConfig.taskKeywords.member' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9]+( [A-Za-z0-9]+)*; Value '10' at 'humanTaskConfig.numberOfHumanWorkersPerDataObject' failed to satisfy constraint: Member must have value less than or equal to 9"
+    );
+    let short = human_task(&team).task_time_limit_in_seconds(10).build();
+    assert_eq!(
+        rejected(job(&sb, "pets-short", short)).await.1,
+        "1 validation error detected: Value '10' at 'humanTaskConfig.taskTimeLimitInSeconds' failed to satisfy constraint: Member must have value greater than or equal to 30"
+    );
+}
+
+#[tokio::test]
+async fn names_are_unique_case_insensitively_and_forever() {
+    let sb = fast().await;
+    let team = fixture(&sb).await;
+    valid(&sb, "Pets-Unique", &team).send().await.expect("first");
+    let (code, message) = rejected(valid(&sb, "pets-unique", &team)).await;
+    assert_eq!(code, "ResourceInUse");
+    assert!(message.contains("already exists"), "{message}");
+    sb.sagemaker.stop_labeling_job().labeling_job_name("Pets-Unique").send().await.expect("stop");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(rejected(valid(&sb, "pets-unique", &team)).await.0, "ResourceInUse", "no reuse after stop");
+}
+
+#[tokio::test]
+async fn the_role_must_exist_and_trust_sagemaker() {
+    let sb = TestSandbox::start().await;
+    let team = fixture(&sb).await;
+    let expected = "Could not assume role arn:aws:iam::000000000000:role/missing. Please ensure that the role exists and allows principal 'sagemaker.amazonaws.com' to assume the role.";
+    assert_eq!(
+        rejected(valid(&sb, "pets-no-role", &team).role_arn("arn:aws:iam::000000000000:role/missing")).await.1,
+        expected
+    );
+    sb.iam
+        .create_role()
+        .role_name("lambda-only")
+        .assume_role_policy_document(TRUST.replace("sagemaker", "lambda"))
+        .send()
+        .await
+        .expect("role");
+    assert_eq!(
+        rejected(valid(&sb, "pets-wrong-trust", &team).role_arn("arn:aws:iam::000000000000:role/lambda-only")).await.1,
+        expected.replace("missing", "lambda-only")
+    );
+}
+
+#[tokio::test]
+async fn a_long_task_needs_a_role_session_that_long() {
+    let sb = TestSandbox::start().await;
+    let team = fixture(&sb).await;
+    let long = human_task(&team).task_time_limit_in_seconds(7200).build();
+    assert_eq!(
+        rejected(job(&sb, "pets-long", long.clone())).await.1,
+        "TaskTimeLimitInSeconds (7200) is longer than the MaxSessionDuration (3600) of role arn:aws:iam::000000000000:role/labeling; raise the role's MaxSessionDuration to at least 7200 seconds."
+    );
+    sb.iam.update_role().role_name("labeling").max_session_duration(7200).send().await.expect("raise");
+    job(&sb, "pets-long", long).send().await.expect("accepted once the session covers the limit");
+}
+
+#[tokio::test]
+async fn referenced_objects_must_exist_and_parse() {
+    let sb = TestSandbox::start().await;
+    let team = fixture(&sb).await;
+    assert_eq!(
+        rejected(valid(&sb, "pets-no-config", &team).label_category_config_s3_uri("s3://labels-data/config/none.json")).await.1,
+        "The label category configuration file s3://labels-data/config/none.json does not exist or is not accessible."
+    );
+    let missing_template = human_task(&team)
+        .ui_config(UiConfig::builder().ui_template_s3_uri("s3://labels-data/ui/none.liquid").build())
+        .build();
+    assert_eq!(
+        rejected(job(&sb, "pets-no-template", missing_template)).await.1,
+        "The worker task template s3://labels-data/ui/none.liquid does not exist or is not accessible."
+    );
+    put(&sb, "config/one.json", r#"{"document-version":"2018-11-28","labels":[{"label":"cat"}]}"#).await;
+    assert_eq!(
+        rejected(valid(&sb, "pets-one-label", &team).label_category_config_s3_uri("s3://labels-data/config/one.json")).await.1,
+        "The label category configuration file s3://labels-data/config/one.json is invalid: ImageMultiClass needs at least 2 labels, found 1."
+    );
+    let manifest_missing = valid(&sb, "pets-no-manifest", &team).input_config(
+        LabelingJobInputConfig::builder()
+            .data_source(
+                LabelingJobDataSource::builder()
+                    .s3_data_source(LabelingJobS3DataSource::builder().manifest_s3_uri("s3://labels-data/none.jsonl").build())
+                    .build(),
+            )
+            .build(),
+    );
+    assert_eq!(
+        rejected(manifest_missing).await.1,
+        "The input manifest s3://labels-data/none.jsonl does not exist or is not accessible."
+    );
+}
+
+#[tokio::test]
+async fn the_workteam_must_exist() {
+    let sb = TestSandbox::start().await;
+    fixture(&sb).await;
+    let ghost = "arn:aws:sagemaker:us-east-1:000000000000:workteam/private-crowd/ghosts";
+    assert_eq!(
+        rejected(valid(&sb, "pets-ghosts", ghost)).await.1,
+        format!("Workteam {ghost} does not exist.")
+    );
+}
+
+#[tokio::test]
+async fn lambdas_must_be_the_built_in_ones_of_the_jobs_region() {
+    let sb = TestSandbox::start().await;
+    let team = fixture(&sb).await;
+    let eu = human_task(&team)
+        .pre_human_task_lambda_arn("arn:aws:lambda:eu-west-1:568282634449:function:PRE-ImageMultiClass")
+        .build();
+    assert_eq!(
+        rejected(job(&sb, "pets-eu-lambda", eu)).await.1,
+        "PreHumanTaskLambdaArn arn:aws:lambda:eu-west-1:568282634449:function:PRE-ImageMultiClass is not the built-in Lambda function of region us-east-1; use arn:aws:lambda:us-east-1:432418664414:function:PRE-ImageMultiClass."
+    );
+    let mixed = human_task(&team)
+        .pre_human_task_lambda_arn("arn:aws:lambda:us-east-1:432418664414:function:PRE-BoundingBox")
+        .build();
+    assert_eq!(
+        rejected(job(&sb, "pets-mixed", mixed)).await.1,
+        "PreHumanTaskLambdaArn and AnnotationConsolidationLambdaArn name different task types (BoundingBox and ImageMultiClass)."
+    );
+}
+
+#[tokio::test]
+async fn the_public_workforce_is_refused_for_3d_point_clouds_and_needs_the_pii_classifier() {
+    let sb = fast().await;
+    fixture(&sb).await;
+    let public = "arn:aws:sagemaker:us-east-1:394669845002:workteam/public-crowd/default";
+    put(&sb, "config/3d.json", r#"{"documentVersion":"2020-03-01","labels":[{"label":"car"}]}"#).await;
+    let point_cloud = human_task(public)
+        .ui_config(UiConfig::builder().human_task_ui_arn("arn:aws:sagemaker:us-east-1:394669845002:human-task-ui/PointCloudObjectDetection").build())
+        .pre_human_task_lambda_arn("arn:aws:lambda:us-east-1:432418664414:function:PRE-3DPointCloudObjectDetection")
+        .annotation_consolidation_config(
+            AnnotationConsolidationConfig::builder()
+                .annotation_consolidation_lambda_arn("arn:aws:lambda:us-east-1:432418664414:function:ACS-3DPointCloudObjectDetection")
+                .build(),
+        )
+        .build();
+    assert_eq!(
+        rejected(job(&sb, "cars-3d", point_cloud).label_category_config_s3_uri("s3://labels-data/config/3d.json")).await.1,
+        "The public workforce (Amazon Mechanical Turk) cannot be used for 3DPointCloudObjectDetection jobs; use a private or vendor workforce."
+    );
+    // An image job on Mechanical Turk without the PII classifier is accepted and then fails.
+    let price = PublicWorkforceTaskPrice::builder()
+        .amount_in_usd(Usd::builder().dollars(0).cents(1).tenth_fractions_of_a_cent(2).build())
+        .build();
+    let mturk = human_task(public).public_workforce_task_price(price.clone()).build();
+    job(&sb, "pets-mturk", mturk).send().await.expect("accepted");
+    let d = status_after(&sb, "pets-mturk", Duration::from_millis(400)).await;
+    assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Failed));
+    let with_pii = human_task(public).public_workforce_task_price(price).build();
+    job(&sb, "pets-mturk-pii", with_pii)
+        .input_config(
+            LabelingJobInputConfig::builder()
+                .data_source(
+                    LabelingJobDataSource::builder()
+                        .s3_data_source(LabelingJobS3DataSource::builder().manifest_s3_uri("s3://labels-data/input/manifest.jsonl").build())
+                        .build(),
+                )
+                .data_attributes(LabelingJobDataAttributes::builder().content_classifiers(ContentClassifier::FreeOfPersonallyIdentifiableInformation).build())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("accepted");
+    let d = status_after(&sb, "pets-mturk-pii", Duration::from_millis(400)).await;
+    assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Completed));
+}
+
+#[tokio::test]
+async fn label_attribute_names_follow_the_ref_rule() {
+    let sb = TestSandbox::start().await;
+    let team = fixture(&sb).await;
+    assert_eq!(
+        rejected(valid(&sb, "pets-ref", &team).label_attribute_name("animal-ref")).await.1,
+        "LabelAttributeName animal-ref is invalid: for ImageMultiClass jobs it must not end with -ref."
+    );
+    assert_eq!(
+        rejected(valid(&sb, "pets-meta", &team).label_attribute_name("animal-metadata")).await.1,
+        "LabelAttributeName animal-metadata is reserved: it must not be `source` or `source-ref` and must not end with `-metadata`."
+    );
+}
+
+#[tokio::test]
+async fn a_second_region_uses_its_own_lambda_account() {
+    let sb = TestSandbox::start().await;
+    fixture(&sb).await;
+    let eu = sb.sagemaker_in("eu-west-1").await;
+    let public = "arn:aws:sagemaker:eu-west-1:394669845002:workteam/public-crowd/default";
+    let human = human_task(public)
+        .pre_human_task_lambda_arn("arn:aws:lambda:eu-west-1:568282634449:function:PRE-ImageMultiClass")
+        .annotation_consolidation_config(
+            AnnotationConsolidationConfig::builder()
+                .annotation_consolidation_lambda_arn("arn:aws:lambda:eu-west-1:568282634449:function:ACS-ImageMultiClass")
+                .build(),
+        )
+        .build();
+    let created = eu
+        .create_labeling_job()
+        .labeling_job_name("pets-eu")
+        .label_attribute_name("animal")
+        .input_config(
+            LabelingJobInputConfig::builder()
+                .data_source(
+                    LabelingJobDataSource::builder()
+                        .s3_data_source(LabelingJobS3DataSource::builder().manifest_s3_uri("s3://labels-data/input/manifest.jsonl").build())
+                        .build(),
+                )
+                .build(),
+        )
+        .output_config(LabelingJobOutputConfig::builder().s3_output_path("s3://labels-data/output/").build())
+        .role_arn(ROLE_ARN)
+        .label_category_config_s3_uri("s3://labels-data/config/labels.json")
+        .human_task_config(human)
+        .send()
+        .await
+        .expect("created in eu-west-1");
+    assert_eq!(created.labeling_job_arn(), Some("arn:aws:sagemaker:eu-west-1:000000000000:labeling-job/pets-eu"));
+    // Jobs are per region.
+    let us = sb.sagemaker.list_labeling_jobs().send().await.expect("list");
+    assert!(us.labeling_job_summary_list().is_empty());
+}
+
+#[tokio::test]
+async fn listing_filters_sorts_and_pages() {
+    let sb = TestSandbox::start().await;
+    let team = fixture(&sb).await;
+    for name in ["job-c", "job-a", "other-b"] {
+        valid(&sb, name, &team).send().await.expect("created");
+    }
+    let all = sb.sagemaker.list_labeling_jobs().sort_by(aws_sdk_sagemaker::types::SortBy::Name).send().await.expect("list");
+    let names: Vec<&str> = all.labeling_job_summary_list().iter().filter_map(|j| j.labeling_job_name()).collect();
+    assert_eq!(names, ["job-a", "job-c", "other-b"]);
+    let filtered = sb.sagemaker.list_labeling_jobs().name_contains("job").sort_order(SortOrder::Descending).sort_by(aws_sdk_sagemaker::types::SortBy::Name).send().await.expect("list");
+    let names: Vec<&str> = filtered.labeling_job_summary_list().iter().filter_map(|j| j.labeling_job_name()).collect();
+    assert_eq!(names, ["job-c", "job-a"]);
+    let first = sb.sagemaker.list_labeling_jobs().max_results(2).send().await.expect("page 1");
+    assert_eq!(first.labeling_job_summary_list().len(), 2);
+    let second = sb.sagemaker.list_labeling_jobs().max_results(2).next_token(first.next_token().expect("more")).send().await.expect("page 2");
+    assert_eq!(second.labeling_job_summary_list().len(), 1);
+    assert!(second.next_token().is_none());
+    let by_status = sb.sagemaker.list_labeling_jobs().status_equals(LabelingJobStatus::Completed).send().await.expect("list");
+    assert!(by_status.labeling_job_summary_list().is_empty());
+    let for_team = sb.sagemaker.list_labeling_jobs_for_workteam().workteam_arn(&team).send().await.expect("for team");
+    assert_eq!(for_team.labeling_job_summary_list().len(), 3);
+    let bad = sb.sagemaker.list_labeling_jobs().max_results(101).send().await.expect_err("too many");
+    assert_eq!(code(&bad), "ValidationException");
+}
+
+#[tokio::test]
+async fn tags_on_jobs() {
+    let sb = TestSandbox::start().await;
+    let team = fixture(&sb).await;
+    let arn = valid(&sb, "pets-tags", &team).send().await.expect("created").labeling_job_arn().expect("arn").to_owned();
+    sb.sagemaker
+        .add_tags()
+        .resource_arn(&arn)
+        .tags(Tag::builder().key("team").value("ml").build())
+        .tags(Tag::builder().key("stage").value("dev").build())
+        .send()
+        .await
+        .expect("add");
+    sb.sagemaker.delete_tags().resource_arn(&arn).tag_keys("stage").send().await.expect("delete");
+    let tags = sb.sagemaker.list_tags().resource_arn(&arn).send().await.expect("list");
+    let pairs: Vec<(Option<&str>, Option<&str>)> = tags.tags().iter().map(|t| (t.key(), t.value())).collect();
+    assert_eq!(pairs, [(Some("team"), Some("ml"))]);
+    let missing = sb.sagemaker.list_tags().resource_arn("arn:aws:sagemaker:us-east-1:000000000000:labeling-job/none").send().await.expect_err("missing");
+    assert_eq!(code(&missing), "ResourceNotFound");
+}
+
+#[tokio::test]
+async fn workteams_are_created_described_and_listed() {
+    let sb = TestSandbox::start().await;
+    let arn = fixture(&sb).await;
+    assert_eq!(arn, "arn:aws:sagemaker:us-east-1:000000000000:workteam/private-crowd/labelers");
+    let d = sb.sagemaker.describe_workteam().workteam_name("labelers").send().await.expect("describe");
+    assert_eq!(d.workteam().and_then(|w| w.description()), Some("our team"));
+    let list = sb.sagemaker.list_workteams().send().await.expect("list");
+    assert_eq!(list.workteams().len(), 1);
+    let missing = sb.sagemaker.describe_workteam().workteam_name("nobody").send().await.expect_err("missing");
+    assert_eq!(code(&missing), "ResourceNotFound");
+}
