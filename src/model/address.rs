@@ -98,7 +98,7 @@ mod tests {
         let a: Address = "job.pets".parse().expect("parses");
         assert_eq!(a.to_string(), "job.pets");
         assert!("thing.x".parse::<Address>().is_err());
-        let mut v = vec![
+        let mut v = [
             a,
             Address::new(Kind::Bucket, "z"),
             Address::new(Kind::Role, "a"),

@@ -1,6 +1,11 @@
 //! The one integration-test binary: every module runs real aws-sdk-rust clients against an
 //! in-process sandbox (and, in `conformance`, against moto's server too).
 
+#![expect(
+    clippy::too_many_lines,
+    reason = "a conformance case reads best as one sequence of observed steps"
+)]
+
 mod admin;
 mod cloud;
 mod conformance;

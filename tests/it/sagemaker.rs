@@ -39,7 +39,12 @@ async fn put(sb: &TestSandbox, key: &str, body: &str) {
 /// A bucket with a manifest, label config and template; a role SageMaker may assume with access
 /// to the bucket; a private workteam.
 async fn fixture(sb: &TestSandbox) -> String {
-    sb.s3.create_bucket().bucket(BUCKET).send().await.expect("bucket");
+    sb.s3
+        .create_bucket()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("bucket");
     put(sb, "input/manifest.jsonl", MANIFEST).await;
     put(sb, "config/labels.json", LABELS).await;
     put(sb, "ui/template.liquid", "<crowd-form></crowd-form>").await;
@@ -84,7 +89,11 @@ async fn fixture(sb: &TestSandbox) -> String {
 fn human_task(workteam: &str) -> aws_sdk_sagemaker::types::builders::HumanTaskConfigBuilder {
     HumanTaskConfig::builder()
         .workteam_arn(workteam)
-        .ui_config(UiConfig::builder().ui_template_s3_uri(format!("s3://{BUCKET}/ui/template.liquid")).build())
+        .ui_config(
+            UiConfig::builder()
+                .ui_template_s3_uri(format!("s3://{BUCKET}/ui/template.liquid"))
+                .build(),
+        )
         .pre_human_task_lambda_arn(PRE)
         .annotation_consolidation_config(
             AnnotationConsolidationConfig::builder()
@@ -138,9 +147,18 @@ async fn fast() -> TestSandbox {
     .await
 }
 
-async fn status_after(sb: &TestSandbox, name: &str, wait: Duration) -> aws_sdk_sagemaker::operation::describe_labeling_job::DescribeLabelingJobOutput {
+async fn status_after(
+    sb: &TestSandbox,
+    name: &str,
+    wait: Duration,
+) -> aws_sdk_sagemaker::operation::describe_labeling_job::DescribeLabelingJobOutput {
     tokio::time::sleep(wait).await;
-    sb.sagemaker.describe_labeling_job().labeling_job_name(name).send().await.expect("describe")
+    sb.sagemaker
+        .describe_labeling_job()
+        .labeling_job_name(name)
+        .send()
+        .await
+        .expect("describe")
 }
 
 /// The exact ValidationException message of a rejected request.
@@ -163,16 +181,28 @@ async fn a_valid_built_in_image_job_is_created_and_described() {
         .send()
         .await
         .expect("created");
-    assert_eq!(created.labeling_job_arn(), Some("arn:aws:sagemaker:us-east-1:000000000000:labeling-job/pets-v1"));
-    let d = sb.sagemaker.describe_labeling_job().labeling_job_name("pets-v1").send().await.expect("describe");
-    assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Initializing));
+    assert_eq!(
+        created.labeling_job_arn(),
+        Some("arn:aws:sagemaker:us-east-1:000000000000:labeling-job/pets-v1")
+    );
+    let d = sb
+        .sagemaker
+        .describe_labeling_job()
+        .labeling_job_name("pets-v1")
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(
+        d.labeling_job_status(),
+        Some(&LabelingJobStatus::Initializing)
+    );
     assert_eq!(d.label_attribute_name(), Some("animal"));
     assert_eq!(d.role_arn(), Some(ROLE_ARN));
     let h = d.human_task_config().expect("human task");
     assert_eq!(h.pre_human_task_lambda_arn(), Some(PRE));
     assert_eq!(h.task_time_limit_in_seconds(), Some(300));
     assert_eq!(d.tags().len(), 1);
-    assert_eq!(d.label_counters().and_then(|c| c.unlabeled()), Some(4));
+    assert_eq!(d.label_counters().and_then(aws_sdk_sagemaker::types::LabelCounters::unlabeled), Some(4));
     assert!(d.job_reference_code().is_some_and(|c| !c.is_empty()));
 }
 
@@ -180,13 +210,29 @@ async fn a_valid_built_in_image_job_is_created_and_described() {
 async fn job_runs_to_completion_and_writes_the_output_manifest() {
     let sb = fast().await;
     let team = fixture(&sb).await;
-    valid(&sb, "pets-done", &team).send().await.expect("created");
+    valid(&sb, "pets-done", &team)
+        .send()
+        .await
+        .expect("created");
     let d = status_after(&sb, "pets-done", Duration::from_millis(600)).await;
-    assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Completed), "{d:?}");
+    assert_eq!(
+        d.labeling_job_status(),
+        Some(&LabelingJobStatus::Completed),
+        "{d:?}"
+    );
     let counters = d.label_counters().expect("counters");
-    assert_eq!((counters.total_labeled(), counters.unlabeled()), (Some(4), Some(0)));
-    let uri = d.labeling_job_output().expect("output").output_dataset_s3_uri();
-    assert_eq!(uri, Some("s3://labels-data/output/pets-done/manifests/output/output.manifest"));
+    assert_eq!(
+        (counters.total_labeled(), counters.unlabeled()),
+        (Some(4), Some(0))
+    );
+    let uri = d
+        .labeling_job_output()
+        .expect("output")
+        .output_dataset_s3_uri();
+    assert_eq!(
+        uri,
+        Some("s3://labels-data/output/pets-done/manifests/output/output.manifest")
+    );
     let body = sb
         .s3
         .get_object()
@@ -201,13 +247,23 @@ async fn job_runs_to_completion_and_writes_the_output_manifest() {
         .expect("body")
         .into_bytes();
     let text = String::from_utf8(body.to_vec()).expect("utf-8");
-    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
     assert_eq!(lines.len(), 4);
     for line in &lines {
-        assert!(line["source-ref"].as_str().is_some_and(|s| s.starts_with("s3://labels-data/images/")));
+        assert!(
+            line["source-ref"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("s3://labels-data/images/"))
+        );
         let label = line["animal"].as_u64().expect("a class index");
         let meta = &line["animal-metadata"];
-        assert_eq!(meta["class-name"], ["cat", "dog", "bird"][usize::try_from(label).expect("small")]);
+        assert_eq!(
+            meta["class-name"],
+            ["cat", "dog", "bird"][usize::try_from(label).expect("small")]
+        );
         assert_eq!(meta["type"], "groundtruth/image-classification");
         assert_eq!(meta["human-annotated"], "yes");
         assert_eq!(meta["job-name"], "labeling-job/pets-done");
@@ -219,13 +275,17 @@ async fn stopping_conditions_are_honoured() {
     let sb = fast().await;
     let team = fixture(&sb).await;
     valid(&sb, "pets-half", &team)
-        .stopping_conditions(LabelingJobStoppingConditions::builder().max_percentage_of_input_dataset_labeled(50).build())
+        .stopping_conditions(
+            LabelingJobStoppingConditions::builder()
+                .max_percentage_of_input_dataset_labeled(50)
+                .build(),
+        )
         .send()
         .await
         .expect("created");
     let d = status_after(&sb, "pets-half", Duration::from_millis(600)).await;
     assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Completed));
-    assert_eq!(d.label_counters().and_then(|c| c.total_labeled()), Some(2));
+    assert_eq!(d.label_counters().and_then(aws_sdk_sagemaker::types::LabelCounters::total_labeled), Some(2));
 }
 
 #[tokio::test]
@@ -236,17 +296,43 @@ async fn stop_moves_through_stopping_to_stopped() {
     })
     .await;
     let team = fixture(&sb).await;
-    valid(&sb, "pets-stop", &team).send().await.expect("created");
+    valid(&sb, "pets-stop", &team)
+        .send()
+        .await
+        .expect("created");
     tokio::time::sleep(Duration::from_millis(600)).await;
-    sb.sagemaker.stop_labeling_job().labeling_job_name("pets-stop").send().await.expect("stop");
-    let d = sb.sagemaker.describe_labeling_job().labeling_job_name("pets-stop").send().await.expect("describe");
+    sb.sagemaker
+        .stop_labeling_job()
+        .labeling_job_name("pets-stop")
+        .send()
+        .await
+        .expect("stop");
+    let d = sb
+        .sagemaker
+        .describe_labeling_job()
+        .labeling_job_name("pets-stop")
+        .send()
+        .await
+        .expect("describe");
     assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Stopping));
     let d = status_after(&sb, "pets-stop", Duration::from_millis(1200)).await;
     assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Stopped));
-    assert_eq!(d.label_counters().and_then(|c| c.total_labeled()), Some(1));
-    let again = sb.sagemaker.stop_labeling_job().labeling_job_name("pets-stop").send().await.expect_err("already stopped");
+    assert_eq!(d.label_counters().and_then(aws_sdk_sagemaker::types::LabelCounters::total_labeled), Some(1));
+    let again = sb
+        .sagemaker
+        .stop_labeling_job()
+        .labeling_job_name("pets-stop")
+        .send()
+        .await
+        .expect_err("already stopped");
     assert_eq!(code(&again), "ValidationException");
-    let missing = sb.sagemaker.stop_labeling_job().labeling_job_name("nope").send().await.expect_err("missing");
+    let missing = sb
+        .sagemaker
+        .stop_labeling_job()
+        .labeling_job_name("nope")
+        .send()
+        .await
+        .expect_err("missing");
     assert_eq!(code(&missing), "ResourceNotFound");
 }
 
@@ -262,12 +348,17 @@ async fn a_role_that_cannot_read_the_manifest_fails_the_job() {
         .send()
         .await
         .expect("narrow the role");
-    valid(&sb, "pets-denied", &team).send().await.expect("accepted at creation");
+    valid(&sb, "pets-denied", &team)
+        .send()
+        .await
+        .expect("accepted at creation");
     let d = status_after(&sb, "pets-denied", Duration::from_millis(400)).await;
     assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Failed));
     assert_eq!(
         d.failure_reason(),
-        Some("ClientError: Access Denied: role arn:aws:iam::000000000000:role/labeling cannot read the input manifest s3://labels-data/input/manifest.jsonl (s3:GetObject).")
+        Some(
+            "ClientError: Access Denied: role arn:aws:iam::000000000000:role/labeling cannot read the input manifest s3://labels-data/input/manifest.jsonl (s3:GetObject)."
+        )
     );
 }
 
@@ -275,11 +366,22 @@ async fn a_role_that_cannot_read_the_manifest_fails_the_job() {
 async fn a_malformed_manifest_line_fails_the_job() {
     let sb = fast().await;
     let team = fixture(&sb).await;
-    put(&sb, "input/manifest.jsonl", "{\"source-ref\":\"s3://labels-data/1.jpg\"}\n{\"source\":\"text\"}\n").await;
-    valid(&sb, "pets-bad-manifest", &team).send().await.expect("accepted at creation");
+    put(
+        &sb,
+        "input/manifest.jsonl",
+        "{\"source-ref\":\"s3://labels-data/1.jpg\"}\n{\"source\":\"text\"}\n",
+    )
+    .await;
+    valid(&sb, "pets-bad-manifest", &team)
+        .send()
+        .await
+        .expect("accepted at creation");
     let d = status_after(&sb, "pets-bad-manifest", Duration::from_millis(400)).await;
     assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Failed));
-    assert_eq!(d.failure_reason(), Some("ClientError: line 2 of the input manifest has no `source-ref` key."));
+    assert_eq!(
+        d.failure_reason(),
+        Some("ClientError: line 2 of the input manifest has no `source-ref` key.")
+    );
 }
 
 #[tokio::test]
@@ -293,7 +395,10 @@ async fn member_constraints_are_reported_like_sagemaker() {
             "1 validation error detected: Value 'bad_name' at 'labelingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}".to_owned()
         )
     );
-    let hyphen = human_task(&team).task_keywords("multi-label").number_of_human_workers_per_data_object(10).build();
+    let hyphen = human_task(&team)
+        .task_keywords("multi-label")
+        .number_of_human_workers_per_data_object(10)
+        .build();
     assert_eq!(
         rejected(job(&sb, "pets-keywords", hyphen)).await.1,
         "2 validation errors detected: Value 'multi-label' at 'humanTaskConfig.taskKeywords.member' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9]+( [A-Za-z0-9]+)*; Value '10' at 'humanTaskConfig.numberOfHumanWorkersPerDataObject' failed to satisfy constraint: Member must have value less than or equal to 9"
@@ -309,13 +414,25 @@ async fn member_constraints_are_reported_like_sagemaker() {
 async fn names_are_unique_case_insensitively_and_forever() {
     let sb = fast().await;
     let team = fixture(&sb).await;
-    valid(&sb, "Pets-Unique", &team).send().await.expect("first");
+    valid(&sb, "Pets-Unique", &team)
+        .send()
+        .await
+        .expect("first");
     let (code, message) = rejected(valid(&sb, "pets-unique", &team)).await;
     assert_eq!(code, "ResourceInUse");
     assert!(message.contains("already exists"), "{message}");
-    sb.sagemaker.stop_labeling_job().labeling_job_name("Pets-Unique").send().await.expect("stop");
+    sb.sagemaker
+        .stop_labeling_job()
+        .labeling_job_name("Pets-Unique")
+        .send()
+        .await
+        .expect("stop");
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    assert_eq!(rejected(valid(&sb, "pets-unique", &team)).await.0, "ResourceInUse", "no reuse after stop");
+    assert_eq!(
+        rejected(valid(&sb, "pets-unique", &team)).await.0,
+        "ResourceInUse",
+        "no reuse after stop"
+    );
 }
 
 #[tokio::test]
@@ -324,7 +441,11 @@ async fn the_role_must_exist_and_trust_sagemaker() {
     let team = fixture(&sb).await;
     let expected = "Could not assume role arn:aws:iam::000000000000:role/missing. Please ensure that the role exists and allows principal 'sagemaker.amazonaws.com' to assume the role.";
     assert_eq!(
-        rejected(valid(&sb, "pets-no-role", &team).role_arn("arn:aws:iam::000000000000:role/missing")).await.1,
+        rejected(
+            valid(&sb, "pets-no-role", &team).role_arn("arn:aws:iam::000000000000:role/missing")
+        )
+        .await
+        .1,
         expected
     );
     sb.iam
@@ -335,7 +456,12 @@ async fn the_role_must_exist_and_trust_sagemaker() {
         .await
         .expect("role");
     assert_eq!(
-        rejected(valid(&sb, "pets-wrong-trust", &team).role_arn("arn:aws:iam::000000000000:role/lambda-only")).await.1,
+        rejected(
+            valid(&sb, "pets-wrong-trust", &team)
+                .role_arn("arn:aws:iam::000000000000:role/lambda-only")
+        )
+        .await
+        .1,
         expected.replace("missing", "lambda-only")
     );
 }
@@ -349,8 +475,17 @@ async fn a_long_task_needs_a_role_session_that_long() {
         rejected(job(&sb, "pets-long", long.clone())).await.1,
         "TaskTimeLimitInSeconds (7200) is longer than the MaxSessionDuration (3600) of role arn:aws:iam::000000000000:role/labeling; raise the role's MaxSessionDuration to at least 7200 seconds."
     );
-    sb.iam.update_role().role_name("labeling").max_session_duration(7200).send().await.expect("raise");
-    job(&sb, "pets-long", long).send().await.expect("accepted once the session covers the limit");
+    sb.iam
+        .update_role()
+        .role_name("labeling")
+        .max_session_duration(7200)
+        .send()
+        .await
+        .expect("raise");
+    job(&sb, "pets-long", long)
+        .send()
+        .await
+        .expect("accepted once the session covers the limit");
 }
 
 #[tokio::test]
@@ -358,26 +493,51 @@ async fn referenced_objects_must_exist_and_parse() {
     let sb = TestSandbox::start().await;
     let team = fixture(&sb).await;
     assert_eq!(
-        rejected(valid(&sb, "pets-no-config", &team).label_category_config_s3_uri("s3://labels-data/config/none.json")).await.1,
+        rejected(
+            valid(&sb, "pets-no-config", &team)
+                .label_category_config_s3_uri("s3://labels-data/config/none.json")
+        )
+        .await
+        .1,
         "The label category configuration file s3://labels-data/config/none.json does not exist or is not accessible."
     );
     let missing_template = human_task(&team)
-        .ui_config(UiConfig::builder().ui_template_s3_uri("s3://labels-data/ui/none.liquid").build())
+        .ui_config(
+            UiConfig::builder()
+                .ui_template_s3_uri("s3://labels-data/ui/none.liquid")
+                .build(),
+        )
         .build();
     assert_eq!(
-        rejected(job(&sb, "pets-no-template", missing_template)).await.1,
+        rejected(job(&sb, "pets-no-template", missing_template))
+            .await
+            .1,
         "The worker task template s3://labels-data/ui/none.liquid does not exist or is not accessible."
     );
-    put(&sb, "config/one.json", r#"{"document-version":"2018-11-28","labels":[{"label":"cat"}]}"#).await;
+    put(
+        &sb,
+        "config/one.json",
+        r#"{"document-version":"2018-11-28","labels":[{"label":"cat"}]}"#,
+    )
+    .await;
     assert_eq!(
-        rejected(valid(&sb, "pets-one-label", &team).label_category_config_s3_uri("s3://labels-data/config/one.json")).await.1,
+        rejected(
+            valid(&sb, "pets-one-label", &team)
+                .label_category_config_s3_uri("s3://labels-data/config/one.json")
+        )
+        .await
+        .1,
         "The label category configuration file s3://labels-data/config/one.json is invalid: ImageMultiClass needs at least 2 labels, found 1."
     );
     let manifest_missing = valid(&sb, "pets-no-manifest", &team).input_config(
         LabelingJobInputConfig::builder()
             .data_source(
                 LabelingJobDataSource::builder()
-                    .s3_data_source(LabelingJobS3DataSource::builder().manifest_s3_uri("s3://labels-data/none.jsonl").build())
+                    .s3_data_source(
+                        LabelingJobS3DataSource::builder()
+                            .manifest_s3_uri("s3://labels-data/none.jsonl")
+                            .build(),
+                    )
                     .build(),
             )
             .build(),
@@ -404,7 +564,9 @@ async fn lambdas_must_be_the_built_in_ones_of_the_jobs_region() {
     let sb = TestSandbox::start().await;
     let team = fixture(&sb).await;
     let eu = human_task(&team)
-        .pre_human_task_lambda_arn("arn:aws:lambda:eu-west-1:568282634449:function:PRE-ImageMultiClass")
+        .pre_human_task_lambda_arn(
+            "arn:aws:lambda:eu-west-1:568282634449:function:PRE-ImageMultiClass",
+        )
         .build();
     assert_eq!(
         rejected(job(&sb, "pets-eu-lambda", eu)).await.1,
@@ -424,7 +586,12 @@ async fn the_public_workforce_is_refused_for_3d_point_clouds_and_needs_the_pii_c
     let sb = fast().await;
     fixture(&sb).await;
     let public = "arn:aws:sagemaker:us-east-1:394669845002:workteam/public-crowd/default";
-    put(&sb, "config/3d.json", r#"{"documentVersion":"2020-03-01","labels":[{"label":"car"}]}"#).await;
+    put(
+        &sb,
+        "config/3d.json",
+        r#"{"documentVersion":"2020-03-01","labels":[{"label":"car"}]}"#,
+    )
+    .await;
     let point_cloud = human_task(public)
         .ui_config(UiConfig::builder().human_task_ui_arn("arn:aws:sagemaker:us-east-1:394669845002:human-task-ui/PointCloudObjectDetection").build())
         .pre_human_task_lambda_arn("arn:aws:lambda:us-east-1:432418664414:function:PRE-3DPointCloudObjectDetection")
@@ -435,27 +602,55 @@ async fn the_public_workforce_is_refused_for_3d_point_clouds_and_needs_the_pii_c
         )
         .build();
     assert_eq!(
-        rejected(job(&sb, "cars-3d", point_cloud).label_category_config_s3_uri("s3://labels-data/config/3d.json")).await.1,
+        rejected(
+            job(&sb, "cars-3d", point_cloud)
+                .label_category_config_s3_uri("s3://labels-data/config/3d.json")
+        )
+        .await
+        .1,
         "The public workforce (Amazon Mechanical Turk) cannot be used for 3DPointCloudObjectDetection jobs; use a private or vendor workforce."
     );
     // An image job on Mechanical Turk without the PII classifier is accepted and then fails.
     let price = PublicWorkforceTaskPrice::builder()
-        .amount_in_usd(Usd::builder().dollars(0).cents(1).tenth_fractions_of_a_cent(2).build())
+        .amount_in_usd(
+            Usd::builder()
+                .dollars(0)
+                .cents(1)
+                .tenth_fractions_of_a_cent(2)
+                .build(),
+        )
         .build();
-    let mturk = human_task(public).public_workforce_task_price(price.clone()).build();
-    job(&sb, "pets-mturk", mturk).send().await.expect("accepted");
+    let mturk = human_task(public)
+        .public_workforce_task_price(price.clone())
+        .build();
+    job(&sb, "pets-mturk", mturk)
+        .send()
+        .await
+        .expect("accepted");
     let d = status_after(&sb, "pets-mturk", Duration::from_millis(400)).await;
     assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Failed));
-    let with_pii = human_task(public).public_workforce_task_price(price).build();
+    let with_pii = human_task(public)
+        .public_workforce_task_price(price)
+        .build();
     job(&sb, "pets-mturk-pii", with_pii)
         .input_config(
             LabelingJobInputConfig::builder()
                 .data_source(
                     LabelingJobDataSource::builder()
-                        .s3_data_source(LabelingJobS3DataSource::builder().manifest_s3_uri("s3://labels-data/input/manifest.jsonl").build())
+                        .s3_data_source(
+                            LabelingJobS3DataSource::builder()
+                                .manifest_s3_uri("s3://labels-data/input/manifest.jsonl")
+                                .build(),
+                        )
                         .build(),
                 )
-                .data_attributes(LabelingJobDataAttributes::builder().content_classifiers(ContentClassifier::FreeOfPersonallyIdentifiableInformation).build())
+                .data_attributes(
+                    LabelingJobDataAttributes::builder()
+                        .content_classifiers(
+                            ContentClassifier::FreeOfPersonallyIdentifiableInformation,
+                        )
+                        .build(),
+                )
                 .build(),
         )
         .send()
@@ -470,11 +665,15 @@ async fn label_attribute_names_follow_the_ref_rule() {
     let sb = TestSandbox::start().await;
     let team = fixture(&sb).await;
     assert_eq!(
-        rejected(valid(&sb, "pets-ref", &team).label_attribute_name("animal-ref")).await.1,
+        rejected(valid(&sb, "pets-ref", &team).label_attribute_name("animal-ref"))
+            .await
+            .1,
         "LabelAttributeName animal-ref is invalid: for ImageMultiClass jobs it must not end with -ref."
     );
     assert_eq!(
-        rejected(valid(&sb, "pets-meta", &team).label_attribute_name("animal-metadata")).await.1,
+        rejected(valid(&sb, "pets-meta", &team).label_attribute_name("animal-metadata"))
+            .await
+            .1,
         "LabelAttributeName animal-metadata is reserved: it must not be `source` or `source-ref` and must not end with `-metadata`."
     );
 }
@@ -486,10 +685,14 @@ async fn a_second_region_uses_its_own_lambda_account() {
     let eu = sb.sagemaker_in("eu-west-1").await;
     let public = "arn:aws:sagemaker:eu-west-1:394669845002:workteam/public-crowd/default";
     let human = human_task(public)
-        .pre_human_task_lambda_arn("arn:aws:lambda:eu-west-1:568282634449:function:PRE-ImageMultiClass")
+        .pre_human_task_lambda_arn(
+            "arn:aws:lambda:eu-west-1:568282634449:function:PRE-ImageMultiClass",
+        )
         .annotation_consolidation_config(
             AnnotationConsolidationConfig::builder()
-                .annotation_consolidation_lambda_arn("arn:aws:lambda:eu-west-1:568282634449:function:ACS-ImageMultiClass")
+                .annotation_consolidation_lambda_arn(
+                    "arn:aws:lambda:eu-west-1:568282634449:function:ACS-ImageMultiClass",
+                )
                 .build(),
         )
         .build();
@@ -501,21 +704,37 @@ async fn a_second_region_uses_its_own_lambda_account() {
             LabelingJobInputConfig::builder()
                 .data_source(
                     LabelingJobDataSource::builder()
-                        .s3_data_source(LabelingJobS3DataSource::builder().manifest_s3_uri("s3://labels-data/input/manifest.jsonl").build())
+                        .s3_data_source(
+                            LabelingJobS3DataSource::builder()
+                                .manifest_s3_uri("s3://labels-data/input/manifest.jsonl")
+                                .build(),
+                        )
                         .build(),
                 )
                 .build(),
         )
-        .output_config(LabelingJobOutputConfig::builder().s3_output_path("s3://labels-data/output/").build())
+        .output_config(
+            LabelingJobOutputConfig::builder()
+                .s3_output_path("s3://labels-data/output/")
+                .build(),
+        )
         .role_arn(ROLE_ARN)
         .label_category_config_s3_uri("s3://labels-data/config/labels.json")
         .human_task_config(human)
         .send()
         .await
         .expect("created in eu-west-1");
-    assert_eq!(created.labeling_job_arn(), Some("arn:aws:sagemaker:eu-west-1:000000000000:labeling-job/pets-eu"));
+    assert_eq!(
+        created.labeling_job_arn(),
+        Some("arn:aws:sagemaker:eu-west-1:000000000000:labeling-job/pets-eu")
+    );
     // Jobs are per region.
-    let us = sb.sagemaker.list_labeling_jobs().send().await.expect("list");
+    let us = sb
+        .sagemaker
+        .list_labeling_jobs()
+        .send()
+        .await
+        .expect("list");
     assert!(us.labeling_job_summary_list().is_empty());
 }
 
@@ -526,22 +745,75 @@ async fn listing_filters_sorts_and_pages() {
     for name in ["job-c", "job-a", "other-b"] {
         valid(&sb, name, &team).send().await.expect("created");
     }
-    let all = sb.sagemaker.list_labeling_jobs().sort_by(aws_sdk_sagemaker::types::SortBy::Name).send().await.expect("list");
-    let names: Vec<&str> = all.labeling_job_summary_list().iter().filter_map(|j| j.labeling_job_name()).collect();
+    let all = sb
+        .sagemaker
+        .list_labeling_jobs()
+        .sort_by(aws_sdk_sagemaker::types::SortBy::Name)
+        .send()
+        .await
+        .expect("list");
+    let names: Vec<&str> = all
+        .labeling_job_summary_list()
+        .iter()
+        .filter_map(|j| j.labeling_job_name())
+        .collect();
     assert_eq!(names, ["job-a", "job-c", "other-b"]);
-    let filtered = sb.sagemaker.list_labeling_jobs().name_contains("job").sort_order(SortOrder::Descending).sort_by(aws_sdk_sagemaker::types::SortBy::Name).send().await.expect("list");
-    let names: Vec<&str> = filtered.labeling_job_summary_list().iter().filter_map(|j| j.labeling_job_name()).collect();
+    let filtered = sb
+        .sagemaker
+        .list_labeling_jobs()
+        .name_contains("job")
+        .sort_order(SortOrder::Descending)
+        .sort_by(aws_sdk_sagemaker::types::SortBy::Name)
+        .send()
+        .await
+        .expect("list");
+    let names: Vec<&str> = filtered
+        .labeling_job_summary_list()
+        .iter()
+        .filter_map(|j| j.labeling_job_name())
+        .collect();
     assert_eq!(names, ["job-c", "job-a"]);
-    let first = sb.sagemaker.list_labeling_jobs().max_results(2).send().await.expect("page 1");
+    let first = sb
+        .sagemaker
+        .list_labeling_jobs()
+        .max_results(2)
+        .send()
+        .await
+        .expect("page 1");
     assert_eq!(first.labeling_job_summary_list().len(), 2);
-    let second = sb.sagemaker.list_labeling_jobs().max_results(2).next_token(first.next_token().expect("more")).send().await.expect("page 2");
+    let second = sb
+        .sagemaker
+        .list_labeling_jobs()
+        .max_results(2)
+        .next_token(first.next_token().expect("more"))
+        .send()
+        .await
+        .expect("page 2");
     assert_eq!(second.labeling_job_summary_list().len(), 1);
     assert!(second.next_token().is_none());
-    let by_status = sb.sagemaker.list_labeling_jobs().status_equals(LabelingJobStatus::Completed).send().await.expect("list");
+    let by_status = sb
+        .sagemaker
+        .list_labeling_jobs()
+        .status_equals(LabelingJobStatus::Completed)
+        .send()
+        .await
+        .expect("list");
     assert!(by_status.labeling_job_summary_list().is_empty());
-    let for_team = sb.sagemaker.list_labeling_jobs_for_workteam().workteam_arn(&team).send().await.expect("for team");
+    let for_team = sb
+        .sagemaker
+        .list_labeling_jobs_for_workteam()
+        .workteam_arn(&team)
+        .send()
+        .await
+        .expect("for team");
     assert_eq!(for_team.labeling_job_summary_list().len(), 3);
-    let bad = sb.sagemaker.list_labeling_jobs().max_results(101).send().await.expect_err("too many");
+    let bad = sb
+        .sagemaker
+        .list_labeling_jobs()
+        .max_results(101)
+        .send()
+        .await
+        .expect_err("too many");
     assert_eq!(code(&bad), "ValidationException");
 }
 
@@ -549,7 +821,13 @@ async fn listing_filters_sorts_and_pages() {
 async fn tags_on_jobs() {
     let sb = TestSandbox::start().await;
     let team = fixture(&sb).await;
-    let arn = valid(&sb, "pets-tags", &team).send().await.expect("created").labeling_job_arn().expect("arn").to_owned();
+    let arn = valid(&sb, "pets-tags", &team)
+        .send()
+        .await
+        .expect("created")
+        .labeling_job_arn()
+        .expect("arn")
+        .to_owned();
     sb.sagemaker
         .add_tags()
         .resource_arn(&arn)
@@ -558,11 +836,30 @@ async fn tags_on_jobs() {
         .send()
         .await
         .expect("add");
-    sb.sagemaker.delete_tags().resource_arn(&arn).tag_keys("stage").send().await.expect("delete");
-    let tags = sb.sagemaker.list_tags().resource_arn(&arn).send().await.expect("list");
-    let pairs: Vec<(Option<&str>, Option<&str>)> = tags.tags().iter().map(|t| (t.key(), t.value())).collect();
+    sb.sagemaker
+        .delete_tags()
+        .resource_arn(&arn)
+        .tag_keys("stage")
+        .send()
+        .await
+        .expect("delete");
+    let tags = sb
+        .sagemaker
+        .list_tags()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .expect("list");
+    let pairs: Vec<(Option<&str>, Option<&str>)> =
+        tags.tags().iter().map(|t| (t.key(), t.value())).collect();
     assert_eq!(pairs, [(Some("team"), Some("ml"))]);
-    let missing = sb.sagemaker.list_tags().resource_arn("arn:aws:sagemaker:us-east-1:000000000000:labeling-job/none").send().await.expect_err("missing");
+    let missing = sb
+        .sagemaker
+        .list_tags()
+        .resource_arn("arn:aws:sagemaker:us-east-1:000000000000:labeling-job/none")
+        .send()
+        .await
+        .expect_err("missing");
     assert_eq!(code(&missing), "ResourceNotFound");
 }
 
@@ -570,11 +867,26 @@ async fn tags_on_jobs() {
 async fn workteams_are_created_described_and_listed() {
     let sb = TestSandbox::start().await;
     let arn = fixture(&sb).await;
-    assert_eq!(arn, "arn:aws:sagemaker:us-east-1:000000000000:workteam/private-crowd/labelers");
-    let d = sb.sagemaker.describe_workteam().workteam_name("labelers").send().await.expect("describe");
+    assert_eq!(
+        arn,
+        "arn:aws:sagemaker:us-east-1:000000000000:workteam/private-crowd/labelers"
+    );
+    let d = sb
+        .sagemaker
+        .describe_workteam()
+        .workteam_name("labelers")
+        .send()
+        .await
+        .expect("describe");
     assert_eq!(d.workteam().and_then(|w| w.description()), Some("our team"));
     let list = sb.sagemaker.list_workteams().send().await.expect("list");
     assert_eq!(list.workteams().len(), 1);
-    let missing = sb.sagemaker.describe_workteam().workteam_name("nobody").send().await.expect_err("missing");
+    let missing = sb
+        .sagemaker
+        .describe_workteam()
+        .workteam_name("nobody")
+        .send()
+        .await
+        .expect_err("missing");
     assert_eq!(code(&missing), "ResourceNotFound");
 }

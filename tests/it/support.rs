@@ -9,7 +9,8 @@ use tempfile::TempDir;
 
 pub struct TestSandbox {
     pub sandbox: Sandbox,
-    pub dir: TempDir,
+    /// Holds the state directory for as long as the sandbox runs.
+    pub _dir: TempDir,
     pub s3: aws_sdk_s3::Client,
     pub iam: aws_sdk_iam::Client,
     pub sts: aws_sdk_sts::Client,
@@ -57,7 +58,7 @@ impl TestSandbox {
             sts: aws_sdk_sts::Client::new(&conf),
             sagemaker: aws_sdk_sagemaker::Client::new(&conf),
             sandbox,
-            dir,
+            _dir: dir,
         }
     }
 

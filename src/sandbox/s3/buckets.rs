@@ -57,9 +57,9 @@ pub fn timestamp(ms: EpochMillis) -> Timestamp {
 
 pub fn create(
     s3: &SandboxS3,
-    req: S3Request<CreateBucketInput>,
+    req: &S3Request<CreateBucketInput>,
 ) -> S3Result<S3Response<CreateBucketOutput>> {
-    let endpoint = request_region(&req);
+    let endpoint = request_region(req);
     let name = req.input.bucket.clone();
     let constraint = req
         .input
@@ -87,7 +87,6 @@ pub fn create(
     })?;
     Ok(S3Response::new(CreateBucketOutput {
         location: Some(format!("/{name}")),
-        ..Default::default()
     }))
 }
 

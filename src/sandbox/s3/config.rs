@@ -292,7 +292,6 @@ pub fn get_encryption(
                 sse_algorithm: ServerSideEncryption::from(r.sse_algorithm),
             }),
             bucket_key_enabled: r.bucket_key_enabled,
-            ..Default::default()
         })
         .collect();
     Ok(S3Response::new(GetBucketEncryptionOutput {
@@ -416,7 +415,7 @@ pub fn get_tagging(s3: &SandboxS3, bucket: &str) -> S3Result<S3Response<GetBucke
 
 pub fn put_tagging(
     s3: &SandboxS3,
-    input: PutBucketTaggingInput,
+    input: &PutBucketTaggingInput,
 ) -> S3Result<S3Response<PutBucketTaggingOutput>> {
     let tags = check_tags(&input.tagging.tag_set)?;
     update(s3, &input.bucket, "s3:PutBucketTagging", |b| {

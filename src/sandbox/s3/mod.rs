@@ -102,7 +102,7 @@ impl S3 for SandboxS3 {
         &self,
         req: S3Request<CreateBucketInput>,
     ) -> S3Result<S3Response<CreateBucketOutput>> {
-        buckets::create(self, req)
+        buckets::create(self, &req)
     }
 
     async fn head_bucket(
@@ -228,7 +228,7 @@ impl S3 for SandboxS3 {
         &self,
         req: S3Request<PutBucketTaggingInput>,
     ) -> S3Result<S3Response<PutBucketTaggingOutput>> {
-        config::put_tagging(self, req.input)
+        config::put_tagging(self, &req.input)
     }
 
     async fn delete_bucket_tagging(

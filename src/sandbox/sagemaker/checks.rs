@@ -21,80 +21,285 @@ const SAGEMAKER: &str = "sagemaker.amazonaws.com";
 pub fn constraints(r: &CreateLabelingJobRequest) -> Result<(), ApiError> {
     let mut v = Violations::default();
     v.required("labelingJobName", r.labeling_job_name.as_ref());
-    v.string("labelingJobName", r.labeling_job_name.as_deref(), 1, 63, Some(c::NAME));
+    v.string(
+        "labelingJobName",
+        r.labeling_job_name.as_deref(),
+        1,
+        63,
+        Some(c::NAME),
+    );
     v.required("labelAttributeName", r.label_attribute_name.as_ref());
-    v.string("labelAttributeName", r.label_attribute_name.as_deref(), 1, 127, Some(c::LABEL_ATTRIBUTE));
+    v.string(
+        "labelAttributeName",
+        r.label_attribute_name.as_deref(),
+        1,
+        127,
+        Some(c::LABEL_ATTRIBUTE),
+    );
     v.required("roleArn", r.role_arn.as_ref());
-    v.string("roleArn", r.role_arn.as_deref(), 20, 2048, Some(c::ROLE_ARN));
-    v.string("labelCategoryConfigS3Uri", r.label_category_config_s3_uri.as_deref(), 0, 1024, Some(c::S3_URI));
+    v.string(
+        "roleArn",
+        r.role_arn.as_deref(),
+        20,
+        2048,
+        Some(c::ROLE_ARN),
+    );
+    v.string(
+        "labelCategoryConfigS3Uri",
+        r.label_category_config_s3_uri.as_deref(),
+        0,
+        1024,
+        Some(c::S3_URI),
+    );
+    input_and_output(&mut v, r);
+    human_task(&mut v, r);
+    tags(&mut v, r);
+    v.into_result()
+}
+
+fn input_and_output(v: &mut Violations, r: &CreateLabelingJobRequest) {
     v.required("inputConfig", r.input_config.as_ref());
     if let Some(input) = &r.input_config {
         v.required("inputConfig.dataSource", input.data_source.as_ref());
         if let Some(ds) = &input.data_source {
             if let Some(s3) = &ds.s3_data_source {
-                v.required("inputConfig.dataSource.s3DataSource.manifestS3Uri", s3.manifest_s3_uri.as_ref());
-                v.string("inputConfig.dataSource.s3DataSource.manifestS3Uri", s3.manifest_s3_uri.as_deref(), 0, 1024, Some(c::S3_URI));
+                v.required(
+                    "inputConfig.dataSource.s3DataSource.manifestS3Uri",
+                    s3.manifest_s3_uri.as_ref(),
+                );
+                v.string(
+                    "inputConfig.dataSource.s3DataSource.manifestS3Uri",
+                    s3.manifest_s3_uri.as_deref(),
+                    0,
+                    1024,
+                    Some(c::S3_URI),
+                );
             }
             if let Some(sns) = &ds.sns_data_source {
-                v.required("inputConfig.dataSource.snsDataSource.snsTopicArn", sns.sns_topic_arn.as_ref());
-                v.string("inputConfig.dataSource.snsDataSource.snsTopicArn", sns.sns_topic_arn.as_deref(), 0, 2048, Some(c::SNS_TOPIC));
+                v.required(
+                    "inputConfig.dataSource.snsDataSource.snsTopicArn",
+                    sns.sns_topic_arn.as_ref(),
+                );
+                v.string(
+                    "inputConfig.dataSource.snsDataSource.snsTopicArn",
+                    sns.sns_topic_arn.as_deref(),
+                    0,
+                    2048,
+                    Some(c::SNS_TOPIC),
+                );
             }
         }
-        if let Some(classifiers) = input.data_attributes.as_ref().and_then(|a| a.content_classifiers.as_ref()) {
-            v.list_len("inputConfig.dataAttributes.contentClassifiers", Some(classifiers.as_slice()), 0, 256);
+        if let Some(classifiers) = input
+            .data_attributes
+            .as_ref()
+            .and_then(|a| a.content_classifiers.as_ref())
+        {
+            v.list_len(
+                "inputConfig.dataAttributes.contentClassifiers",
+                Some(classifiers.as_slice()),
+                0,
+                256,
+            );
             for cl in classifiers {
-                v.one_of("inputConfig.dataAttributes.contentClassifiers.member", cl, &c::CONTENT_CLASSIFIERS);
+                v.one_of(
+                    "inputConfig.dataAttributes.contentClassifiers.member",
+                    cl,
+                    &c::CONTENT_CLASSIFIERS,
+                );
             }
         }
     }
     v.required("outputConfig", r.output_config.as_ref());
     if let Some(out) = &r.output_config {
         v.required("outputConfig.s3OutputPath", out.s3_output_path.as_ref());
-        v.string("outputConfig.s3OutputPath", out.s3_output_path.as_deref(), 0, 1024, Some(c::S3_URI));
-        v.string("outputConfig.kmsKeyId", out.kms_key_id.as_deref(), 0, 2048, Some(c::KMS_KEY));
-        v.string("outputConfig.snsTopicArn", out.sns_topic_arn.as_deref(), 0, 2048, Some(c::SNS_TOPIC));
+        v.string(
+            "outputConfig.s3OutputPath",
+            out.s3_output_path.as_deref(),
+            0,
+            1024,
+            Some(c::S3_URI),
+        );
+        v.string(
+            "outputConfig.kmsKeyId",
+            out.kms_key_id.as_deref(),
+            0,
+            2048,
+            Some(c::KMS_KEY),
+        );
+        v.string(
+            "outputConfig.snsTopicArn",
+            out.sns_topic_arn.as_deref(),
+            0,
+            2048,
+            Some(c::SNS_TOPIC),
+        );
     }
     if let Some(s) = &r.stopping_conditions {
-        v.int("stoppingConditions.maxHumanLabeledObjectCount", s.max_human_labeled_object_count, Some(1), None);
-        v.int("stoppingConditions.maxPercentageOfInputDatasetLabeled", s.max_percentage_of_input_dataset_labeled, Some(1), Some(100));
+        v.int(
+            "stoppingConditions.maxHumanLabeledObjectCount",
+            s.max_human_labeled_object_count,
+            Some(1),
+            None,
+        );
+        v.int(
+            "stoppingConditions.maxPercentageOfInputDatasetLabeled",
+            s.max_percentage_of_input_dataset_labeled,
+            Some(1),
+            Some(100),
+        );
     }
+}
+
+fn human_task(v: &mut Violations, r: &CreateLabelingJobRequest) {
     v.required("humanTaskConfig", r.human_task_config.as_ref());
     if let Some(h) = &r.human_task_config {
         v.required("humanTaskConfig.workteamArn", h.workteam_arn.as_ref());
-        v.string("humanTaskConfig.workteamArn", h.workteam_arn.as_deref(), 0, 256, Some(c::WORKTEAM_ARN));
+        v.string(
+            "humanTaskConfig.workteamArn",
+            h.workteam_arn.as_deref(),
+            0,
+            256,
+            Some(c::WORKTEAM_ARN),
+        );
         v.required("humanTaskConfig.uiConfig", h.ui_config.as_ref());
         if let Some(ui) = &h.ui_config {
-            v.string("humanTaskConfig.uiConfig.uiTemplateS3Uri", ui.ui_template_s3_uri.as_deref(), 0, 1024, Some(c::S3_URI));
-            v.string("humanTaskConfig.uiConfig.humanTaskUiArn", ui.human_task_ui_arn.as_deref(), 0, 1024, Some(c::HUMAN_TASK_UI_ARN));
+            v.string(
+                "humanTaskConfig.uiConfig.uiTemplateS3Uri",
+                ui.ui_template_s3_uri.as_deref(),
+                0,
+                1024,
+                Some(c::S3_URI),
+            );
+            v.string(
+                "humanTaskConfig.uiConfig.humanTaskUiArn",
+                ui.human_task_ui_arn.as_deref(),
+                0,
+                1024,
+                Some(c::HUMAN_TASK_UI_ARN),
+            );
         }
-        v.string("humanTaskConfig.preHumanTaskLambdaArn", h.pre_human_task_lambda_arn.as_deref(), 0, 2048, Some(c::LAMBDA_ARN));
+        v.string(
+            "humanTaskConfig.preHumanTaskLambdaArn",
+            h.pre_human_task_lambda_arn.as_deref(),
+            0,
+            2048,
+            Some(c::LAMBDA_ARN),
+        );
         if let Some(acs) = &h.annotation_consolidation_config {
-            v.required("humanTaskConfig.annotationConsolidationConfig.annotationConsolidationLambdaArn", acs.annotation_consolidation_lambda_arn.as_ref());
-            v.string("humanTaskConfig.annotationConsolidationConfig.annotationConsolidationLambdaArn", acs.annotation_consolidation_lambda_arn.as_deref(), 0, 2048, Some(c::LAMBDA_ARN));
+            v.required(
+                "humanTaskConfig.annotationConsolidationConfig.annotationConsolidationLambdaArn",
+                acs.annotation_consolidation_lambda_arn.as_ref(),
+            );
+            v.string(
+                "humanTaskConfig.annotationConsolidationConfig.annotationConsolidationLambdaArn",
+                acs.annotation_consolidation_lambda_arn.as_deref(),
+                0,
+                2048,
+                Some(c::LAMBDA_ARN),
+            );
         }
-        if let Some(keywords) = &h.task_keywords {
-            v.list_len("humanTaskConfig.taskKeywords", Some(keywords.as_slice()), 1, 5);
-            for k in keywords {
-                v.string("humanTaskConfig.taskKeywords.member", Some(k), 1, 30, Some(c::TASK_KEYWORD));
-            }
-        }
-        v.required("humanTaskConfig.taskTitle", h.task_title.as_ref());
-        v.string("humanTaskConfig.taskTitle", h.task_title.as_deref(), 1, 128, Some(c::TASK_TITLE));
-        v.required("humanTaskConfig.taskDescription", h.task_description.as_ref());
-        v.string("humanTaskConfig.taskDescription", h.task_description.as_deref(), 1, 255, Some(c::TASK_DESCRIPTION));
-        v.required("humanTaskConfig.numberOfHumanWorkersPerDataObject", h.number_of_human_workers_per_data_object.as_ref());
-        v.int("humanTaskConfig.numberOfHumanWorkersPerDataObject", h.number_of_human_workers_per_data_object, Some(1), Some(9));
-        v.required("humanTaskConfig.taskTimeLimitInSeconds", h.task_time_limit_in_seconds.as_ref());
-        v.int("humanTaskConfig.taskTimeLimitInSeconds", h.task_time_limit_in_seconds, Some(30), None);
-        v.int("humanTaskConfig.taskAvailabilityLifetimeInSeconds", h.task_availability_lifetime_in_seconds, Some(60), None);
-        v.int("humanTaskConfig.maxConcurrentTaskCount", h.max_concurrent_task_count, Some(1), Some(5000));
-        if let Some(price) = h.public_workforce_task_price.as_ref().and_then(|p| p.get("AmountInUsd")) {
-            let part = |k: &str| price.get(k).and_then(serde_json::Value::as_i64);
-            v.int("humanTaskConfig.publicWorkforceTaskPrice.amountInUsd.dollars", part("Dollars"), Some(0), Some(2));
-            v.int("humanTaskConfig.publicWorkforceTaskPrice.amountInUsd.cents", part("Cents"), Some(0), Some(99));
-            v.int("humanTaskConfig.publicWorkforceTaskPrice.amountInUsd.tenthFractionsOfACent", part("TenthFractionsOfACent"), Some(0), Some(9));
+        task_text_and_limits(v, h);
+    }
+}
+
+/// Keywords, title, description, worker counts, time limits and the public price.
+fn task_text_and_limits(v: &mut Violations, h: &super::shapes::HumanTaskConfig) {
+    if let Some(keywords) = &h.task_keywords {
+        v.list_len(
+            "humanTaskConfig.taskKeywords",
+            Some(keywords.as_slice()),
+            1,
+            5,
+        );
+        for k in keywords {
+            v.string(
+                "humanTaskConfig.taskKeywords.member",
+                Some(k),
+                1,
+                30,
+                Some(c::TASK_KEYWORD),
+            );
         }
     }
+    v.required("humanTaskConfig.taskTitle", h.task_title.as_ref());
+    v.string(
+        "humanTaskConfig.taskTitle",
+        h.task_title.as_deref(),
+        1,
+        128,
+        Some(c::TASK_TITLE),
+    );
+    v.required(
+        "humanTaskConfig.taskDescription",
+        h.task_description.as_ref(),
+    );
+    v.string(
+        "humanTaskConfig.taskDescription",
+        h.task_description.as_deref(),
+        1,
+        255,
+        Some(c::TASK_DESCRIPTION),
+    );
+    v.required(
+        "humanTaskConfig.numberOfHumanWorkersPerDataObject",
+        h.number_of_human_workers_per_data_object.as_ref(),
+    );
+    v.int(
+        "humanTaskConfig.numberOfHumanWorkersPerDataObject",
+        h.number_of_human_workers_per_data_object,
+        Some(1),
+        Some(9),
+    );
+    v.required(
+        "humanTaskConfig.taskTimeLimitInSeconds",
+        h.task_time_limit_in_seconds.as_ref(),
+    );
+    v.int(
+        "humanTaskConfig.taskTimeLimitInSeconds",
+        h.task_time_limit_in_seconds,
+        Some(30),
+        None,
+    );
+    v.int(
+        "humanTaskConfig.taskAvailabilityLifetimeInSeconds",
+        h.task_availability_lifetime_in_seconds,
+        Some(60),
+        None,
+    );
+    v.int(
+        "humanTaskConfig.maxConcurrentTaskCount",
+        h.max_concurrent_task_count,
+        Some(1),
+        Some(5000),
+    );
+    if let Some(price) = h
+        .public_workforce_task_price
+        .as_ref()
+        .and_then(|p| p.get("AmountInUsd"))
+    {
+        let part = |k: &str| price.get(k).and_then(serde_json::Value::as_i64);
+        v.int(
+            "humanTaskConfig.publicWorkforceTaskPrice.amountInUsd.dollars",
+            part("Dollars"),
+            Some(0),
+            Some(2),
+        );
+        v.int(
+            "humanTaskConfig.publicWorkforceTaskPrice.amountInUsd.cents",
+            part("Cents"),
+            Some(0),
+            Some(99),
+        );
+        v.int(
+            "humanTaskConfig.publicWorkforceTaskPrice.amountInUsd.tenthFractionsOfACent",
+            part("TenthFractionsOfACent"),
+            Some(0),
+            Some(9),
+        );
+    }
+}
+
+fn tags(v: &mut Violations, r: &CreateLabelingJobRequest) {
     if let Some(tags) = &r.tags {
         v.list_len("tags", Some(tags.as_slice()), 0, 50);
         for t in tags {
@@ -102,7 +307,6 @@ pub fn constraints(r: &CreateLabelingJobRequest) -> Result<(), ApiError> {
             v.string("tags.member.value", Some(&t.value), 0, 256, Some(c::TAG));
         }
     }
-    v.into_result()
 }
 
 /// What creation decided, beyond the request itself.
@@ -140,8 +344,17 @@ fn required(r: &CreateLabelingJobRequest) -> Option<Required<'_>> {
 }
 
 /// An object's body from the sandbox's S3, or a validation error naming what is missing.
-fn object(ctx: &Ctx<'_>, world: &World, what: &str, uri: &str) -> Result<(BlobId, Vec<u8>), ApiError> {
-    let missing = || validation(format!("The {what} {uri} does not exist or is not accessible."));
+fn object(
+    ctx: &Ctx<'_>,
+    world: &World,
+    what: &str,
+    uri: &str,
+) -> Result<(BlobId, Vec<u8>), ApiError> {
+    let missing = || {
+        validation(format!(
+            "The {what} {uri} does not exist or is not accessible."
+        ))
+    };
     let (bucket, key) = split_s3_uri(uri).ok_or_else(missing)?;
     let object = world.s3.object(bucket, key).ok_or_else(missing)?;
     let body = ctx.shared.store.get_blob(&object.blob)?;
@@ -150,16 +363,24 @@ fn object(ctx: &Ctx<'_>, world: &World, what: &str, uri: &str) -> Result<(BlobId
 
 /// The task type the request's Lambda ARNs name, after checking they are the built-in ones of
 /// the job's region and agree with each other. `None`: a custom task with its own Lambdas.
-fn task_type(region: &str, r: &CreateLabelingJobRequest) -> Result<Option<&'static TaskType>, ApiError> {
+fn task_type(
+    region: &str,
+    r: &CreateLabelingJobRequest,
+) -> Result<Option<&'static TaskType>, ApiError> {
     let h = r.human_task_config.as_ref();
     let pre = h.and_then(|h| h.pre_human_task_lambda_arn.as_deref());
     let acs = h
         .and_then(|h| h.annotation_consolidation_config.as_ref())
         .and_then(|a| a.annotation_consolidation_lambda_arn.as_deref());
     let mut found: Option<&'static TaskType> = None;
-    for (member, arn) in [("PreHumanTaskLambdaArn", pre), ("AnnotationConsolidationLambdaArn", acs)] {
+    for (member, arn) in [
+        ("PreHumanTaskLambdaArn", pre),
+        ("AnnotationConsolidationLambdaArn", acs),
+    ] {
         let Some(arn) = arn else { continue };
-        let Some(task) = catalog::task_types::from_lambda_arn(arn) else { continue };
+        let Some(task) = catalog::task_types::from_lambda_arn(arn) else {
+            continue;
+        };
         let expected = if member == "PreHumanTaskLambdaArn" {
             arns::pre_lambda(region, task)
         } else {
@@ -192,8 +413,13 @@ fn task_type(region: &str, r: &CreateLabelingJobRequest) -> Result<Option<&'stat
 /// The label names of a label category config, checked against the task type's format and
 /// limits (fact sheet §3.1).
 fn labels(task: Option<&TaskType>, uri: &str, body: &[u8]) -> Result<Vec<String>, ApiError> {
-    let bad = |why: &str| validation(format!("The label category configuration file {uri} is invalid: {why}."));
-    let doc: serde_json::Value = serde_json::from_slice(body).map_err(|_| bad("it is not valid JSON"))?;
+    let bad = |why: &str| {
+        validation(format!(
+            "The label category configuration file {uri} is invalid: {why}."
+        ))
+    };
+    let doc: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| bad("it is not valid JSON"))?;
     let format = task.map_or(LabelConfigFormat::Custom, |t| t.label_config);
     let version_key = match format {
         LabelConfigFormat::Simple => Some(("document-version", "2018-11-28")),
@@ -204,13 +430,21 @@ fn labels(task: Option<&TaskType>, uri: &str, body: &[u8]) -> Result<Vec<String>
         return Ok(Vec::new());
     };
     if doc.get(key).and_then(serde_json::Value::as_str) != Some(version) {
-        return Err(bad(&format!("`{key}` must be \"{version}\" for this task type")));
+        return Err(bad(&format!(
+            "`{key}` must be \"{version}\" for this task type"
+        )));
     }
-    let entries = doc.get("labels").and_then(serde_json::Value::as_array).ok_or_else(|| bad("`labels` must be a list"))?;
+    let entries = doc
+        .get("labels")
+        .and_then(serde_json::Value::as_array)
+        .ok_or_else(|| bad("`labels` must be a list"))?;
     let mut names = Vec::new();
     let mut seen = BTreeSet::new();
     for entry in entries {
-        let name = entry.get("label").and_then(serde_json::Value::as_str).ok_or_else(|| bad("every label needs a `label` string"))?;
+        let name = entry
+            .get("label")
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| bad("every label needs a `label` string"))?;
         if !seen.insert(name.to_owned()) {
             return Err(bad(&format!("label `{name}` appears twice")));
         }
@@ -218,15 +452,29 @@ fn labels(task: Option<&TaskType>, uri: &str, body: &[u8]) -> Result<Vec<String>
     }
     if let Some(t) = task {
         if names.len() < t.min_labels {
-            return Err(bad(&format!("{} needs at least {} labels, found {}", t.name, t.min_labels, names.len())));
+            return Err(bad(&format!(
+                "{} needs at least {} labels, found {}",
+                t.name,
+                t.min_labels,
+                names.len()
+            )));
         }
         if let Some(max) = t.max_labels
             && names.len() > max
         {
-            return Err(bad(&format!("{} allows at most {max} labels, found {}", t.name, names.len())));
+            return Err(bad(&format!(
+                "{} allows at most {max} labels, found {}",
+                t.name,
+                names.len()
+            )));
         }
-        if t.audits && format == LabelConfigFormat::Attribute && doc.get("auditLabelAttributeName").is_none() {
-            return Err(bad("adjustment and verification jobs need `auditLabelAttributeName`"));
+        if t.audits
+            && format == LabelConfigFormat::Attribute
+            && doc.get("auditLabelAttributeName").is_none()
+        {
+            return Err(bad(
+                "adjustment and verification jobs need `auditLabelAttributeName`",
+            ));
         }
     }
     Ok(names)
@@ -237,31 +485,34 @@ fn public_workforce(arn: &str) -> bool {
 }
 
 /// The rules that need the world. Returns what creation decided, or the first error.
-pub fn semantics(ctx: &Ctx<'_>, world: &World, r: &CreateLabelingJobRequest) -> Result<Accepted, ApiError> {
-    let req = required(r).ok_or_else(|| validation("a required member is missing"))?;
+/// The role exists, trusts SageMaker, and its session covers the task time limit.
+fn execution_role<'w>(
+    ctx: &Ctx<'_>,
+    world: &'w World,
+    req: &Required<'_>,
+) -> Result<&'w Role, ApiError> {
     let region = ctx.region.as_str();
-    if world.sagemaker.jobs.contains_key(&job_key(region, req.name)) {
-        return Err(ApiError::new(
-            &SageMakerError::ResourceInUse,
-            format!("Job name must be unique within an AWS account and region, and a labeling job with name {} already exists (names are compared case-insensitively and cannot be reused).", req.name),
-        ));
-    }
-    if req.label_attribute.ends_with("-metadata") || matches!(req.label_attribute, "source" | "source-ref") {
-        return Err(validation(format!(
-            "LabelAttributeName {} is reserved: it must not be `source` or `source-ref` and must not end with `-metadata`.",
-            req.label_attribute
-        )));
-    }
-
     // The role exists and SageMaker may assume it.
-    let cannot_assume = || validation(format!(
-        "Could not assume role {}. Please ensure that the role exists and allows principal '{SAGEMAKER}' to assume the role.",
-        req.role_arn
-    ));
-    let role = world.iam.role_by_arn(req.role_arn).ok_or_else(cannot_assume)?;
-    let job_arn = format!("arn:aws:sagemaker:{region}:{}:labeling-job/{}", ctx.account_id(), req.name.to_ascii_lowercase());
+    let cannot_assume = || {
+        validation(format!(
+            "Could not assume role {}. Please ensure that the role exists and allows principal '{SAGEMAKER}' to assume the role.",
+            req.role_arn
+        ))
+    };
+    let role = world
+        .iam
+        .role_by_arn(req.role_arn)
+        .ok_or_else(cannot_assume)?;
+    let job_arn = format!(
+        "arn:aws:sagemaker:{region}:{}:labeling-job/{}",
+        ctx.account_id(),
+        req.name.to_ascii_lowercase()
+    );
     let trust_context = BTreeMap::from([
-        ("aws:SourceAccount".to_owned(), vec![ctx.account_id().to_owned()]),
+        (
+            "aws:SourceAccount".to_owned(),
+            vec![ctx.account_id().to_owned()],
+        ),
         ("aws:SourceArn".to_owned(), vec![job_arn]),
     ]);
     let trusted = policy_eval::parse(&role.assume_role_policy, PolicyKind::Trust)
@@ -277,14 +528,34 @@ pub fn semantics(ctx: &Ctx<'_>, world: &World, r: &CreateLabelingJobRequest) -> 
         )));
     }
 
-    let task = task_type(region, r)?;
+    Ok(role)
+}
+
+/// The worker UI fits the task type: a template that exists, or the AWS-owned UI; and the
+/// label attribute follows the task type's `-ref` rule.
+fn worker_ui(
+    ctx: &Ctx<'_>,
+    world: &World,
+    r: &CreateLabelingJobRequest,
+    task: Option<&TaskType>,
+    req: &Required<'_>,
+) -> Result<(), ApiError> {
+    let region = ctx.region.as_str();
     let h = r.human_task_config.as_ref();
     let ui = h.and_then(|h| h.ui_config.as_ref());
     let template_uri = ui.and_then(|u| u.ui_template_s3_uri.as_deref());
     let ui_arn = ui.and_then(|u| u.human_task_ui_arn.as_deref());
     match (template_uri, ui_arn) {
-        (Some(_), Some(_)) => return Err(validation("UiConfig takes either UiTemplateS3Uri or HumanTaskUiArn, not both.")),
-        (None, None) => return Err(validation("UiConfig needs UiTemplateS3Uri or HumanTaskUiArn.")),
+        (Some(_), Some(_)) => {
+            return Err(validation(
+                "UiConfig takes either UiTemplateS3Uri or HumanTaskUiArn, not both.",
+            ));
+        }
+        (None, None) => {
+            return Err(validation(
+                "UiConfig needs UiTemplateS3Uri or HumanTaskUiArn.",
+            ));
+        }
         _ => {}
     }
     if let Some(t) = task {
@@ -296,7 +567,9 @@ pub fn semantics(ctx: &Ctx<'_>, world: &World, r: &CreateLabelingJobRequest) -> 
                     arns::human_task_ui(region, t).unwrap_or_default()
                 )));
             }
-            (Ui::HumanTaskUi(_), Some(arn)) if Some(arn) != arns::human_task_ui(region, t).as_deref() => {
+            (Ui::HumanTaskUi(_), Some(arn))
+                if Some(arn) != arns::human_task_ui(region, t).as_deref() =>
+            {
                 return Err(validation(format!(
                     "HumanTaskUiArn {arn} does not match the {} task type in {region}; use {}.",
                     t.name,
@@ -304,14 +577,21 @@ pub fn semantics(ctx: &Ctx<'_>, world: &World, r: &CreateLabelingJobRequest) -> 
                 )));
             }
             (Ui::Template, Some(_)) => {
-                return Err(validation(format!("{} jobs use a worker template: set UiTemplateS3Uri instead of HumanTaskUiArn.", t.name)));
+                return Err(validation(format!(
+                    "{} jobs use a worker template: set UiTemplateS3Uri instead of HumanTaskUiArn.",
+                    t.name
+                )));
             }
             _ => {}
         }
         if t.label_attribute_ends_with_ref != req.label_attribute.ends_with("-ref") {
-            let rule = if t.label_attribute_ends_with_ref { "must" } else { "must not" };
+            let requirement = if t.label_attribute_ends_with_ref {
+                "must"
+            } else {
+                "must not"
+            };
             return Err(validation(format!(
-                "LabelAttributeName {} is invalid: for {} jobs it {rule} end with -ref.",
+                "LabelAttributeName {} is invalid: for {} jobs it {requirement} end with -ref.",
                 req.label_attribute, t.name
             )));
         }
@@ -320,6 +600,16 @@ pub fn semantics(ctx: &Ctx<'_>, world: &World, r: &CreateLabelingJobRequest) -> 
         object(ctx, world, "worker task template", uri)?;
     }
 
+    Ok(())
+}
+
+/// The workteam exists in the region, and the public workforce only takes task types it may.
+fn workteam(
+    world: &World,
+    region: &str,
+    task: Option<&TaskType>,
+    req: &Required<'_>,
+) -> Result<(), ApiError> {
     // The workteam.
     if public_workforce(req.workteam_arn) {
         if req.workteam_arn != arns::public_workteam(region) {
@@ -336,23 +626,74 @@ pub fn semantics(ctx: &Ctx<'_>, world: &World, r: &CreateLabelingJobRequest) -> 
             )));
         }
     } else {
-        let team = world.sagemaker.workteams.get(req.workteam_arn).filter(|w| w.region == region);
+        let team = world
+            .sagemaker
+            .workteams
+            .get(req.workteam_arn)
+            .filter(|w| w.region == region);
         if team.is_none() {
-            return Err(validation(format!("Workteam {} does not exist.", req.workteam_arn)));
+            return Err(validation(format!(
+                "Workteam {} does not exist.",
+                req.workteam_arn
+            )));
         }
     }
 
+    Ok(())
+}
+
+pub fn semantics(
+    ctx: &Ctx<'_>,
+    world: &World,
+    r: &CreateLabelingJobRequest,
+) -> Result<Accepted, ApiError> {
+    let req = required(r).ok_or_else(|| validation("a required member is missing"))?;
+    let region = ctx.region.as_str();
+    if world
+        .sagemaker
+        .jobs
+        .contains_key(&job_key(region, req.name))
+    {
+        return Err(ApiError::new(
+            &SageMakerError::ResourceInUse,
+            format!(
+                "Job name must be unique within an AWS account and region, and a labeling job with name {} already exists (names are compared case-insensitively and cannot be reused).",
+                req.name
+            ),
+        ));
+    }
+    if req.label_attribute.ends_with("-metadata")
+        || matches!(req.label_attribute, "source" | "source-ref")
+    {
+        return Err(validation(format!(
+            "LabelAttributeName {} is reserved: it must not be `source` or `source-ref` and must not end with `-metadata`.",
+            req.label_attribute
+        )));
+    }
+
+    let role = execution_role(ctx, world, &req)?;
+    let task = task_type(region, r)?;
+    worker_ui(ctx, world, r, task, &req)?;
+    workteam(world, region, task, &req)?;
     // Input: streaming (SNS) or a manifest in S3.
     let input = r.input_config.as_ref().and_then(|i| i.data_source.as_ref());
     let streaming = input.and_then(|d| d.sns_data_source.as_ref()).is_some();
-    let manifest_uri = input.and_then(|d| d.s3_data_source.as_ref()).and_then(|s| s.manifest_s3_uri.as_deref());
+    let manifest_uri = input
+        .and_then(|d| d.s3_data_source.as_ref())
+        .and_then(|s| s.manifest_s3_uri.as_deref());
     if !streaming && manifest_uri.is_none() {
-        return Err(validation("InputConfig.DataSource needs S3DataSource or SnsDataSource."));
+        return Err(validation(
+            "InputConfig.DataSource needs S3DataSource or SnsDataSource.",
+        ));
     }
     if streaming && r.labeling_job_algorithms_config.is_some() {
-        return Err(validation("Automated data labeling (LabelingJobAlgorithmsConfig) is not supported for streaming labeling jobs."));
+        return Err(validation(
+            "Automated data labeling (LabelingJobAlgorithmsConfig) is not supported for streaming labeling jobs.",
+        ));
     }
-    let manifest = manifest_uri.map(|uri| object(ctx, world, "input manifest", uri)).transpose()?;
+    let manifest = manifest_uri
+        .map(|uri| object(ctx, world, "input manifest", uri))
+        .transpose()?;
 
     // The label category config.
     let label_names = match r.label_category_config_s3_uri.as_deref() {
@@ -361,7 +702,9 @@ pub fn semantics(ctx: &Ctx<'_>, world: &World, r: &CreateLabelingJobRequest) -> 
             labels(task, uri, &body)?
         }
         None if task.is_some_and(|t| t.label_config != LabelConfigFormat::Custom) => {
-            return Err(validation("LabelCategoryConfigS3Uri is required for built-in task types."));
+            return Err(validation(
+                "LabelCategoryConfigS3Uri is required for built-in task types.",
+            ));
         }
         None => Vec::new(),
     };
@@ -390,10 +733,16 @@ pub fn semantics(ctx: &Ctx<'_>, world: &World, r: &CreateLabelingJobRequest) -> 
 fn target_objects(total: u64, r: &CreateLabelingJobRequest) -> u64 {
     let mut target = total;
     if let Some(s) = &r.stopping_conditions {
-        if let Some(max) = s.max_human_labeled_object_count.and_then(|m| u64::try_from(m).ok()) {
+        if let Some(max) = s
+            .max_human_labeled_object_count
+            .and_then(|m| u64::try_from(m).ok())
+        {
             target = target.min(max);
         }
-        if let Some(pct) = s.max_percentage_of_input_dataset_labeled.and_then(|p| u64::try_from(p).ok()) {
+        if let Some(pct) = s
+            .max_percentage_of_input_dataset_labeled
+            .and_then(|p| u64::try_from(p).ok())
+        {
             target = target.min((total * pct).div_ceil(100));
         }
     }
@@ -402,14 +751,16 @@ fn target_objects(total: u64, r: &CreateLabelingJobRequest) -> u64 {
 
 /// Counts the manifest's objects; a malformed line is the reason the job fails (§3.2).
 fn manifest_objects(task: Option<&TaskType>, body: &[u8]) -> Result<u64, String> {
-    let text = std::str::from_utf8(body).map_err(|_| "ClientError: the input manifest is not UTF-8.".to_owned())?;
+    let text = std::str::from_utf8(body)
+        .map_err(|_| "ClientError: the input manifest is not UTF-8.".to_owned())?;
     let key = task.map_or(catalog::ManifestKey::Any, |t| t.manifest_key);
     let mut count = 0;
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let parsed: Result<serde_json::Map<String, serde_json::Value>, _> = serde_json::from_str(line);
+        let parsed: Result<serde_json::Map<String, serde_json::Value>, _> =
+            serde_json::from_str(line);
         match parsed {
             Ok(obj) if key.accepts(&obj) => count += 1,
             Ok(_) => {
@@ -420,7 +771,10 @@ fn manifest_objects(task: Option<&TaskType>, body: &[u8]) -> Result<u64, String>
                 ));
             }
             Err(_) => {
-                return Err(format!("ClientError: line {} of the input manifest is not a JSON object.", i + 1));
+                return Err(format!(
+                    "ClientError: line {} of the input manifest is not a JSON object.",
+                    i + 1
+                ));
             }
         }
     }
@@ -444,7 +798,10 @@ fn failure_after_start(
             .as_ref()
             .and_then(|i| i.data_attributes.as_ref())
             .and_then(|a| a.content_classifiers.as_ref());
-        let pii = classifiers.is_some_and(|c| c.iter().any(|c| c == "FreeOfPersonallyIdentifiableInformation"));
+        let pii = classifiers.is_some_and(|c| {
+            c.iter()
+                .any(|c| c == "FreeOfPersonallyIdentifiableInformation")
+        });
         if !pii {
             return Some("ClientError: jobs for the public workforce must declare the content classifier FreeOfPersonallyIdentifiableInformation.".to_owned());
         }
@@ -453,12 +810,18 @@ fn failure_after_start(
         .inline_policies
         .values()
         .map(String::as_str)
-        .chain(role.attached_policies.keys().filter_map(|arn| managed_policy_document(arn)))
+        .chain(
+            role.attached_policies
+                .keys()
+                .filter_map(|arn| managed_policy_document(arn)),
+        )
         .filter_map(|text| policy_eval::parse(text, PolicyKind::Identity).ok())
         .collect();
     let identity: Vec<&policy_eval::PolicyDocument> = identity.iter().collect();
     let allowed = |action: &str, uri: &str| -> bool {
-        let Some((bucket, key)) = split_s3_uri(uri) else { return false };
+        let Some((bucket, key)) = split_s3_uri(uri) else {
+            return false;
+        };
         let bucket_policy = world
             .s3
             .buckets
@@ -468,17 +831,28 @@ fn failure_after_start(
         let resource = format!("arn:aws:s3:::{bucket}/{key}");
         let context = BTreeMap::from([
             ("aws:SecureTransport".to_owned(), vec!["true".to_owned()]),
-            ("aws:PrincipalAccount".to_owned(), vec![ctx.account_id().to_owned()]),
+            (
+                "aws:PrincipalAccount".to_owned(),
+                vec![ctx.account_id().to_owned()],
+            ),
             ("aws:PrincipalArn".to_owned(), vec![role.arn.clone()]),
         ]);
-        let request = AuthzRequest { action, resource: &resource, principal: Principal::Aws(&role.arn), context };
+        let request = AuthzRequest {
+            action,
+            resource: &resource,
+            principal: Principal::Aws(&role.arn),
+            context,
+        };
         let resource_policies: Vec<&policy_eval::PolicyDocument> = bucket_policy.iter().collect();
         policy_eval::evaluate(&identity, &resource_policies, &request) == Decision::Allow
     };
     if let Some(uri) = manifest_uri
         && !allowed("s3:GetObject", uri)
     {
-        return Some(format!("ClientError: Access Denied: role {} cannot read the input manifest {uri} (s3:GetObject).", role.arn));
+        return Some(format!(
+            "ClientError: Access Denied: role {} cannot read the input manifest {uri} (s3:GetObject).",
+            role.arn
+        ));
     }
     let output_object = format!(
         "{}/{}/manifests/output/output.manifest",
@@ -501,7 +875,13 @@ mod tests {
     #[test]
     fn manifest_lines_are_counted_or_fail_the_job() {
         let image = catalog::find("ImageMultiClass");
-        assert_eq!(manifest_objects(image, b"{\"source-ref\":\"s3://b/1.jpg\"}\n\n{\"source-ref\":\"s3://b/2.jpg\"}\n"), Ok(2));
+        assert_eq!(
+            manifest_objects(
+                image,
+                b"{\"source-ref\":\"s3://b/1.jpg\"}\n\n{\"source-ref\":\"s3://b/2.jpg\"}\n"
+            ),
+            Ok(2)
+        );
         assert_eq!(
             manifest_objects(image, b"{\"source\":\"text\"}\n"),
             Err("ClientError: line 1 of the input manifest has no `source-ref` key.".to_owned())
@@ -513,10 +893,19 @@ mod tests {
     fn label_configs_follow_the_task_type() {
         let image = catalog::find("ImageMultiClass");
         let ok = br#"{"document-version":"2018-11-28","labels":[{"label":"cat"},{"label":"dog"}]}"#;
-        assert_eq!(labels(image, "s3://b/l.json", ok).expect("valid"), ["cat", "dog"]);
+        assert_eq!(
+            labels(image, "s3://b/l.json", ok).expect("valid"),
+            ["cat", "dog"]
+        );
         let one = br#"{"document-version":"2018-11-28","labels":[{"label":"cat"}]}"#;
-        assert!(labels(image, "s3://b/l.json", one).is_err(), "classification needs two labels");
+        assert!(
+            labels(image, "s3://b/l.json", one).is_err(),
+            "classification needs two labels"
+        );
         let attribute = catalog::find("3DPointCloudObjectDetection");
-        assert!(labels(attribute, "s3://b/l.json", ok).is_err(), "wrong format");
+        assert!(
+            labels(attribute, "s3://b/l.json", ok).is_err(),
+            "wrong format"
+        );
     }
 }

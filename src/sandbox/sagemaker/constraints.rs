@@ -27,20 +27,39 @@ impl Violations {
     }
 
     /// A string member's length (characters) and pattern, when present.
-    pub fn string(&mut self, path: &str, value: Option<&str>, min: usize, max: usize, pattern: Option<&str>) {
+    pub fn string(
+        &mut self,
+        path: &str,
+        value: Option<&str>,
+        min: usize,
+        max: usize,
+        pattern: Option<&str>,
+    ) {
         let Some(v) = value else { return };
         let quoted = format!("'{v}'");
         let len = v.chars().count();
         if len < min {
-            self.push(&quoted, path, &format!("have length greater than or equal to {min}"));
+            self.push(
+                &quoted,
+                path,
+                &format!("have length greater than or equal to {min}"),
+            );
         }
         if len > max {
-            self.push(&quoted, path, &format!("have length less than or equal to {max}"));
+            self.push(
+                &quoted,
+                path,
+                &format!("have length less than or equal to {max}"),
+            );
         }
         if let Some(p) = pattern
             && !full_match(p, v)
         {
-            self.push(&quoted, path, &format!("satisfy regular expression pattern: {p}"));
+            self.push(
+                &quoted,
+                path,
+                &format!("satisfy regular expression pattern: {p}"),
+            );
         }
     }
 
@@ -51,12 +70,20 @@ impl Violations {
         if let Some(min) = min
             && v < min
         {
-            self.push(&quoted, path, &format!("have value greater than or equal to {min}"));
+            self.push(
+                &quoted,
+                path,
+                &format!("have value greater than or equal to {min}"),
+            );
         }
         if let Some(max) = max
             && v > max
         {
-            self.push(&quoted, path, &format!("have value less than or equal to {max}"));
+            self.push(
+                &quoted,
+                path,
+                &format!("have value less than or equal to {max}"),
+            );
         }
     }
 
@@ -64,16 +91,28 @@ impl Violations {
     pub fn list_len<T>(&mut self, path: &str, value: Option<&[T]>, min: usize, max: usize) {
         let Some(v) = value else { return };
         if v.len() < min {
-            self.push(&format!("'{}'", v.len()), path, &format!("have length greater than or equal to {min}"));
+            self.push(
+                &format!("'{}'", v.len()),
+                path,
+                &format!("have length greater than or equal to {min}"),
+            );
         }
         if v.len() > max {
-            self.push(&format!("'{}'", v.len()), path, &format!("have length less than or equal to {max}"));
+            self.push(
+                &format!("'{}'", v.len()),
+                path,
+                &format!("have length less than or equal to {max}"),
+            );
         }
     }
 
     pub fn one_of(&mut self, path: &str, value: &str, allowed: &[&str]) {
         if !allowed.contains(&value) {
-            self.push(&format!("'{value}'"), path, &format!("satisfy enum value set: [{}]", allowed.join(", ")));
+            self.push(
+                &format!("'{value}'"),
+                path,
+                &format!("satisfy enum value set: [{}]", allowed.join(", ")),
+            );
         }
     }
 
@@ -105,13 +144,17 @@ pub const S3_URI: &str = "(https|s3)://([^/]+)/?(.*)";
 pub const SNS_TOPIC: &str = r"arn:aws[a-z\-]*:sns:[a-z0-9\-]*:[0-9]{12}:[a-zA-Z0-9_.-]+";
 pub const KMS_KEY: &str = "[a-zA-Z0-9:/_-]*";
 pub const WORKTEAM_ARN: &str = r"arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:workteam/.*";
-pub const HUMAN_TASK_UI_ARN: &str = r"arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]+:[0-9]{12}:human-task-ui/.*";
+pub const HUMAN_TASK_UI_ARN: &str =
+    r"arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]+:[0-9]{12}:human-task-ui/.*";
 pub const LAMBDA_ARN: &str = r"arn:aws[a-z\-]*:lambda:[a-z0-9\-]*:[0-9]{12}:function:.*";
 pub const TASK_KEYWORD: &str = "[A-Za-z0-9]+( [A-Za-z0-9]+)*";
 pub const TASK_TITLE: &str = r"[\t\n\r -\x{D7FF}\x{E000}-\x{FFFD}]*";
 pub const TASK_DESCRIPTION: &str = ".+";
 pub const TAG: &str = r"([\p{L}\p{Z}\p{N}_.:/=+\-@]*)";
-pub const CONTENT_CLASSIFIERS: [&str; 2] = ["FreeOfPersonallyIdentifiableInformation", "FreeOfAdultContent"];
+pub const CONTENT_CLASSIFIERS: [&str; 2] = [
+    "FreeOfPersonallyIdentifiableInformation",
+    "FreeOfAdultContent",
+];
 
 #[cfg(test)]
 mod tests {
@@ -119,7 +162,21 @@ mod tests {
 
     #[test]
     fn patterns_compile_and_match_whole_values() {
-        for p in [NAME, LABEL_ATTRIBUTE, ROLE_ARN, S3_URI, SNS_TOPIC, KMS_KEY, WORKTEAM_ARN, HUMAN_TASK_UI_ARN, LAMBDA_ARN, TASK_KEYWORD, TASK_TITLE, TASK_DESCRIPTION, TAG] {
+        for p in [
+            NAME,
+            LABEL_ATTRIBUTE,
+            ROLE_ARN,
+            S3_URI,
+            SNS_TOPIC,
+            KMS_KEY,
+            WORKTEAM_ARN,
+            HUMAN_TASK_UI_ARN,
+            LAMBDA_ARN,
+            TASK_KEYWORD,
+            TASK_TITLE,
+            TASK_DESCRIPTION,
+            TAG,
+        ] {
             assert!(Regex::new(p).is_ok(), "{p}");
         }
         assert!(full_match(NAME, "pets-v1"));

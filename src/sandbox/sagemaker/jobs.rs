@@ -100,7 +100,9 @@ fn job_name(body: &[u8]) -> Result<String, ApiError> {
 }
 
 fn missing_job(name: &str) -> ApiError {
-    not_found(format!("Requested resource not found: labeling job {name} does not exist."))
+    not_found(format!(
+        "Requested resource not found: labeling job {name} does not exist."
+    ))
 }
 
 fn counters(p: &Progress) -> Value {
@@ -136,7 +138,12 @@ fn materialize(ctx: &Ctx<'_>, key: &str) -> Result<(), ApiError> {
         if let Some((bucket, object_key)) = split_s3_uri(&uri)
             && let Some(b) = w.s3.buckets.get_mut(bucket)
         {
-            let mut object = Object::new(blob.clone(), text.as_bytes(), p.last_modified, Some("application/jsonlines".to_owned()));
+            let mut object = Object::new(
+                blob.clone(),
+                text.as_bytes(),
+                p.last_modified,
+                Some("application/jsonlines".to_owned()),
+            );
             object.metadata.clear();
             b.objects.insert(object_key.to_owned(), object);
             if let Some(j) = w.sagemaker.jobs.get_mut(key) {
@@ -153,7 +160,11 @@ pub fn describe(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
     let key = job_key(&ctx.region, &name);
     materialize(ctx, &key)?;
     ctx.shared.store.read(|w| {
-        let job = w.sagemaker.jobs.get(&key).ok_or_else(|| missing_job(&name))?;
+        let job = w
+            .sagemaker
+            .jobs
+            .get(&key)
+            .ok_or_else(|| missing_job(&name))?;
         Ok(describe_job(ctx, job))
     })
 }
@@ -166,7 +177,10 @@ fn describe_job(ctx: &Ctx<'_>, job: &Job) -> Value {
     out.insert("LabelingJobStatus".into(), json!(p.status.as_str()));
     out.insert("LabelCounters".into(), counters(&p));
     out.insert("CreationTime".into(), json!(epoch_seconds(job.created)));
-    out.insert("LastModifiedTime".into(), json!(epoch_seconds(p.last_modified)));
+    out.insert(
+        "LastModifiedTime".into(),
+        json!(epoch_seconds(p.last_modified)),
+    );
     out.insert("JobReferenceCode".into(), json!(job.job_reference_code));
     if !job.tags.is_empty() {
         out.insert("Tags".into(), json!(job.tags));
@@ -175,7 +189,10 @@ fn describe_job(ctx: &Ctx<'_>, job: &Job) -> Value {
         out.insert("FailureReason".into(), json!(job.failure_reason));
     }
     if p.status.is_final() {
-        out.insert("LabelingJobOutput".into(), json!({ "OutputDatasetS3Uri": output::manifest_uri(job) }));
+        out.insert(
+            "LabelingJobOutput".into(),
+            json!({ "OutputDatasetS3Uri": output::manifest_uri(job) }),
+        );
     }
     Value::Object(out)
 }
@@ -206,7 +223,10 @@ fn summary(ctx: &Ctx<'_>, job: &Job) -> Value {
             obj.insert("FailureReason".into(), json!(job.failure_reason));
         }
         if p.status.is_final() {
-            obj.insert("LabelingJobOutput".into(), json!({ "OutputDatasetS3Uri": output::manifest_uri(job) }));
+            obj.insert(
+                "LabelingJobOutput".into(),
+                json!({ "OutputDatasetS3Uri": output::manifest_uri(job) }),
+            );
         }
         if let Some(input) = job.request.get("InputConfig") {
             obj.insert("InputConfig".into(), input.clone());
@@ -232,18 +252,37 @@ struct ListInput {
     job_reference_code_contains: Option<String>,
 }
 
-const STATUSES: [&str; 6] = ["Initializing", "InProgress", "Completed", "Failed", "Stopping", "Stopped"];
+const STATUSES: [&str; 6] = [
+    "Initializing",
+    "InProgress",
+    "Completed",
+    "Failed",
+    "Stopping",
+    "Stopped",
+];
 
 /// Page of `items` after `next_token` (an offset), and the token of the next page.
-fn paginate(items: Vec<Value>, input: &ListInput) -> Result<(Vec<Value>, Option<String>), ApiError> {
+fn paginate(
+    items: Vec<Value>,
+    input: &ListInput,
+) -> Result<(Vec<Value>, Option<String>), ApiError> {
     let max = usize::try_from(input.max_results.unwrap_or(10)).unwrap_or(10);
     let start = match &input.next_token {
-        Some(t) => t.parse::<usize>().map_err(|_| validation("Invalid pagination token"))?,
+        Some(t) => t
+            .parse::<usize>()
+            .map_err(|_| validation("Invalid pagination token"))?,
         None => 0,
     };
     let end = (start + max).min(items.len());
     let next = (end < items.len()).then(|| end.to_string());
-    Ok((items.into_iter().skip(start).take(end.saturating_sub(start)).collect(), next))
+    Ok((
+        items
+            .into_iter()
+            .skip(start)
+            .take(end.saturating_sub(start))
+            .collect(),
+        next,
+    ))
 }
 
 fn check_list_input(input: &ListInput, sort_by: &[&str]) -> Result<(), ApiError> {
@@ -265,7 +304,12 @@ pub fn list(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
     let input: ListInput = parse_input(body)?;
     check_list_input(&input, &["Name", "CreationTime", "Status"])?;
     let keys: Vec<String> = ctx.shared.store.read(|w| {
-        w.sagemaker.jobs.iter().filter(|(_, j)| j.region == ctx.region).map(|(k, _)| k.clone()).collect()
+        w.sagemaker
+            .jobs
+            .iter()
+            .filter(|(_, j)| j.region == ctx.region)
+            .map(|(k, _)| k.clone())
+            .collect()
     });
     for key in &keys {
         materialize(ctx, key)?;
@@ -278,22 +322,49 @@ pub fn list(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
     });
     let seconds = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64).unwrap_or_default();
     jobs.retain(|j| {
-        let name = j["LabelingJobName"].as_str().unwrap_or_default().to_ascii_lowercase();
-        input.name_contains.as_ref().is_none_or(|n| name.contains(&n.to_ascii_lowercase()))
-            && input.status_equals.as_ref().is_none_or(|s| j["LabelingJobStatus"] == json!(s))
-            && input.creation_time_after.is_none_or(|t| seconds(j, "CreationTime") > t)
-            && input.creation_time_before.is_none_or(|t| seconds(j, "CreationTime") < t)
-            && input.last_modified_time_after.is_none_or(|t| seconds(j, "LastModifiedTime") > t)
-            && input.last_modified_time_before.is_none_or(|t| seconds(j, "LastModifiedTime") < t)
+        let name = j["LabelingJobName"]
+            .as_str()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        input
+            .name_contains
+            .as_ref()
+            .is_none_or(|n| name.contains(&n.to_ascii_lowercase()))
+            && input
+                .status_equals
+                .as_ref()
+                .is_none_or(|s| j["LabelingJobStatus"] == json!(s))
+            && input
+                .creation_time_after
+                .is_none_or(|t| seconds(j, "CreationTime") > t)
+            && input
+                .creation_time_before
+                .is_none_or(|t| seconds(j, "CreationTime") < t)
+            && input
+                .last_modified_time_after
+                .is_none_or(|t| seconds(j, "LastModifiedTime") > t)
+            && input
+                .last_modified_time_before
+                .is_none_or(|t| seconds(j, "LastModifiedTime") < t)
     });
-    let sort_key = input.sort_by.clone().unwrap_or_else(|| "CreationTime".to_owned());
+    let sort_key = input
+        .sort_by
+        .clone()
+        .unwrap_or_else(|| "CreationTime".to_owned());
     jobs.sort_by(|a, b| {
         let by = |v: &Value| match sort_key.as_str() {
             "Name" => v["LabelingJobName"].as_str().unwrap_or_default().to_owned(),
-            "Status" => v["LabelingJobStatus"].as_str().unwrap_or_default().to_owned(),
+            "Status" => v["LabelingJobStatus"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
             _ => format!("{:020.3}", seconds(v, "CreationTime")),
         };
-        by(a).cmp(&by(b)).then_with(|| a["LabelingJobName"].as_str().cmp(&b["LabelingJobName"].as_str()))
+        by(a).cmp(&by(b)).then_with(|| {
+            a["LabelingJobName"]
+                .as_str()
+                .cmp(&b["LabelingJobName"].as_str())
+        })
     });
     if input.sort_order.as_deref() == Some("Descending") {
         jobs.reverse();
@@ -311,7 +382,11 @@ pub fn stop(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
     let key = job_key(&ctx.region, &name);
     let at = now(ctx);
     ctx.shared.store.write(|w| {
-        let job = w.sagemaker.jobs.get(&key).ok_or_else(|| missing_job(&name))?;
+        let job = w
+            .sagemaker
+            .jobs
+            .get(&key)
+            .ok_or_else(|| missing_job(&name))?;
         let status = lifecycle::progress(&timeline(ctx, job), at).status;
         match status {
             Status::Initializing | Status::InProgress => {
@@ -363,7 +438,12 @@ pub fn list_for_workteam(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> 
             })
             .collect())
     })?;
-    jobs.sort_by(|a, b| a["CreationTime"].as_f64().partial_cmp(&b["CreationTime"].as_f64()).unwrap_or(std::cmp::Ordering::Equal));
+    jobs.sort_by(|a, b| {
+        a["CreationTime"]
+            .as_f64()
+            .partial_cmp(&b["CreationTime"].as_f64())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     if input.sort_order.as_deref() == Some("Descending") {
         jobs.reverse();
     }

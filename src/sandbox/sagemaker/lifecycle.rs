@@ -140,29 +140,47 @@ mod tests {
         let t = timeline();
         assert_eq!(progress(&t, 11_000).status, Status::Initializing);
         let mid = progress(&t, 14_500);
-        assert_eq!((mid.status, mid.labeled, mid.unlabeled), (Status::InProgress, 5, 5));
+        assert_eq!(
+            (mid.status, mid.labeled, mid.unlabeled),
+            (Status::InProgress, 5, 5)
+        );
         let done = progress(&t, 17_000);
-        assert_eq!((done.status, done.labeled, done.last_modified), (Status::Completed, 10, 17_000));
+        assert_eq!(
+            (done.status, done.labeled, done.last_modified),
+            (Status::Completed, 10, 17_000)
+        );
         assert_eq!(progress(&t, 99_000), done);
     }
 
     #[test]
     fn stopping_conditions_lower_the_target() {
-        let t = Timeline { target: 4, ..timeline() };
+        let t = Timeline {
+            target: 4,
+            ..timeline()
+        };
         let done = progress(&t, 15_000);
-        assert_eq!((done.status, done.labeled, done.unlabeled), (Status::Completed, 4, 6));
+        assert_eq!(
+            (done.status, done.labeled, done.unlabeled),
+            (Status::Completed, 4, 6)
+        );
     }
 
     #[test]
     fn fails_after_initializing() {
-        let t = Timeline { fails: true, ..timeline() };
+        let t = Timeline {
+            fails: true,
+            ..timeline()
+        };
         assert_eq!(progress(&t, 11_000).status, Status::Initializing);
         assert_eq!(progress(&t, 12_000).status, Status::Failed);
     }
 
     #[test]
     fn stop_keeps_the_labels_it_had() {
-        let t = Timeline { stopped_at: Some(14_000), ..timeline() };
+        let t = Timeline {
+            stopped_at: Some(14_000),
+            ..timeline()
+        };
         let stopping = progress(&t, 14_500);
         assert_eq!((stopping.status, stopping.labeled), (Status::Stopping, 4));
         let stopped = progress(&t, 20_000);
@@ -171,7 +189,10 @@ mod tests {
 
     #[test]
     fn streaming_jobs_run_until_stopped() {
-        let t = Timeline { streaming: true, ..timeline() };
+        let t = Timeline {
+            streaming: true,
+            ..timeline()
+        };
         assert_eq!(progress(&t, 1_000_000).status, Status::InProgress);
     }
 }

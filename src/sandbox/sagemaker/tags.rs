@@ -72,7 +72,10 @@ pub fn add(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
 pub fn list(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
     let input: TagsInput = parse_input(body)?;
     let arn = resource_arn(&input)?;
-    let tags = ctx.shared.store.write(|w| tags_of(w, &arn).map(|t| t.clone()))?;
+    let tags = ctx
+        .shared
+        .store
+        .write(|w| tags_of(w, &arn).map(|t| t.clone()))?;
     let max = usize::try_from(input.max_results.unwrap_or(50)).unwrap_or(50);
     let start = input
         .next_token

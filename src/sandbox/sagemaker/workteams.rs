@@ -32,11 +32,28 @@ pub fn create(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
     let input: CreateInput = parse_input(body)?;
     let mut v = Violations::default();
     v.required("workteamName", input.workteam_name.as_ref());
-    v.string("workteamName", input.workteam_name.as_deref(), 1, 63, Some(c::NAME));
+    v.string(
+        "workteamName",
+        input.workteam_name.as_deref(),
+        1,
+        63,
+        Some(c::NAME),
+    );
     v.required("memberDefinitions", input.member_definitions.as_ref());
-    v.list_len("memberDefinitions", input.member_definitions.as_deref(), 1, 10);
+    v.list_len(
+        "memberDefinitions",
+        input.member_definitions.as_deref(),
+        1,
+        10,
+    );
     v.required("description", input.description.as_ref());
-    v.string("description", input.description.as_deref(), 1, 200, Some(".+"));
+    v.string(
+        "description",
+        input.description.as_deref(),
+        1,
+        200,
+        Some(".+"),
+    );
     v.into_result()?;
     let name = input.workteam_name.unwrap_or_default();
     let arn = arn(ctx, &name);
@@ -120,7 +137,12 @@ pub fn list(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
             .workteams
             .values()
             .filter(|t| t.region == ctx.region)
-            .filter(|t| input.name_contains.as_ref().is_none_or(|n| t.name.contains(n.as_str())))
+            .filter(|t| {
+                input
+                    .name_contains
+                    .as_ref()
+                    .is_none_or(|n| t.name.contains(n.as_str()))
+            })
             .cloned()
             .collect()
     });
@@ -140,7 +162,12 @@ pub fn list(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
         .transpose()
         .map_err(|_| super::validation("Invalid pagination token"))?
         .unwrap_or(0);
-    let page: Vec<Value> = teams.iter().skip(start).take(max).map(|t| shape(ctx, t)).collect();
+    let page: Vec<Value> = teams
+        .iter()
+        .skip(start)
+        .take(max)
+        .map(|t| shape(ctx, t))
+        .collect();
     let mut out = json!({ "Workteams": page });
     if start + max < teams.len() {
         out["NextToken"] = json!((start + max).to_string());
