@@ -202,7 +202,11 @@ async fn a_valid_built_in_image_job_is_created_and_described() {
     assert_eq!(h.pre_human_task_lambda_arn(), Some(PRE));
     assert_eq!(h.task_time_limit_in_seconds(), Some(300));
     assert_eq!(d.tags().len(), 1);
-    assert_eq!(d.label_counters().and_then(aws_sdk_sagemaker::types::LabelCounters::unlabeled), Some(4));
+    assert_eq!(
+        d.label_counters()
+            .and_then(aws_sdk_sagemaker::types::LabelCounters::unlabeled),
+        Some(4)
+    );
     assert!(d.job_reference_code().is_some_and(|c| !c.is_empty()));
 }
 
@@ -285,7 +289,11 @@ async fn stopping_conditions_are_honoured() {
         .expect("created");
     let d = status_after(&sb, "pets-half", Duration::from_millis(600)).await;
     assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Completed));
-    assert_eq!(d.label_counters().and_then(aws_sdk_sagemaker::types::LabelCounters::total_labeled), Some(2));
+    assert_eq!(
+        d.label_counters()
+            .and_then(aws_sdk_sagemaker::types::LabelCounters::total_labeled),
+        Some(2)
+    );
 }
 
 #[tokio::test]
@@ -317,7 +325,11 @@ async fn stop_moves_through_stopping_to_stopped() {
     assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Stopping));
     let d = status_after(&sb, "pets-stop", Duration::from_millis(1200)).await;
     assert_eq!(d.labeling_job_status(), Some(&LabelingJobStatus::Stopped));
-    assert_eq!(d.label_counters().and_then(aws_sdk_sagemaker::types::LabelCounters::total_labeled), Some(1));
+    assert_eq!(
+        d.label_counters()
+            .and_then(aws_sdk_sagemaker::types::LabelCounters::total_labeled),
+        Some(1)
+    );
     let again = sb
         .sagemaker
         .stop_labeling_job()
