@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::lifecycle::{self, Progress, Status, Timeline};
 use super::shapes::CreateLabelingJobRequest;
-use super::{Job, SageMakerError, checks, job_key, not_found, output, validation};
+use super::{Job, SageMakerError, checks, job_key, not_found, output, paging, validation};
 use crate::sandbox::clock::{self, EpochMillis, epoch_seconds};
 use crate::sandbox::error::ApiError;
 use crate::sandbox::protocol::json::parse_input;
@@ -261,30 +261,6 @@ const STATUSES: [&str; 6] = [
     "Stopped",
 ];
 
-/// Page of `items` after `next_token` (an offset), and the token of the next page.
-fn paginate(
-    items: Vec<Value>,
-    input: &ListInput,
-) -> Result<(Vec<Value>, Option<String>), ApiError> {
-    let max = usize::try_from(input.max_results.unwrap_or(10)).unwrap_or(10);
-    let start = match &input.next_token {
-        Some(t) => t
-            .parse::<usize>()
-            .map_err(|_| validation("Invalid pagination token"))?,
-        None => 0,
-    };
-    let end = (start + max).min(items.len());
-    let next = (end < items.len()).then(|| end.to_string());
-    Ok((
-        items
-            .into_iter()
-            .skip(start)
-            .take(end.saturating_sub(start))
-            .collect(),
-        next,
-    ))
-}
-
 fn check_list_input(input: &ListInput, sort_by: &[&str]) -> Result<(), ApiError> {
     let mut v = super::constraints::Violations::default();
     v.int("maxResults", input.max_results, Some(1), Some(100));
@@ -369,12 +345,13 @@ pub fn list(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
     if input.sort_order.as_deref() == Some("Descending") {
         jobs.reverse();
     }
-    let (page, next) = paginate(jobs, &input)?;
-    let mut out = json!({ "LabelingJobSummaryList": page });
-    if let Some(next) = next {
-        out["NextToken"] = json!(next);
-    }
-    Ok(out)
+    paging::page(
+        "LabelingJobSummaryList",
+        &jobs,
+        input.max_results,
+        10,
+        input.next_token.as_deref(),
+    )
 }
 
 pub fn stop(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
@@ -447,10 +424,11 @@ pub fn list_for_workteam(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> 
     if input.sort_order.as_deref() == Some("Descending") {
         jobs.reverse();
     }
-    let (page, next) = paginate(jobs, &input)?;
-    let mut out = json!({ "LabelingJobSummaryList": page });
-    if let Some(next) = next {
-        out["NextToken"] = json!(next);
-    }
-    Ok(out)
+    paging::page(
+        "LabelingJobSummaryList",
+        &jobs,
+        input.max_results,
+        10,
+        input.next_token.as_deref(),
+    )
 }

@@ -13,6 +13,7 @@ mod constraints;
 mod jobs;
 mod lifecycle;
 mod output;
+mod paging;
 mod shapes;
 mod tags;
 mod workteams;

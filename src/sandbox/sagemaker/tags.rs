@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::constraints::{self as c, Violations};
-use super::{Tag, not_found, validation};
+use super::{Tag, not_found, paging, validation};
 use crate::sandbox::error::ApiError;
 use crate::sandbox::protocol::json::parse_input;
 use crate::sandbox::router::Ctx;
@@ -76,20 +76,13 @@ pub fn list(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
         .shared
         .store
         .write(|w| tags_of(w, &arn).map(|t| t.clone()))?;
-    let max = usize::try_from(input.max_results.unwrap_or(50)).unwrap_or(50);
-    let start = input
-        .next_token
-        .as_deref()
-        .map(str::parse::<usize>)
-        .transpose()
-        .map_err(|_| validation("Invalid pagination token"))?
-        .unwrap_or(0);
-    let page: Vec<&Tag> = tags.iter().skip(start).take(max).collect();
-    let mut out = json!({ "Tags": page });
-    if start + max < tags.len() {
-        out["NextToken"] = json!((start + max).to_string());
-    }
-    Ok(out)
+    paging::page(
+        "Tags",
+        &tags,
+        input.max_results,
+        50,
+        input.next_token.as_deref(),
+    )
 }
 
 pub fn delete(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {

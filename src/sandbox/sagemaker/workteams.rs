@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::constraints::{self as c, Violations};
-use super::{SageMakerError, Tag, Workteam, not_found};
+use super::{SageMakerError, Tag, Workteam, not_found, paging};
 use crate::sandbox::clock::{self, epoch_seconds};
 use crate::sandbox::error::ApiError;
 use crate::sandbox::protocol::json::parse_input;
@@ -154,23 +154,12 @@ pub fn list(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
     if input.sort_order.as_deref() == Some("Descending") {
         teams.reverse();
     }
-    let max = usize::try_from(input.max_results.unwrap_or(10)).unwrap_or(10);
-    let start = input
-        .next_token
-        .as_deref()
-        .map(str::parse::<usize>)
-        .transpose()
-        .map_err(|_| super::validation("Invalid pagination token"))?
-        .unwrap_or(0);
-    let page: Vec<Value> = teams
-        .iter()
-        .skip(start)
-        .take(max)
-        .map(|t| shape(ctx, t))
-        .collect();
-    let mut out = json!({ "Workteams": page });
-    if start + max < teams.len() {
-        out["NextToken"] = json!((start + max).to_string());
-    }
-    Ok(out)
+    let teams: Vec<Value> = teams.iter().map(|t| shape(ctx, t)).collect();
+    paging::page(
+        "Workteams",
+        &teams,
+        input.max_results,
+        10,
+        input.next_token.as_deref(),
+    )
 }
