@@ -17,11 +17,12 @@ mod validate;
 
 use std::collections::BTreeMap;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use serde::{Deserialize, Serialize};
 
 use super::clock::EpochMillis;
 use super::error::ApiError;
+use super::protocol::UNRESERVED;
 use super::protocol::query::QueryParams;
 use super::protocol::xml::Xml;
 use super::router::Ctx;
@@ -115,17 +116,9 @@ pub fn sends_empty_result(action: &str) -> bool {
     action == "UpdateRole"
 }
 
-/// What IAM leaves unescaped when it URL-encodes a policy document: RFC 3986's unreserved
-/// characters. Everything else, including spaces and non-ASCII bytes, is percent-encoded.
-const POLICY_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
 /// A policy document as IAM returns it (`AssumeRolePolicyDocument`, `PolicyDocument`).
 fn url_encode_policy(text: &str) -> String {
-    utf8_percent_encode(text, POLICY_ENCODE_SET).to_string()
+    utf8_percent_encode(text, UNRESERVED).to_string()
 }
 
 /// Writes the `IsTruncated`/`Marker` pair that ends every IAM listing.

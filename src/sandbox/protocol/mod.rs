@@ -4,3 +4,13 @@
 pub mod json;
 pub mod query;
 pub mod xml;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
+
+/// RFC 3986's unreserved characters: what SigV4 canonical strings and IAM's URL-encoded policy
+/// documents leave as they are. Everything else is percent-encoded.
+pub const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
