@@ -1,11 +1,18 @@
-//! Command-line definitions (clap) and dispatch. Each command lives in its own file; this module
-//! only parses arguments and hands them over.
+//! Command-line definitions (clap) and dispatch. Each command lives in its own file with its
+//! arguments and an `exec`; this module only parses, runs and maps the outcome to an exit code.
 
+pub mod apply;
+pub mod common;
+pub mod destroy;
+pub mod plan;
 pub mod sandbox;
+pub mod validate;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use self::common::CliError;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -21,30 +28,41 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check a plan file without calling AWS.
+    Validate(validate::ValidateArgs),
+    /// Show what apply would change.
+    Plan(plan::PlanArgs),
+    /// Make the changes a plan shows (asks first unless --auto-approve).
+    Apply(apply::ApplyArgs),
+    /// Delete what a plan manages (asks first unless --auto-approve).
+    Destroy(destroy::DestroyArgs),
     /// Run the local AWS-compatible sandbox (S3, IAM, STS, SageMaker labeling jobs).
     Sandbox(sandbox::SandboxArgs),
 }
 
-/// Runs the parsed command and maps its outcome to a process exit code.
+/// Runs the parsed command and maps its outcome to a process exit code: 0 success, 1 error,
+/// 2 for `plan --detailed-exitcode` with changes.
 pub fn run(cli: Cli) -> ExitCode {
-    let result = match cli.command {
-        Command::Sandbox(args) => sandbox::exec(args),
+    let result = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(async {
+            match cli.command {
+                Command::Validate(args) => validate::exec(&args),
+                Command::Plan(args) => plan::exec(&args).await,
+                Command::Apply(args) => apply::exec(&args).await,
+                Command::Destroy(args) => destroy::exec(&args).await,
+                Command::Sandbox(args) => sandbox::exec(args).await,
+            }
+        }),
+        Err(e) => Err(CliError::user(
+            format!("failed to start the async runtime: {e}"),
+            "this machine may be out of threads or memory",
+        )),
     };
     match result {
         Ok(code) => code,
         Err(err) => {
-            report(err.as_ref());
+            common::report(&err);
             ExitCode::from(1)
         }
-    }
-}
-
-/// Prints an error and its causes, cargo style.
-pub fn report(err: &dyn std::error::Error) {
-    eprintln!("error: {err}");
-    let mut source = err.source();
-    while let Some(cause) = source {
-        eprintln!("\nCaused by:\n    {cause}");
-        source = cause.source();
     }
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::common::{CliError, error_chain};
 use crate::sandbox::{Sandbox, SandboxConfig};
 
 #[derive(Debug, Args)]
@@ -59,21 +60,23 @@ impl SandboxArgs {
     }
 }
 
-pub fn exec(args: SandboxArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async {
-        let config = args.config();
-        let state_dir = config.state_dir.clone();
-        let sandbox = Sandbox::start(config).await?;
-        eprintln!(
-            "gtplan sandbox listening on {} (state in {})",
-            sandbox.endpoint_url(),
-            state_dir.display()
-        );
-        tokio::select! {
-            () = sandbox.wait() => {}
-            _ = tokio::signal::ctrl_c() => eprintln!("stopping"),
-        }
-        Ok(ExitCode::SUCCESS)
-    })
+pub async fn exec(args: SandboxArgs) -> Result<ExitCode, CliError> {
+    let config = args.config();
+    let state_dir = config.state_dir.clone();
+    let sandbox = Sandbox::start(config).await.map_err(|e| {
+        CliError::user(
+            error_chain(&e),
+            "is another sandbox already listening there? pick another address with `--listen`",
+        )
+    })?;
+    eprintln!(
+        "gtplan sandbox listening on {} (state in {})",
+        sandbox.endpoint_url(),
+        state_dir.display()
+    );
+    tokio::select! {
+        () = sandbox.wait() => {}
+        _ = tokio::signal::ctrl_c() => eprintln!("stopping"),
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,1 +1,275 @@
-//! (being written)
+//! Refresh: reads everything the plan is about from AWS, through the [`Cloud`] trait, before
+//! the (pure) diff. For each desired resource, what exists under its name; plus the plan's
+//! orphans, resources that carry the plan's tag (roles: live under its IAM path) but are no
+//! longer in the plan file. Reads only, run concurrently with at most `parallelism` in flight;
+//! the result is in `BTreeMap`s and sorted vectors, so the same world always refreshes the same.
+
+use futures::{StreamExt, TryStreamExt};
+
+use crate::cloud::{Cloud, CloudError};
+use crate::model::desired::DesiredState;
+use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
+use crate::model::observed::{
+    BucketLookup, ObservedBucket, ObservedJob, ObservedObject, ObservedRole, ObservedState, Orphan,
+};
+use crate::model::{Address, Kind, TAG_ADDRESS, TAG_PLAN, Tags};
+
+/// One read refresh makes.
+enum Read<'a> {
+    Account,
+    PlanRoles(&'a PlanName),
+    PlanBuckets(&'a PlanName),
+    PlanJobs(&'a PlanName),
+    Bucket(&'a Address, &'a BucketName),
+    Role(&'a Address, &'a RoleName),
+    Upload(&'a Address, &'a BucketName, &'a ObjectKey),
+    Job(&'a Address, &'a JobName),
+}
+
+/// What one read found.
+enum Found {
+    Account(String),
+    PlanRoles(Vec<ObservedRole>),
+    PlanBuckets(Vec<ObservedBucket>),
+    PlanJobs(Vec<ObservedJob>),
+    Bucket(Address, BucketLookup),
+    Role(Address, Option<ObservedRole>),
+    Upload(Address, Option<ObservedObject>),
+    Job(Address, Box<Option<ObservedJob>>),
+}
+
+async fn run(cloud: &dyn Cloud, read: Read<'_>) -> Result<Found, CloudError> {
+    Ok(match read {
+        Read::Account => Found::Account(cloud.account_id().await?),
+        Read::PlanRoles(plan) => Found::PlanRoles(cloud.plan_roles(plan).await?),
+        Read::PlanBuckets(plan) => Found::PlanBuckets(cloud.plan_buckets(plan).await?),
+        Read::PlanJobs(plan) => Found::PlanJobs(cloud.plan_jobs(plan).await?),
+        Read::Bucket(address, name) => Found::Bucket(address.clone(), cloud.bucket(name).await?),
+        Read::Role(address, name) => Found::Role(address.clone(), cloud.role(name).await?),
+        Read::Upload(address, bucket, key) => {
+            Found::Upload(address.clone(), cloud.object(bucket, key).await?)
+        }
+        Read::Job(address, name) => Found::Job(address.clone(), Box::new(cloud.job(name).await?)),
+    })
+}
+
+/// Reads the live state of everything `desired` names, and the plan's orphans. Stops at the
+/// first failed read (its error says which).
+pub async fn refresh(
+    cloud: &dyn Cloud,
+    desired: &DesiredState,
+    parallelism: usize,
+) -> Result<ObservedState, CloudError> {
+    let plan = &desired.plan;
+    // The listings first: they take longest (one read per listed resource behind them).
+    let mut reads = vec![
+        Read::PlanRoles(plan),
+        Read::PlanBuckets(plan),
+        Read::PlanJobs(plan),
+        Read::Account,
+    ];
+    reads.extend(
+        desired
+            .buckets
+            .iter()
+            .map(|(a, b)| Read::Bucket(a, &b.name)),
+    );
+    reads.extend(desired.roles.iter().map(|(a, r)| Read::Role(a, &r.name)));
+    reads.extend(
+        desired
+            .uploads
+            .iter()
+            .map(|(a, u)| Read::Upload(a, &u.bucket, &u.key)),
+    );
+    reads.extend(desired.jobs.iter().map(|(a, j)| Read::Job(a, &j.spec.name)));
+
+    let found: Vec<Found> = futures::stream::iter(reads)
+        .map(|read| run(cloud, read))
+        .buffer_unordered(parallelism.max(1))
+        .try_collect()
+        .await?;
+
+    let mut observed = ObservedState {
+        account_id: String::new(),
+        buckets: std::collections::BTreeMap::new(),
+        roles: std::collections::BTreeMap::new(),
+        uploads: std::collections::BTreeMap::new(),
+        jobs: std::collections::BTreeMap::new(),
+        orphans: Vec::new(),
+    };
+    let mut tagged = Tagged::default();
+    for f in found {
+        match f {
+            Found::Account(id) => observed.account_id = id,
+            Found::PlanRoles(roles) => tagged.roles = roles,
+            Found::PlanBuckets(buckets) => tagged.buckets = buckets,
+            Found::PlanJobs(jobs) => tagged.jobs = jobs,
+            Found::Bucket(a, b) => {
+                observed.buckets.insert(a, b);
+            }
+            Found::Role(a, r) => {
+                observed.roles.insert(a, r);
+            }
+            Found::Upload(a, o) => {
+                observed.uploads.insert(a, o);
+            }
+            Found::Job(a, j) => {
+                observed.jobs.insert(a, *j);
+            }
+        }
+    }
+    observed.orphans = orphans(desired, tagged);
+    Ok(observed)
+}
+
+/// What the plan-wide listings found.
+#[derive(Default)]
+struct Tagged {
+    roles: Vec<ObservedRole>,
+    buckets: Vec<ObservedBucket>,
+    jobs: Vec<ObservedJob>,
+}
+
+/// The plan's resources that the plan file no longer names. A resource counts as the plan's
+/// only with the plan's `gtplan:plan` tag (a role under the plan's path without it was not made
+/// by gtplan and is never deleted); it is an orphan when no desired resource of its kind has
+/// its name (so a resource whose address now names something else, e.g. a renamed job, is one
+/// too). Sorted by address, then name.
+fn orphans(desired: &DesiredState, tagged: Tagged) -> Vec<Orphan> {
+    let plan = desired.plan.as_str();
+    let ours = |tags: &Tags| tags.get(TAG_PLAN).map(String::as_str) == Some(plan);
+    let mut out = Vec::new();
+    for bucket in tagged.buckets {
+        let wanted = desired
+            .buckets
+            .values()
+            .any(|b| b.name.as_str() == bucket.name);
+        if ours(&bucket.tags) && !wanted {
+            let address = orphan_address(Kind::Bucket, &bucket.tags, &bucket.name);
+            out.push((
+                (address.clone(), bucket.name.clone()),
+                Orphan::Bucket { address, bucket },
+            ));
+        }
+    }
+    for role in tagged.roles {
+        // IAM role names are case-insensitive.
+        let wanted = desired
+            .roles
+            .values()
+            .any(|r| r.name.as_str().eq_ignore_ascii_case(&role.name));
+        if ours(&role.tags) && !wanted {
+            let address = orphan_address(Kind::Role, &role.tags, &role.name);
+            out.push((
+                (address.clone(), role.name.clone()),
+                Orphan::Role { address, role },
+            ));
+        }
+    }
+    for job in tagged.jobs {
+        let wanted = desired
+            .jobs
+            .values()
+            .any(|j| j.spec.name.same_job(job.spec.name.as_str()));
+        if ours(&job.spec.tags) && !wanted {
+            let address = orphan_address(Kind::Job, &job.spec.tags, job.spec.name.as_str());
+            let name = job.spec.name.to_string();
+            out.push((
+                (address.clone(), name),
+                Orphan::Job {
+                    address,
+                    job: Box::new(job),
+                },
+            ));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.into_iter().map(|(_, orphan)| orphan).collect()
+}
+
+/// The address an orphan had in the plan: its `gtplan:address` tag when that names a
+/// resource of the right kind, else `<kind>.<name>`.
+fn orphan_address(kind: Kind, tags: &Tags, name: &str) -> Address {
+    tags.get(TAG_ADDRESS)
+        .and_then(|a| a.parse::<Address>().ok())
+        .filter(|a| a.kind == kind)
+        .unwrap_or_else(|| Address::new(kind, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::diff::fixture::{
+        desired, observed_bucket, observed_job, observed_role, spec, tags,
+    };
+
+    fn addresses(orphans: &[Orphan]) -> Vec<String> {
+        orphans
+            .iter()
+            .map(|o| match o {
+                Orphan::Bucket { address, bucket } => format!("{address} {}", bucket.name),
+                Orphan::Role { address, role } => format!("{address} {}", role.name),
+                Orphan::Job { address, job } => format!("{address} {}", job.spec.name),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_plans_own_resources_are_not_orphans() {
+        let d = desired();
+        let tagged = Tagged {
+            roles: d.roles.values().map(observed_role).collect(),
+            buckets: d.buckets.values().map(observed_bucket).collect(),
+            jobs: vec![observed_job(&spec())],
+        };
+        assert!(orphans(&d, tagged).is_empty());
+    }
+
+    #[test]
+    fn tagged_resources_missing_from_the_plan_are_orphans_sorted_by_address() {
+        let d = desired();
+        let mut old_role = observed_role(d.roles.values().next().expect("a role"));
+        old_role.name = "gtplan-quickstart-old".to_owned();
+        old_role.tags = tags("role.old", &[]);
+        // Under the plan's path but not tagged by gtplan: never planned for deletion.
+        let mut stranger = old_role.clone();
+        stranger.name = "hand-made".to_owned();
+        stranger.tags = Tags::new();
+        let mut old_bucket = observed_bucket(d.buckets.values().next().expect("a bucket"));
+        old_bucket.name = "gtplan-quickstart-archive".to_owned();
+        old_bucket.tags = tags("bucket.archive", &[]);
+        // A job renamed in the plan: the old job keeps the address, but it is another job.
+        let mut old_spec = spec();
+        old_spec.name = crate::model::names::JobName::parse("quickstart-pets-0").expect("name");
+        // No address tag: named after itself.
+        let mut untagged_address = old_role.clone();
+        untagged_address.name = "gtplan-quickstart-z".to_owned();
+        untagged_address.tags.remove(TAG_ADDRESS);
+        let tagged = Tagged {
+            roles: vec![stranger, untagged_address, old_role],
+            buckets: vec![old_bucket],
+            jobs: vec![observed_job(&old_spec), observed_job(&spec())],
+        };
+        assert_eq!(
+            addresses(&orphans(&d, tagged)),
+            [
+                "bucket.archive gtplan-quickstart-archive",
+                "role.gtplan-quickstart-z gtplan-quickstart-z",
+                "role.old gtplan-quickstart-old",
+                "job.pets quickstart-pets-0",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_role_differing_only_in_case_is_the_desired_role() {
+        let d = desired();
+        let mut role = observed_role(d.roles.values().next().expect("a role"));
+        role.name = role.name.to_ascii_uppercase();
+        let tagged = Tagged {
+            roles: vec![role],
+            ..Tagged::default()
+        };
+        assert!(orphans(&d, tagged).is_empty());
+    }
+}

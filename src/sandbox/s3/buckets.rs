@@ -22,7 +22,10 @@ fn request_region(req: &S3Request<CreateBucketInput>) -> String {
 }
 
 /// The bucket's region from its `LocationConstraint`, checked against the endpoint's region
-/// the way S3 does (a bucket is created in the region of the endpoint it is sent to).
+/// the way S3 does. A regional endpoint creates buckets in its own region only
+/// (`IllegalLocationConstraintException`, also when the constraint is left out); the us-east-1
+/// endpoint is the global one and creates a bucket in whichever region the constraint names.
+/// `us-east-1` itself is never a valid constraint: it is expressed by leaving it out.
 fn bucket_region(constraint: Option<&str>, endpoint: &str) -> S3Result<String> {
     let region = match constraint {
         None | Some("") => "us-east-1",
@@ -33,9 +36,15 @@ fn bucket_region(constraint: Option<&str>, endpoint: &str) -> S3Result<String> {
                 "The specified location-constraint is not valid"
             ));
         }
-        Some(other) => other,
+        Some(other) if is_region_name(other) => other,
+        Some(_) => {
+            return Err(s3_error!(
+                InvalidLocationConstraint,
+                "The specified location-constraint is not valid"
+            ));
+        }
     };
-    if region == endpoint {
+    if region == endpoint || endpoint == "us-east-1" {
         Ok(region.to_owned())
     } else if constraint.is_none() {
         Err(s3_error!(
@@ -48,6 +57,18 @@ fn bucket_region(constraint: Option<&str>, endpoint: &str) -> S3Result<String> {
             "The {region} location constraint is incompatible for the region specific endpoint this request was sent to."
         ))
     }
+}
+
+/// The shape of an AWS region name (`eu-west-1`, `us-gov-west-1`, `ap-southeast-2`).
+fn is_region_name(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts.iter().all(|p| !p.is_empty())
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
 }
 
 pub fn timestamp(ms: EpochMillis) -> Timestamp {
@@ -166,8 +187,15 @@ mod tests {
             "eu-west-1"
         );
         assert!(bucket_region(Some("us-east-1"), "us-east-1").is_err());
+        assert!(bucket_region(Some("mars-1"), "us-east-1").is_err());
+        assert!(bucket_region(Some("us-gov-west-1"), "us-east-1").is_ok());
         assert!(bucket_region(None, "eu-west-1").is_err());
-        assert!(bucket_region(Some("eu-west-1"), "us-east-1").is_err());
+        assert!(bucket_region(Some("us-west-2"), "eu-west-1").is_err());
+        // The global endpoint creates buckets anywhere.
+        assert_eq!(
+            bucket_region(Some("eu-west-1"), "us-east-1").expect("ok"),
+            "eu-west-1"
+        );
     }
 
     #[test]

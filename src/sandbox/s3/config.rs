@@ -56,8 +56,8 @@ fn no_content<T: Default>() -> S3Response<T> {
 
 // ---- policy -------------------------------------------------------------------------------
 
-/// S3's checks of a bucket policy: JSON whose first byte is `{`, a valid resource policy, and
-/// every resource inside this bucket.
+/// S3's checks of a bucket policy: JSON whose first byte is `{`, a valid resource policy, only
+/// S3 actions, and every resource inside this bucket.
 fn check_policy(bucket: &str, text: &str) -> S3Result<()> {
     if !text.trim_start().starts_with('{')
         || serde_json::from_str::<serde_json::Value>(text).is_err()
@@ -71,6 +71,15 @@ fn check_policy(bucket: &str, text: &str) -> S3Result<()> {
         .map_err(|e| s3_error!(MalformedPolicy, "{e}"))?;
     let bucket_arn = format!("arn:aws:s3:::{bucket}");
     for statement in doc.statements() {
+        let foreign_action = statement.action.patterns.iter().any(|a| {
+            a != "*"
+                && !a
+                    .split_once(':')
+                    .is_some_and(|(service, _)| service.eq_ignore_ascii_case("s3"))
+        });
+        if foreign_action {
+            return Err(s3_error!(MalformedPolicy, "Policy has invalid action"));
+        }
         for resource in statement.resource.iter().flat_map(|r| &r.patterns) {
             let inside = resource == &bucket_arn
                 || resource.starts_with(&format!("{bucket_arn}/"))
@@ -104,12 +113,12 @@ pub fn put_policy(
     bucket: &str,
     policy: &str,
 ) -> S3Result<S3Response<PutBucketPolicyOutput>> {
-    check_policy(bucket, policy)?;
     s3.shared.store.write(|w| {
         let b =
             w.s3.buckets
                 .get_mut(bucket)
                 .ok_or_else(|| errors::no_such_bucket(bucket))?;
+        check_policy(bucket, policy)?;
         b.policy = Some(policy.to_owned());
         Ok::<_, S3Error>(())
     })?;
@@ -450,6 +459,11 @@ mod tests {
         );
         let ok = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]}]}"#;
         assert!(check_policy("b", ok).is_ok());
+        let foreign = ok.replace("s3:*", "iam:PassRole");
+        assert_eq!(
+            check_policy("b", &foreign).expect_err("iam").message(),
+            Some("Policy has invalid action")
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 mod buckets;
 mod config;
 mod errors;
+mod list;
 mod objects;
 pub mod state;
 
@@ -270,7 +271,7 @@ impl S3 for SandboxS3 {
         &self,
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
-        objects::list_v2(self, &req.input)
+        list::list_v2(self, &req.input)
     }
 }
 

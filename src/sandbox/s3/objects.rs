@@ -1,19 +1,16 @@
-//! Objects: PutObject (including conditional writes), GetObject, HeadObject, DeleteObject and
-//! ListObjectsV2. Bodies go to the content-addressed blob store before the metadata that
+//! Objects: PutObject (including conditional writes), GetObject, HeadObject and DeleteObject
+//! (listings are in `list`). Bodies go to the content-addressed blob store before the metadata that
 //! refers to them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::SystemTime;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
 use futures::StreamExt;
 use http::StatusCode;
 use s3s::dto::{
-    CommonPrefix, DeleteObjectInput, DeleteObjectOutput, ETag, ETagCondition, GetObjectInput,
-    GetObjectOutput, HeadObjectInput, HeadObjectOutput, ListObjectsV2Input, ListObjectsV2Output,
-    Object as ObjectDto, PutObjectInput, PutObjectOutput, StreamingBlob,
+    DeleteObjectInput, DeleteObjectOutput, ETag, ETagCondition, GetObjectInput, GetObjectOutput,
+    HeadObjectInput, HeadObjectOutput, PutObjectInput, PutObjectOutput, StreamingBlob,
 };
 use s3s::{Body, S3Error, S3Response, S3Result, s3_error};
 
@@ -22,10 +19,7 @@ use super::state::Object;
 use super::{SandboxS3, errors};
 use crate::sandbox::clock;
 
-/// S3's page size limit for listings.
-const MAX_KEYS: usize = 1000;
-
-fn etag(object: &Object) -> ETag {
+pub(super) fn etag(object: &Object) -> ETag {
     ETag::Strong(object.etag.trim_matches('"').to_owned())
 }
 
@@ -199,124 +193,4 @@ pub fn delete(
         DeleteObjectOutput::default(),
         StatusCode::NO_CONTENT,
     ))
-}
-
-/// One entry of a listing page: an object, or a common prefix rolled up by the delimiter.
-enum Entry {
-    Object(String, Object),
-    Prefix(String),
-}
-
-/// A page of a ListObjectsV2 listing over keys in lexicographic order. Continuation tokens are
-/// the last entry of the previous page (opaque, base64); a rolled-up prefix is skipped whole.
-fn page(
-    objects: &BTreeMap<String, Object>,
-    prefix: &str,
-    delimiter: Option<&str>,
-    after: Option<&str>,
-    max_keys: usize,
-) -> (Vec<Entry>, bool) {
-    let mut entries: Vec<Entry> = Vec::new();
-    let mut truncated = false;
-    let candidates = objects
-        .iter()
-        .filter(|(k, _)| k.starts_with(prefix))
-        .filter(|(k, _)| {
-            after.is_none_or(|a| {
-                k.as_str() > a && !(a.ends_with(delimiter.unwrap_or("\0")) && k.starts_with(a))
-            })
-        });
-    for (key, object) in candidates {
-        let rolled = delimiter.filter(|d| !d.is_empty()).and_then(|d| {
-            key[prefix.len()..]
-                .find(d)
-                .map(|i| key[..prefix.len() + i + d.len()].to_owned())
-        });
-        if let Some(common) = &rolled
-            && matches!(entries.last(), Some(Entry::Prefix(p)) if p == common)
-        {
-            continue;
-        }
-        if entries.len() == max_keys {
-            truncated = true;
-            break;
-        }
-        entries.push(match rolled {
-            Some(common) => Entry::Prefix(common),
-            None => Entry::Object(key.clone(), object.clone()),
-        });
-    }
-    (entries, truncated)
-}
-
-pub fn list_v2(
-    s3: &SandboxS3,
-    input: &ListObjectsV2Input,
-) -> S3Result<S3Response<ListObjectsV2Output>> {
-    let max_keys = input
-        .max_keys
-        .map_or(MAX_KEYS, |m| usize::try_from(m).unwrap_or(0).min(MAX_KEYS));
-    let token = match &input.continuation_token {
-        Some(t) => Some(
-            URL_SAFE_NO_PAD
-                .decode(t)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| {
-                    s3_error!(
-                        InvalidArgument,
-                        "The continuation token provided is incorrect"
-                    )
-                })?,
-        ),
-        None => None,
-    };
-    let after = token.clone().or_else(|| input.start_after.clone());
-    let prefix = input.prefix.clone().unwrap_or_default();
-    let (entries, truncated) = s3.shared.store.read(|w| {
-        let b = s3.authorized(w, &input.bucket, "s3:ListBucket", None)?;
-        Ok::<_, S3Error>(page(
-            &b.objects,
-            &prefix,
-            input.delimiter.as_deref(),
-            after.as_deref(),
-            max_keys,
-        ))
-    })?;
-    let next = truncated
-        .then(|| entries.last())
-        .flatten()
-        .map(|e| match e {
-            Entry::Object(k, _) | Entry::Prefix(k) => URL_SAFE_NO_PAD.encode(k),
-        });
-    let mut contents = Vec::new();
-    let mut prefixes = Vec::new();
-    for entry in entries {
-        match entry {
-            Entry::Object(key, o) => contents.push(ObjectDto {
-                e_tag: Some(etag(&o)),
-                key: Some(key),
-                last_modified: Some(timestamp(o.last_modified)),
-                size: Some(i64::try_from(o.size).unwrap_or(i64::MAX)),
-                storage_class: Some("STANDARD".to_owned().into()),
-                ..Default::default()
-            }),
-            Entry::Prefix(p) => prefixes.push(CommonPrefix { prefix: Some(p) }),
-        }
-    }
-    let key_count = i32::try_from(contents.len() + prefixes.len()).unwrap_or(i32::MAX);
-    Ok(S3Response::new(ListObjectsV2Output {
-        name: Some(input.bucket.clone()),
-        prefix: Some(prefix),
-        delimiter: input.delimiter.clone(),
-        max_keys: Some(i32::try_from(max_keys).unwrap_or(i32::MAX)),
-        key_count: Some(key_count),
-        is_truncated: Some(truncated),
-        continuation_token: input.continuation_token.clone(),
-        next_continuation_token: next,
-        start_after: input.start_after.clone(),
-        contents: (!contents.is_empty()).then_some(contents),
-        common_prefixes: (!prefixes.is_empty()).then_some(prefixes),
-        ..Default::default()
-    }))
 }

@@ -1,0 +1,49 @@
+//! `gtplan destroy PLAN`: delete what the plan manages — never a bucket that holds objects
+//! unless it says `force_destroy`; labeling jobs are stopped, as they cannot be deleted.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::apply::run;
+use super::common::{CliError, ConnectArgs, VarArgs, confirm};
+use super::plan::{Mode, make_plan};
+use crate::plan::render;
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// The plan file (TOML).
+    pub plan: PathBuf,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Destroy without asking for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// How many independent changes run at once.
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
+}
+
+pub async fn exec(args: &DestroyArgs) -> Result<ExitCode, CliError> {
+    let (session, plan) = make_plan(
+        &args.plan,
+        &args.vars,
+        &args.connect,
+        args.parallelism,
+        Mode::Destroy,
+    )
+    .await?;
+    print!("{}", render::text(&plan));
+    if !plan.has_changes() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.auto_approve && !confirm("Do you really want to destroy all resources of this plan?")?
+    {
+        println!("\nDestroy cancelled.");
+        return Ok(ExitCode::from(1));
+    }
+    run(&session.cloud, &plan, args.parallelism, "Destroy").await
+}

@@ -1,1 +1,0 @@
-//! The AWS SDK implementation of [`super::Cloud`] (being written).

@@ -1,0 +1,361 @@
+//! IAM through the SDK: a role with its trust policy, inline policies (URL-decoded), attached
+//! policies and tags; the plan's roles by path; and the role writes. Every role write is noted
+//! so that `CreateLabelingJob` knows the role is young (IAM propagation, see `retry`).
+
+use std::collections::BTreeMap;
+
+use aws_sdk_iam::types::Tag;
+use futures::{StreamExt, TryStreamExt};
+use serde_json::Value;
+
+use super::retry::send;
+use super::{AwsCloud, LIST_CONCURRENCY, build_error, cloud_error, code_of, malformed, written};
+use crate::cloud::CloudError;
+use crate::model::Tags;
+use crate::model::observed::ObservedRole;
+use crate::plan::Step;
+use crate::policy;
+
+/// IAM's default when a role was created without `MaxSessionDuration`.
+const DEFAULT_MAX_SESSION: u32 = 3600;
+
+impl AwsCloud {
+    pub(super) async fn read_role(&self, name: &str) -> Result<Option<ObservedRole>, CloudError> {
+        let got = send("GetRole", || self.iam.get_role().role_name(name).send()).await;
+        let out = match got {
+            Ok(out) => out,
+            Err(err) if code_of(&err) == Some("NoSuchEntity") => return Ok(None),
+            Err(err) => return Err(cloud_error(format!("read role `{name}`"), err)),
+        };
+        let Some(role) = out.role() else {
+            return Err(malformed(
+                format!("read role `{name}`"),
+                "GetRole returned no role",
+            ));
+        };
+        let trust_policy = role
+            .assume_role_policy_document()
+            .map(|text| document(text, || format!("read the trust policy of role `{name}`")))
+            .transpose()?
+            .unwrap_or(Value::Null);
+        let (inline_policies, attached_policy_arns, tags) = futures::join!(
+            self.inline_policies(name),
+            self.attached_policies(name),
+            self.role_tags(name),
+        );
+        Ok(Some(ObservedRole {
+            name: role.role_name().to_owned(),
+            path: role.path().to_owned(),
+            arn: role.arn().to_owned(),
+            trust_policy,
+            inline_policies: inline_policies?,
+            attached_policy_arns: attached_policy_arns?,
+            max_session_duration: role
+                .max_session_duration()
+                .and_then(|s| u32::try_from(s).ok())
+                .unwrap_or(DEFAULT_MAX_SESSION),
+            description: role.description().map(ToOwned::to_owned),
+            tags: tags?,
+        }))
+    }
+
+    /// `ListRolePolicies` (paginated), then `GetRolePolicy` for each, concurrently.
+    async fn inline_policies(&self, role: &str) -> Result<BTreeMap<String, Value>, CloudError> {
+        let mut names = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let out = send("ListRolePolicies", || {
+                self.iam
+                    .list_role_policies()
+                    .role_name(role)
+                    .set_marker(marker.clone())
+                    .send()
+            })
+            .await
+            .map_err(|e| cloud_error(format!("list the inline policies of role `{role}`"), e))?;
+            names.extend(out.policy_names().iter().cloned());
+            match out.marker() {
+                Some(next) if out.is_truncated() => marker = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        futures::stream::iter(names)
+            .map(|policy_name| async move {
+                let action = || format!("read inline policy `{policy_name}` of role `{role}`");
+                let out = send("GetRolePolicy", || {
+                    self.iam
+                        .get_role_policy()
+                        .role_name(role)
+                        .policy_name(&policy_name)
+                        .send()
+                })
+                .await
+                .map_err(|e| cloud_error(action(), e))?;
+                let doc = document(out.policy_document(), action)?;
+                Ok::<_, CloudError>((policy_name, doc))
+            })
+            .buffer_unordered(LIST_CONCURRENCY)
+            .try_collect()
+            .await
+    }
+
+    /// `ListAttachedRolePolicies` (paginated): the ARNs, sorted.
+    async fn attached_policies(&self, role: &str) -> Result<Vec<String>, CloudError> {
+        let mut arns = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let out = send("ListAttachedRolePolicies", || {
+                self.iam
+                    .list_attached_role_policies()
+                    .role_name(role)
+                    .set_marker(marker.clone())
+                    .send()
+            })
+            .await
+            .map_err(|e| {
+                cloud_error(
+                    format!("list the managed policies attached to role `{role}`"),
+                    e,
+                )
+            })?;
+            arns.extend(
+                out.attached_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(ToOwned::to_owned)),
+            );
+            match out.marker() {
+                Some(next) if out.is_truncated() => marker = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        arns.sort();
+        Ok(arns)
+    }
+
+    /// `ListRoleTags` (paginated).
+    async fn role_tags(&self, role: &str) -> Result<Tags, CloudError> {
+        let mut tags = Tags::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let out = send("ListRoleTags", || {
+                self.iam
+                    .list_role_tags()
+                    .role_name(role)
+                    .set_marker(marker.clone())
+                    .send()
+            })
+            .await
+            .map_err(|e| cloud_error(format!("read the tags of role `{role}`"), e))?;
+            tags.extend(
+                out.tags()
+                    .iter()
+                    .map(|t| (t.key().to_owned(), t.value().to_owned())),
+            );
+            match out.marker() {
+                Some(next) if out.is_truncated() => marker = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        Ok(tags)
+    }
+
+    /// Roles under `/gtplan/<plan>/` (`ListRoles` with a path prefix, paginated), read in full.
+    pub(super) async fn list_plan_roles(
+        &self,
+        plan: &str,
+    ) -> Result<Vec<ObservedRole>, CloudError> {
+        let prefix = format!("/gtplan/{plan}/");
+        let mut names = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let out = send("ListRoles", || {
+                self.iam
+                    .list_roles()
+                    .path_prefix(&prefix)
+                    .set_marker(marker.clone())
+                    .send()
+            })
+            .await
+            .map_err(|e| cloud_error(format!("list the roles under `{prefix}`"), e))?;
+            names.extend(out.roles().iter().map(|r| r.role_name().to_owned()));
+            match out.marker() {
+                Some(next) if out.is_truncated() => marker = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        let mut roles: Vec<ObservedRole> = futures::stream::iter(names)
+            .map(|name| async move { Box::pin(self.read_role(&name)).await })
+            .buffer_unordered(LIST_CONCURRENCY)
+            // A role deleted between the listing and the read is simply gone.
+            .try_filter_map(|role| async move { Ok(role) })
+            .try_collect()
+            .await?;
+        roles.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(roles)
+    }
+
+    pub(super) async fn execute_iam(&self, step: &Step) -> Result<(), CloudError> {
+        let iam = &self.iam;
+        match step {
+            Step::CreateRole {
+                role,
+                path,
+                trust_policy,
+                max_session_duration,
+                description,
+                tags,
+            } => {
+                let action = || format!("create role `{role}`");
+                let tags = iam_tags(tags).map_err(|e| build_error(&action(), e))?;
+                let trust = trust_policy.to_string();
+                let result = send("CreateRole", || {
+                    iam.create_role()
+                        .role_name(role)
+                        .path(path)
+                        .assume_role_policy_document(&trust)
+                        .max_session_duration(session_seconds(*max_session_duration))
+                        .set_description(description.clone())
+                        .set_tags(Some(tags.clone()))
+                        .send()
+                })
+                .await;
+                self.note_role_write(role);
+                written(result, action)
+            }
+            Step::UpdateAssumeRolePolicy { role, policy } => {
+                let text = policy.to_string();
+                let result = send("UpdateAssumeRolePolicy", || {
+                    iam.update_assume_role_policy()
+                        .role_name(role)
+                        .policy_document(&text)
+                        .send()
+                })
+                .await;
+                self.note_role_write(role);
+                written(result, || {
+                    format!("update the trust policy of role `{role}`")
+                })
+            }
+            Step::UpdateRole {
+                role,
+                max_session_duration,
+                description,
+            } => {
+                let result = send("UpdateRole", || {
+                    iam.update_role()
+                        .role_name(role)
+                        .max_session_duration(session_seconds(*max_session_duration))
+                        .set_description(description.clone())
+                        .send()
+                })
+                .await;
+                self.note_role_write(role);
+                written(result, || format!("update role `{role}`"))
+            }
+            Step::DeleteRole { role } => written(
+                send("DeleteRole", || iam.delete_role().role_name(role).send()).await,
+                || format!("delete role `{role}`"),
+            ),
+            _ => self.execute_role_attachment(step).await,
+        }
+    }
+
+    /// The writes to what hangs off a role: its policies and tags.
+    async fn execute_role_attachment(&self, step: &Step) -> Result<(), CloudError> {
+        let iam = &self.iam;
+        match step {
+            Step::PutRolePolicy {
+                role,
+                policy_name,
+                policy,
+            } => {
+                let text = policy.to_string();
+                let result = send("PutRolePolicy", || {
+                    iam.put_role_policy()
+                        .role_name(role)
+                        .policy_name(policy_name)
+                        .policy_document(&text)
+                        .send()
+                })
+                .await;
+                self.note_role_write(role);
+                written(result, || {
+                    format!("write inline policy `{policy_name}` of role `{role}`")
+                })
+            }
+            Step::DeleteRolePolicy { role, policy_name } => written(
+                send("DeleteRolePolicy", || {
+                    iam.delete_role_policy()
+                        .role_name(role)
+                        .policy_name(policy_name)
+                        .send()
+                })
+                .await,
+                || format!("delete inline policy `{policy_name}` of role `{role}`"),
+            ),
+            Step::DetachRolePolicy { role, policy_arn } => written(
+                send("DetachRolePolicy", || {
+                    iam.detach_role_policy()
+                        .role_name(role)
+                        .policy_arn(policy_arn)
+                        .send()
+                })
+                .await,
+                || format!("detach `{policy_arn}` from role `{role}`"),
+            ),
+            Step::TagRole { role, tags } => {
+                let action = || format!("tag role `{role}`");
+                let tags = iam_tags(tags).map_err(|e| build_error(&action(), e))?;
+                written(
+                    send("TagRole", || {
+                        iam.tag_role()
+                            .role_name(role)
+                            .set_tags(Some(tags.clone()))
+                            .send()
+                    })
+                    .await,
+                    action,
+                )
+            }
+            Step::UntagRole { role, keys } => written(
+                send("UntagRole", || {
+                    iam.untag_role()
+                        .role_name(role)
+                        .set_tag_keys(Some(keys.clone()))
+                        .send()
+                })
+                .await,
+                || format!("untag role `{role}`"),
+            ),
+            _ => unreachable!("execute_iam is only called with IAM steps"),
+        }
+    }
+
+    /// How long ago `role` was created or last written, for the IAM propagation retry: this
+    /// process's own record, else the role's `CreateDate` (an interrupted apply may have created
+    /// it moments ago). `None` when the role cannot be read.
+    pub(super) async fn role_age(&self, role: &str) -> Option<std::time::Duration> {
+        if let Some(ago) = self.role_written_ago(role) {
+            return Some(ago);
+        }
+        let out = self.iam.get_role().role_name(role).send().await.ok()?;
+        super::age(out.role()?.create_date())
+    }
+}
+
+/// Parses a policy document as IAM returns it (URL-encoded JSON).
+fn document(text: &str, action: impl Fn() -> String) -> Result<Value, CloudError> {
+    policy::parse_document(text)
+        .map_err(|e| malformed(action(), format!("the policy document is not JSON: {e}")))
+}
+
+fn iam_tags(tags: &Tags) -> Result<Vec<Tag>, aws_sdk_iam::error::BuildError> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// `MaxSessionDuration` is at most 43200 (the resolver checks), so it always fits.
+fn session_seconds(seconds: u32) -> i32 {
+    i32::try_from(seconds).unwrap_or(i32::MAX)
+}

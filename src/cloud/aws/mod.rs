@@ -1,0 +1,320 @@
+//! The AWS SDK implementation of [`super::Cloud`]: the only code that touches `aws_sdk_*`
+//! types. Reads turn AWS's answers into gtplan's `Observed*` types (decoding what AWS encodes,
+//! e.g. IAM's URL-encoded policies); `execute` turns each [`Step`] into one SDK call (or a few,
+//! for `EmptyBucket`). Throttling and IAM propagation are retried here (see [`retry`]), and
+//! every error gets its context once, where the call is made.
+//!
+//! One module per service: [`s3`] (buckets, objects), [`iam`] (roles), [`sagemaker`]
+//! (labeling jobs).
+
+mod iam;
+mod retry;
+mod s3;
+mod sagemaker;
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_s3::config::Credentials;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::{BuildError, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::DateTime;
+
+use super::{Cloud, CloudError};
+use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
+use crate::model::observed::{
+    BucketLookup, ObservedBucket, ObservedJob, ObservedObject, ObservedRole,
+};
+use crate::plan::Step;
+
+/// How many reads one of the `plan_*` listings runs at once (one per listed resource).
+const LIST_CONCURRENCY: usize = 8;
+
+/// How to reach AWS: like the AWS CLI, anything left `None` comes from the standard chain
+/// (environment, shared config and credentials files, SSO, container and instance roles).
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    /// Send every request here (the sandbox, moto); S3 then uses path-style addressing.
+    pub endpoint_url: Option<String>,
+    /// A static access key id and secret (the sandbox's `test`/`test`).
+    pub credentials: Option<(String, String)>,
+}
+
+/// No region was given and the AWS configuration chain has none either.
+#[derive(Debug, thiserror::Error)]
+#[error("no AWS region is configured (set the plan's `region`, `--region` or AWS_REGION)")]
+pub struct NoRegion;
+
+/// [`Cloud`] over the AWS SDK clients of one account and region.
+pub struct AwsCloud {
+    /// Kept to build S3 clients for buckets in other regions.
+    config: SdkConfig,
+    region: String,
+    s3: aws_sdk_s3::Client,
+    iam: aws_sdk_iam::Client,
+    sts: aws_sdk_sts::Client,
+    sagemaker: aws_sdk_sagemaker::Client,
+    /// When this process last wrote each role (lower-case name): CreateLabelingJob retries a
+    /// rejection of a role written moments ago (IAM propagation).
+    role_writes: Mutex<HashMap<String, Instant>>,
+}
+
+impl AwsCloud {
+    /// Clients for `region` from an SDK configuration. With an endpoint URL (sandbox, moto),
+    /// S3 uses path-style addressing, since such servers have no per-bucket host names.
+    pub fn new(config: &SdkConfig, region: impl Into<String>) -> Self {
+        let region = region.into();
+        let iam = aws_sdk_iam::Client::from_conf(
+            aws_sdk_iam::config::Builder::from(config)
+                .region(Region::new(region.clone()))
+                .build(),
+        );
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(config)
+                .region(Region::new(region.clone()))
+                .build(),
+        );
+        let sagemaker = aws_sdk_sagemaker::Client::from_conf(
+            aws_sdk_sagemaker::config::Builder::from(config)
+                .region(Region::new(region.clone()))
+                .build(),
+        );
+        Self {
+            s3: s3_client(config, &region),
+            iam,
+            sts,
+            sagemaker,
+            config: config.clone(),
+            region,
+            role_writes: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Loads the AWS configuration the way the AWS CLI does, with `opts` taking precedence.
+    pub async fn connect(opts: &ConnectOptions) -> Result<AwsCloud, CloudError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(region) = &opts.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(profile) = &opts.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &opts.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        if let Some((key, secret)) = &opts.credentials {
+            loader = loader.credentials_provider(Credentials::new(
+                key.clone(),
+                secret.clone(),
+                None,
+                None,
+                "gtplan",
+            ));
+        }
+        let config = loader.load().await;
+        let region =
+            config
+                .region()
+                .map(ToString::to_string)
+                .ok_or_else(|| CloudError::Transport {
+                    action: "configure the AWS SDK".to_owned(),
+                    source: Box::new(NoRegion),
+                })?;
+        Ok(Self::new(&config, region))
+    }
+
+    /// The region this adapter works in.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The S3 client for a bucket in `region` (S3 answers a request sent to the wrong region
+    /// with a redirect).
+    fn s3_in(&self, region: &str) -> aws_sdk_s3::Client {
+        if region == self.region || region.is_empty() {
+            self.s3.clone()
+        } else {
+            s3_client(&self.config, region)
+        }
+    }
+
+    fn note_role_write(&self, role: &str) {
+        self.role_writes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(role.to_ascii_lowercase(), Instant::now());
+    }
+
+    /// How long ago this process last wrote `role`, if it did.
+    fn role_written_ago(&self, role: &str) -> Option<Duration> {
+        self.role_writes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&role.to_ascii_lowercase())
+            .map(Instant::elapsed)
+    }
+}
+
+fn s3_client(config: &SdkConfig, region: &str) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .region(Region::new(region.to_owned()))
+            .force_path_style(config.endpoint_url().is_some())
+            .build(),
+    )
+}
+
+/// An SDK failure as a [`CloudError`]: AWS's code and message when it answered, the transport
+/// error otherwise. `action` says what gtplan was doing ("read bucket policy of `x`").
+fn cloud_error<E>(action: impl Into<String>, err: SdkError<E, HttpResponse>) -> CloudError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let action = action.into();
+    match &err {
+        SdkError::ServiceError(service) => {
+            let status = service.raw().status().as_u16();
+            let meta = service.err();
+            CloudError::Service {
+                action,
+                // A HEAD response has no body, hence no code: the status is all there is.
+                code: meta
+                    .code()
+                    .map_or_else(|| format!("HTTP {status}"), ToOwned::to_owned),
+                message: meta.message().unwrap_or_default().to_owned(),
+            }
+        }
+        _ => CloudError::Transport {
+            action,
+            source: Box::new(err),
+        },
+    }
+}
+
+/// A write's outcome: nothing on success, the error with what gtplan was doing otherwise.
+fn written<T, E>(
+    result: Result<T, SdkError<E, HttpResponse>>,
+    action: impl FnOnce() -> String,
+) -> Result<(), CloudError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    result.map(drop).map_err(|e| cloud_error(action(), e))
+}
+
+/// The error code of a failed call, if AWS answered.
+fn code_of<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Option<&str> {
+    err.as_service_error().and_then(ProvideErrorMetadata::code)
+}
+
+/// The HTTP status of a failed call, if AWS answered.
+fn status_of<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
+    err.raw_response().map(|r| r.status().as_u16())
+}
+
+/// AWS answered, but with something gtplan cannot read (a policy that is not JSON).
+fn malformed(action: impl Into<String>, what: impl Into<String>) -> CloudError {
+    CloudError::Service {
+        action: action.into(),
+        code: "MalformedResponse".to_owned(),
+        message: what.into(),
+    }
+}
+
+/// A request that could not be built (a required member missing): a bug in the adapter.
+fn build_error(action: &str, err: BuildError) -> CloudError {
+    CloudError::Transport {
+        action: action.to_owned(),
+        source: Box::new(err),
+    }
+}
+
+/// Age of something created at `created` (zero when the clock says it is in the future).
+fn age(created: &DateTime) -> Option<Duration> {
+    let created = SystemTime::try_from(*created).ok()?;
+    Some(
+        SystemTime::now()
+            .duration_since(created)
+            .unwrap_or_default(),
+    )
+}
+
+#[async_trait::async_trait]
+impl Cloud for AwsCloud {
+    async fn account_id(&self) -> Result<String, CloudError> {
+        const ACTION: &str = "find the account of the AWS credentials";
+        let out = retry::send("GetCallerIdentity", || {
+            self.sts.get_caller_identity().send()
+        })
+        .await
+        .map_err(|e| cloud_error(ACTION, e))?;
+        out.account()
+            .map(ToOwned::to_owned)
+            .ok_or_else(|| malformed(ACTION, "GetCallerIdentity returned no account"))
+    }
+
+    async fn bucket(&self, name: &BucketName) -> Result<BucketLookup, CloudError> {
+        Box::pin(self.read_bucket(name.as_str())).await
+    }
+
+    async fn role(&self, name: &RoleName) -> Result<Option<ObservedRole>, CloudError> {
+        Box::pin(self.read_role(name.as_str())).await
+    }
+
+    async fn object(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+    ) -> Result<Option<ObservedObject>, CloudError> {
+        self.read_object(bucket.as_str(), key.as_str()).await
+    }
+
+    async fn job(&self, name: &JobName) -> Result<Option<ObservedJob>, CloudError> {
+        self.read_job(name.as_str()).await
+    }
+
+    async fn plan_roles(&self, plan: &PlanName) -> Result<Vec<ObservedRole>, CloudError> {
+        self.list_plan_roles(plan.as_str()).await
+    }
+
+    async fn plan_buckets(&self, plan: &PlanName) -> Result<Vec<ObservedBucket>, CloudError> {
+        self.list_plan_buckets(plan.as_str()).await
+    }
+
+    async fn plan_jobs(&self, plan: &PlanName) -> Result<Vec<ObservedJob>, CloudError> {
+        self.list_plan_jobs(plan.as_str()).await
+    }
+
+    async fn execute(&self, step: &Step) -> Result<(), CloudError> {
+        match step {
+            Step::CreateBucket { .. }
+            | Step::PutBucketTagging { .. }
+            | Step::PutPublicAccessBlock { .. }
+            | Step::PutBucketEncryption { .. }
+            | Step::PutBucketPolicy { .. }
+            | Step::DeleteBucketPolicy { .. }
+            | Step::PutBucketCors { .. }
+            | Step::DeleteBucketCors { .. }
+            | Step::EmptyBucket { .. }
+            | Step::DeleteBucket { .. }
+            | Step::PutObject { .. }
+            | Step::DeleteObject { .. } => self.execute_s3(step).await,
+            Step::CreateRole { .. }
+            | Step::UpdateAssumeRolePolicy { .. }
+            | Step::UpdateRole { .. }
+            | Step::PutRolePolicy { .. }
+            | Step::DeleteRolePolicy { .. }
+            | Step::DetachRolePolicy { .. }
+            | Step::TagRole { .. }
+            | Step::UntagRole { .. }
+            | Step::DeleteRole { .. } => self.execute_iam(step).await,
+            Step::CreateLabelingJob { .. } | Step::StopLabelingJob { .. } => {
+                self.execute_sagemaker(step).await
+            }
+        }
+    }
+}

@@ -1,0 +1,605 @@
+//! S3 through the SDK: a bucket with all its settings, an object's metadata, the plan's
+//! buckets by tag, and the bucket and object writes.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, CorsConfiguration, CorsRule as SdkCorsRule,
+    CreateBucketConfiguration, PublicAccessBlockConfiguration, ServerSideEncryption,
+    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    Tag, Tagging,
+};
+use futures::{StreamExt, TryStreamExt};
+use serde_json::Value;
+
+use super::retry::send;
+use super::{
+    AwsCloud, LIST_CONCURRENCY, build_error, cloud_error, code_of, malformed, status_of, written,
+};
+use crate::cloud::CloudError;
+use crate::model::desired::{CorsRule, Encryption, PublicAccessBlock};
+use crate::model::observed::{BucketLookup, ObservedBucket, ObservedObject};
+use crate::model::{META_SHA256, TAG_PLAN, Tags};
+use crate::plan::Step;
+use crate::policy;
+
+/// The header S3 names a bucket's region in, also on a 301 from the wrong region.
+const REGION_HEADER: &str = "x-amz-bucket-region";
+
+impl AwsCloud {
+    pub(super) async fn read_bucket(&self, name: &str) -> Result<BucketLookup, CloudError> {
+        let action = format!("find bucket `{name}`");
+        let head = send("HeadBucket", || self.s3.head_bucket().bucket(name).send()).await;
+        let region = match head {
+            Ok(out) => match out.bucket_region() {
+                Some(region) => region.to_owned(),
+                None => self.bucket_location(name).await?,
+            },
+            Err(err) => match status_of(&err) {
+                Some(404) => return Ok(BucketLookup::Missing),
+                // The name exists but these credentials may not see it: another account's.
+                Some(403) => return Ok(BucketLookup::OwnedElsewhere),
+                Some(301) => err
+                    .raw_response()
+                    .and_then(|r| r.headers().get(REGION_HEADER))
+                    .map(ToOwned::to_owned)
+                    .ok_or_else(|| cloud_error(action, err))?,
+                _ => return Err(cloud_error(action, err)),
+            },
+        };
+        let s3 = self.s3_in(&region);
+        let (policy, cors, encryption, public_access_block, tags, has_objects) = futures::join!(
+            bucket_policy(&s3, name),
+            bucket_cors(&s3, name),
+            bucket_encryption(&s3, name),
+            public_access_block(&s3, name),
+            bucket_tags(&s3, name),
+            has_objects(&s3, name),
+        );
+        Ok(BucketLookup::Found(Box::new(ObservedBucket {
+            name: name.to_owned(),
+            region,
+            policy: policy?,
+            cors: cors?,
+            encryption: encryption?,
+            public_access_block: public_access_block?,
+            tags: tags?,
+            has_objects: has_objects?,
+        })))
+    }
+
+    /// `GetBucketLocation`: a bucket's region when `HeadBucket` or `ListBuckets` did not say.
+    async fn bucket_location(&self, name: &str) -> Result<String, CloudError> {
+        let out = send("GetBucketLocation", || {
+            self.s3.get_bucket_location().bucket(name).send()
+        })
+        .await
+        .map_err(|e| cloud_error(format!("find the region of bucket `{name}`"), e))?;
+        // us-east-1 is reported as an empty constraint, old eu-west-1 buckets as `EU`.
+        Ok(
+            match out
+                .location_constraint()
+                .map(BucketLocationConstraint::as_str)
+            {
+                None | Some("") => "us-east-1".to_owned(),
+                Some("EU") => "eu-west-1".to_owned(),
+                Some(other) => other.to_owned(),
+            },
+        )
+    }
+
+    pub(super) async fn read_object(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Option<ObservedObject>, CloudError> {
+        let head = send("HeadObject", || {
+            self.s3.head_object().bucket(bucket).key(key).send()
+        })
+        .await;
+        let out = match head {
+            Ok(out) => out,
+            Err(err) if status_of(&err) == Some(404) => return Ok(None),
+            Err(err) => {
+                return Err(cloud_error(
+                    format!("read object `s3://{bucket}/{key}`"),
+                    err,
+                ));
+            }
+        };
+        let metadata: BTreeMap<String, String> = out
+            .metadata()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Some(ObservedObject {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            sha256: metadata.get(META_SHA256).cloned(),
+            size: out
+                .content_length()
+                .and_then(|n| u64::try_from(n).ok())
+                .unwrap_or_default(),
+            metadata,
+        }))
+    }
+
+    /// Every bucket of the account tagged `gtplan:plan=<plan>`, read in full.
+    pub(super) async fn list_plan_buckets(
+        &self,
+        plan: &str,
+    ) -> Result<Vec<ObservedBucket>, CloudError> {
+        let names = self.list_bucket_names().await?;
+        futures::stream::iter(names)
+            .map(|(name, region)| async move {
+                let region = match region {
+                    Some(region) => region,
+                    None => match self.bucket_location(&name).await {
+                        Ok(region) => region,
+                        Err(e) if is_unreadable(&e) => return Ok(None),
+                        Err(e) => return Err(e),
+                    },
+                };
+                let tags = match bucket_tags(&self.s3_in(&region), &name).await {
+                    Ok(tags) => tags,
+                    Err(e) if is_unreadable(&e) => return Ok(None),
+                    Err(e) => return Err(e),
+                };
+                if tags.get(TAG_PLAN).map(String::as_str) != Some(plan) {
+                    return Ok(None);
+                }
+                match Box::pin(self.read_bucket(&name)).await? {
+                    BucketLookup::Found(bucket) => Ok(Some(*bucket)),
+                    // Deleted between the listing and the read.
+                    BucketLookup::Missing | BucketLookup::OwnedElsewhere => Ok(None),
+                }
+            })
+            .buffer_unordered(LIST_CONCURRENCY)
+            .try_filter_map(|b| async move { Ok(b) })
+            .try_collect::<Vec<_>>()
+            .await
+            .map(|mut buckets| {
+                buckets.sort_by(|a, b| a.name.cmp(&b.name));
+                buckets
+            })
+    }
+
+    /// `ListBuckets` (paginated): names with their regions when S3 reports them.
+    async fn list_bucket_names(&self) -> Result<Vec<(String, Option<String>)>, CloudError> {
+        let mut names = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = send("ListBuckets", || {
+                self.s3
+                    .list_buckets()
+                    .set_continuation_token(token.clone())
+                    .send()
+            })
+            .await
+            .map_err(|e| cloud_error("list buckets", e))?;
+            names.extend(out.buckets().iter().filter_map(|b| {
+                let name = b.name()?.to_owned();
+                Some((name, b.bucket_region().map(ToOwned::to_owned)))
+            }));
+            match out.continuation_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+                _ => return Ok(names),
+            }
+        }
+    }
+
+    pub(super) async fn execute_s3(&self, step: &Step) -> Result<(), CloudError> {
+        let s3 = &self.s3;
+        match step {
+            Step::CreateBucket { bucket, region } => self.create_bucket(bucket, region).await,
+            Step::PutBucketTagging { .. }
+            | Step::PutPublicAccessBlock { .. }
+            | Step::PutBucketEncryption { .. }
+            | Step::PutBucketCors { .. } => self.put_bucket_setting(step).await,
+            Step::PutBucketPolicy { bucket, policy } => {
+                let text = policy.to_string();
+                written(
+                    send("PutBucketPolicy", || {
+                        s3.put_bucket_policy().bucket(bucket).policy(&text).send()
+                    })
+                    .await,
+                    || format!("write bucket policy of `{bucket}`"),
+                )
+            }
+            Step::DeleteBucketPolicy { bucket } => written(
+                send("DeleteBucketPolicy", || {
+                    s3.delete_bucket_policy().bucket(bucket).send()
+                })
+                .await,
+                || format!("delete bucket policy of `{bucket}`"),
+            ),
+            Step::DeleteBucketCors { bucket } => written(
+                send("DeleteBucketCors", || {
+                    s3.delete_bucket_cors().bucket(bucket).send()
+                })
+                .await,
+                || format!("delete the CORS rules of bucket `{bucket}`"),
+            ),
+            Step::EmptyBucket { bucket } => self.empty_bucket(bucket).await,
+            Step::DeleteBucket { bucket } => written(
+                send("DeleteBucket", || s3.delete_bucket().bucket(bucket).send()).await,
+                || format!("delete bucket `{bucket}`"),
+            ),
+            Step::PutObject {
+                bucket,
+                key,
+                content_type,
+                sha256,
+                metadata,
+                body,
+            } => {
+                // The hash is the upload's identity; it goes in even if the plan's metadata
+                // somehow lacks it.
+                let mut metadata = metadata.clone();
+                metadata.insert(META_SHA256.to_owned(), sha256.clone());
+                let metadata: std::collections::HashMap<String, String> =
+                    metadata.into_iter().collect();
+                written(
+                    send("PutObject", || {
+                        s3.put_object()
+                            .bucket(bucket)
+                            .key(key)
+                            .content_type(content_type)
+                            .set_metadata(Some(metadata.clone()))
+                            .body(ByteStream::from(body.clone()))
+                            .send()
+                    })
+                    .await,
+                    || format!("upload `s3://{bucket}/{key}`"),
+                )
+            }
+            Step::DeleteObject { bucket, key } => written(
+                send("DeleteObject", || {
+                    s3.delete_object().bucket(bucket).key(key).send()
+                })
+                .await,
+                || format!("delete `s3://{bucket}/{key}`"),
+            ),
+            _ => unreachable!("execute_s3 is only called with S3 steps"),
+        }
+    }
+
+    /// The bucket settings that replace a whole configuration document.
+    async fn put_bucket_setting(&self, step: &Step) -> Result<(), CloudError> {
+        let s3 = &self.s3;
+        match step {
+            Step::PutBucketTagging { bucket, tags } => {
+                let action = || format!("tag bucket `{bucket}`");
+                let tagging = tagging(tags).map_err(|e| build_error(&action(), e))?;
+                written(
+                    send("PutBucketTagging", || {
+                        s3.put_bucket_tagging()
+                            .bucket(bucket)
+                            .tagging(tagging.clone())
+                            .send()
+                    })
+                    .await,
+                    action,
+                )
+            }
+            Step::PutPublicAccessBlock { bucket, config } => {
+                let config = PublicAccessBlockConfiguration::builder()
+                    .block_public_acls(config.block_public_acls)
+                    .ignore_public_acls(config.ignore_public_acls)
+                    .block_public_policy(config.block_public_policy)
+                    .restrict_public_buckets(config.restrict_public_buckets)
+                    .build();
+                written(
+                    send("PutPublicAccessBlock", || {
+                        s3.put_public_access_block()
+                            .bucket(bucket)
+                            .public_access_block_configuration(config.clone())
+                            .send()
+                    })
+                    .await,
+                    || format!("set the public access block of bucket `{bucket}`"),
+                )
+            }
+            Step::PutBucketEncryption { bucket, encryption } => {
+                let action = || format!("set the default encryption of bucket `{bucket}`");
+                let config =
+                    encryption_config(encryption).map_err(|e| build_error(&action(), e))?;
+                written(
+                    send("PutBucketEncryption", || {
+                        s3.put_bucket_encryption()
+                            .bucket(bucket)
+                            .server_side_encryption_configuration(config.clone())
+                            .send()
+                    })
+                    .await,
+                    action,
+                )
+            }
+            Step::PutBucketCors { bucket, rules } => {
+                let action = || format!("set the CORS rules of bucket `{bucket}`");
+                let config = cors_config(rules).map_err(|e| build_error(&action(), e))?;
+                written(
+                    send("PutBucketCors", || {
+                        s3.put_bucket_cors()
+                            .bucket(bucket)
+                            .cors_configuration(config.clone())
+                            .send()
+                    })
+                    .await,
+                    action,
+                )
+            }
+            _ => unreachable!("put_bucket_setting is only called with bucket settings"),
+        }
+    }
+
+    async fn create_bucket(&self, bucket: &str, region: &str) -> Result<(), CloudError> {
+        // us-east-1 is the one region S3 refuses as an explicit location constraint.
+        let config = (region != "us-east-1").then(|| {
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(region))
+                .build()
+        });
+        let s3 = self.s3_in(region);
+        match send("CreateBucket", || {
+            s3.create_bucket()
+                .bucket(bucket)
+                .set_create_bucket_configuration(config.clone())
+                .send()
+        })
+        .await
+        {
+            Ok(_) => Ok(()),
+            // Created by an earlier, interrupted apply: the goal is reached.
+            Err(err) if code_of(&err) == Some("BucketAlreadyOwnedByYou") => Ok(()),
+            Err(err) => Err(cloud_error(format!("create bucket `{bucket}`"), err)),
+        }
+    }
+
+    /// Deletes every object, one `DeleteObject` each (the sandbox has no `DeleteObjects`;
+    /// `force_destroy` buckets hold a job's few files, not millions).
+    async fn empty_bucket(&self, bucket: &str) -> Result<(), CloudError> {
+        let s3 = &self.s3;
+        let mut token: Option<String> = None;
+        loop {
+            let out = send("ListObjectsV2", || {
+                s3.list_objects_v2()
+                    .bucket(bucket)
+                    .set_continuation_token(token.clone())
+                    .send()
+            })
+            .await
+            .map_err(|e| cloud_error(format!("list the objects of bucket `{bucket}`"), e))?;
+            let keys: Vec<String> = out
+                .contents()
+                .iter()
+                .filter_map(|o| o.key().map(ToOwned::to_owned))
+                .collect();
+            futures::stream::iter(keys)
+                .map(|key| async move {
+                    written(
+                        send("DeleteObject", || {
+                            s3.delete_object().bucket(bucket).key(&key).send()
+                        })
+                        .await,
+                        || format!("delete `s3://{bucket}/{key}`"),
+                    )
+                })
+                .buffer_unordered(LIST_CONCURRENCY)
+                .try_collect::<Vec<()>>()
+                .await?;
+            match out.next_continuation_token() {
+                Some(next) if out.is_truncated() == Some(true) => token = Some(next.to_owned()),
+                _ => return Ok(()),
+            }
+        }
+    }
+}
+
+/// While listing the account's buckets, one that vanished since the listing, or whose
+/// location or tags these credentials may not read (a bucket policy or SCP can deny it), cannot
+/// be shown to belong to the plan: it is skipped rather than failing every plan.
+fn is_unreadable(e: &CloudError) -> bool {
+    matches!(e.code(), Some("NoSuchBucket" | "AccessDenied"))
+}
+
+async fn bucket_policy(s3: &aws_sdk_s3::Client, name: &str) -> Result<Option<Value>, CloudError> {
+    let action = || format!("read bucket policy of `{name}`");
+    match send("GetBucketPolicy", || {
+        s3.get_bucket_policy().bucket(name).send()
+    })
+    .await
+    {
+        Ok(out) => out
+            .policy()
+            .map(|text| {
+                policy::parse_document(text)
+                    .map_err(|e| malformed(action(), format!("the policy is not JSON: {e}")))
+            })
+            .transpose(),
+        Err(err) if code_of(&err) == Some("NoSuchBucketPolicy") => Ok(None),
+        Err(err) => Err(cloud_error(action(), err)),
+    }
+}
+
+async fn bucket_cors(s3: &aws_sdk_s3::Client, name: &str) -> Result<Vec<CorsRule>, CloudError> {
+    match send("GetBucketCors", || s3.get_bucket_cors().bucket(name).send()).await {
+        Ok(out) => Ok(out
+            .cors_rules()
+            .iter()
+            .map(|r| CorsRule {
+                allowed_headers: r.allowed_headers().to_vec(),
+                allowed_methods: r.allowed_methods().to_vec(),
+                allowed_origins: r.allowed_origins().to_vec(),
+                expose_headers: r.expose_headers().to_vec(),
+                max_age_seconds: r.max_age_seconds(),
+            })
+            .collect()),
+        Err(err) if code_of(&err) == Some("NoSuchCORSConfiguration") => Ok(Vec::new()),
+        Err(err) => Err(cloud_error(
+            format!("read the CORS rules of bucket `{name}`"),
+            err,
+        )),
+    }
+}
+
+async fn bucket_encryption(
+    s3: &aws_sdk_s3::Client,
+    name: &str,
+) -> Result<Option<Encryption>, CloudError> {
+    let out = match send("GetBucketEncryption", || {
+        s3.get_bucket_encryption().bucket(name).send()
+    })
+    .await
+    {
+        Ok(out) => out,
+        // Buckets made before 2023 (and some emulators) may have no default encryption.
+        Err(err) if code_of(&err) == Some("ServerSideEncryptionConfigurationNotFoundError") => {
+            return Ok(None);
+        }
+        Err(err) => {
+            return Err(cloud_error(
+                format!("read the default encryption of bucket `{name}`"),
+                err,
+            ));
+        }
+    };
+    let Some(rule) = out
+        .server_side_encryption_configuration()
+        .and_then(|c| c.rules().first())
+    else {
+        return Ok(None);
+    };
+    let Some(default) = rule.apply_server_side_encryption_by_default() else {
+        return Ok(None);
+    };
+    Ok(match default.sse_algorithm() {
+        ServerSideEncryption::Aes256 => Some(Encryption::S3Managed),
+        ServerSideEncryption::AwsKms => Some(Encryption::Kms {
+            key_id: default
+                .kms_master_key_id()
+                .filter(|k| !k.is_empty())
+                .map(ToOwned::to_owned),
+            bucket_key: rule.bucket_key_enabled().unwrap_or(false),
+        }),
+        // DSSE-KMS and future algorithms are not something a plan can ask for: reported as
+        // "not what the plan wants", so the plan sets its own.
+        _ => None,
+    })
+}
+
+async fn public_access_block(
+    s3: &aws_sdk_s3::Client,
+    name: &str,
+) -> Result<Option<PublicAccessBlock>, CloudError> {
+    match send("GetPublicAccessBlock", || {
+        s3.get_public_access_block().bucket(name).send()
+    })
+    .await
+    {
+        Ok(out) => Ok(out
+            .public_access_block_configuration()
+            .map(|c| PublicAccessBlock {
+                block_public_acls: c.block_public_acls().unwrap_or(false),
+                ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
+                block_public_policy: c.block_public_policy().unwrap_or(false),
+                restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
+            })),
+        Err(err) if code_of(&err) == Some("NoSuchPublicAccessBlockConfiguration") => Ok(None),
+        Err(err) => Err(cloud_error(
+            format!("read the public access block of bucket `{name}`"),
+            err,
+        )),
+    }
+}
+
+async fn bucket_tags(s3: &aws_sdk_s3::Client, name: &str) -> Result<Tags, CloudError> {
+    match send("GetBucketTagging", || {
+        s3.get_bucket_tagging().bucket(name).send()
+    })
+    .await
+    {
+        Ok(out) => Ok(out
+            .tag_set()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect()),
+        Err(err) if code_of(&err) == Some("NoSuchTagSet") => Ok(Tags::new()),
+        Err(err) => Err(cloud_error(
+            format!("read the tags of bucket `{name}`"),
+            err,
+        )),
+    }
+}
+
+async fn has_objects(s3: &aws_sdk_s3::Client, name: &str) -> Result<bool, CloudError> {
+    let out = send("ListObjectsV2", || {
+        s3.list_objects_v2().bucket(name).max_keys(1).send()
+    })
+    .await
+    .map_err(|e| cloud_error(format!("list the objects of bucket `{name}`"), e))?;
+    Ok(out.key_count().unwrap_or(0) > 0 || !out.contents().is_empty())
+}
+
+fn tagging(tags: &Tags) -> Result<Tagging, aws_sdk_s3::error::BuildError> {
+    let set = tags
+        .iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()?;
+    Tagging::builder().set_tag_set(Some(set)).build()
+}
+
+fn encryption_config(
+    encryption: &Encryption,
+) -> Result<ServerSideEncryptionConfiguration, aws_sdk_s3::error::BuildError> {
+    let (default, bucket_key) = match encryption {
+        Encryption::S3Managed => (
+            ServerSideEncryptionByDefault::builder()
+                .sse_algorithm(ServerSideEncryption::Aes256)
+                .build()?,
+            None,
+        ),
+        Encryption::Kms { key_id, bucket_key } => (
+            ServerSideEncryptionByDefault::builder()
+                .sse_algorithm(ServerSideEncryption::AwsKms)
+                .set_kms_master_key_id(key_id.clone())
+                .build()?,
+            Some(*bucket_key),
+        ),
+    };
+    ServerSideEncryptionConfiguration::builder()
+        .rules(
+            ServerSideEncryptionRule::builder()
+                .apply_server_side_encryption_by_default(default)
+                .set_bucket_key_enabled(bucket_key)
+                .build(),
+        )
+        .build()
+}
+
+fn cors_config(rules: &[CorsRule]) -> Result<CorsConfiguration, aws_sdk_s3::error::BuildError> {
+    let rules = rules
+        .iter()
+        .map(|r| {
+            SdkCorsRule::builder()
+                .set_allowed_headers(non_empty(&r.allowed_headers))
+                .set_allowed_methods(Some(r.allowed_methods.clone()))
+                .set_allowed_origins(Some(r.allowed_origins.clone()))
+                .set_expose_headers(non_empty(&r.expose_headers))
+                .set_max_age_seconds(r.max_age_seconds)
+                .build()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    CorsConfiguration::builder()
+        .set_cors_rules(Some(rules))
+        .build()
+}
+
+/// An optional list member: absent rather than empty, as S3 returns it.
+fn non_empty(items: &[String]) -> Option<Vec<String>> {
+    (!items.is_empty()).then(|| items.to_vec())
+}

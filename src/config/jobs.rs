@@ -1,0 +1,944 @@
+//! Resolving one `[jobs.NAME]` table into the full `CreateLabelingJob` request: the task type's
+//! ARNs from the catalog for the plan's region, references to the plan's role, uploads and
+//! buckets followed, durations and prices parsed, every field checked against SageMaker's rules
+//! (fact sheet §1.3). Also records what the job touches, for the role policy and CORS.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use crate::catalog::{self, LabelConfigFormat, TaskType, Ui};
+use crate::model::job::{
+    AutomatedLabeling, HumanTask, JobInput, JobOutput, JobSpec, Price, StoppingConditions,
+    UiConfig, VpcConfig,
+};
+use crate::model::names::{JobName, LabelAttributeName};
+use crate::model::{Address, Kind};
+
+use super::checks::{self, CONTENT_CLASSIFIERS};
+use super::duration::{DURATION_HINT, format_seconds, parse_seconds};
+use super::error::{Problem, SourceFile};
+use super::manifest::{self, split_s3_uri};
+use super::raw::{RawAutomatedLabeling, RawJob, Str};
+use super::reader::Located;
+use super::resolve::{BucketDraft, Resolver, RoleDraft, UploadContent, UploadDraft};
+use super::suggest;
+
+/// Built-in and custom template tasks may last at most 8 h per task (the API reference).
+const MAX_TEMPLATE_TASK_SECONDS: u64 = 28_800;
+/// Private and vendor workforces keep tasks available at most 30 days; Mechanical Turk 12 h.
+const MAX_AVAILABILITY_PRIVATE: u64 = 2_592_000;
+const MAX_AVAILABILITY_PUBLIC: u64 = 43_200;
+const DEFAULT_TASK_TIME_LIMIT: u64 = 300;
+const DEFAULT_OUTPUT_PREFIX: &str = "output/";
+
+/// A resolved job and what it touches.
+pub struct JobDraft {
+    pub addr: String,
+    pub span: Range<usize>,
+    pub name_span: Range<usize>,
+    pub time_limit_span: Range<usize>,
+    pub label_config_span: Option<Range<usize>>,
+    /// The upload generated from `labels` that is this job's label config, if any.
+    pub label_config_addr: Option<String>,
+    pub task: &'static TaskType,
+    pub role_addr: String,
+    pub spec: JobSpec,
+    pub depends_on: BTreeSet<Address>,
+    /// Objects the job reads: `(bucket, key)`.
+    pub reads: BTreeSet<(String, String)>,
+    /// Prefixes its manifest's `source-ref`s point into: `(bucket, prefix)`.
+    pub read_prefixes: BTreeSet<(String, String)>,
+    /// `(bucket, prefix)` the job writes its output under.
+    pub output: (String, String),
+    pub manifest_bucket: Option<String>,
+    pub kms_keys: BTreeSet<String>,
+    /// Lambda functions that are not the catalog's built-ins.
+    pub custom_lambdas: BTreeSet<String>,
+}
+
+/// Where a job reference leads: one of the plan's uploads, or an object given by URI.
+enum Target<'u> {
+    Upload(&'u UploadDraft),
+    Uri(String, String),
+}
+
+impl Target<'_> {
+    fn uri(&self) -> String {
+        match self {
+            Target::Upload(u) => u.uri(),
+            Target::Uri(b, k) => format!("s3://{b}/{k}"),
+        }
+    }
+
+    fn object(&self) -> (String, String) {
+        match self {
+            Target::Upload(u) => (u.bucket.to_string(), u.key.to_string()),
+            Target::Uri(b, k) => (b.clone(), k.clone()),
+        }
+    }
+}
+
+/// Normalises an output prefix: no leading `/`, a trailing `/` unless empty.
+fn normalize_prefix(prefix: &str) -> String {
+    let p = prefix.trim_start_matches('/');
+    if p.is_empty() || p.ends_with('/') {
+        p.to_owned()
+    } else {
+        format!("{p}/")
+    }
+}
+
+impl Resolver<'_> {
+    fn upload_target<'u>(
+        &mut self,
+        value: &Located<String>,
+        uploads: &'u [UploadDraft],
+        from: &str,
+    ) -> Option<Target<'u>> {
+        if value.value.starts_with("s3://") {
+            return match split_s3_uri(&value.value) {
+                Some((b, k)) if !k.is_empty() => Some(Target::Uri(b.to_owned(), k.to_owned())),
+                _ => {
+                    self.report(
+                        value.span.clone(),
+                        format!("`{}` is not an S3 object URI", value.value),
+                        "not `s3://bucket/key`",
+                        Some(
+                            "write the name of one of the plan's uploads, or `s3://bucket/key`"
+                                .to_owned(),
+                        ),
+                    );
+                    None
+                }
+            };
+        }
+        let names: Vec<String> = self
+            .file
+            .raw
+            .uploads
+            .iter()
+            .map(|(a, _)| a.value.clone())
+            .collect();
+        let name = self.refer(value, Kind::Upload, &names, from)?.clone();
+        // A known upload that failed to resolve was reported already.
+        uploads.iter().find(|u| u.addr == name).map(Target::Upload)
+    }
+
+    #[expect(
+        clippy::option_option,
+        reason = "outer `None`: invalid and reported; inner `None`: not set in the plan"
+    )]
+    fn int_in(
+        &mut self,
+        value: Option<&Located<i64>>,
+        key: &str,
+        from: &str,
+        range: (i64, i64),
+    ) -> Option<Option<u32>> {
+        let Some(v) = value else {
+            return Some(None);
+        };
+        if v.value < range.0 || v.value > range.1 {
+            self.report(
+                v.span.clone(),
+                format!("`{key}` of {from} is {}", v.value),
+                format!("not in {}-{}", range.0, range.1),
+                Some(format!("SageMaker accepts {} to {}", range.0, range.1)),
+            );
+            return None;
+        }
+        u32::try_from(v.value).ok().map(Some)
+    }
+
+    fn duration(&mut self, value: &Located<String>, key: &str, from: &str) -> Option<u64> {
+        match parse_seconds(&value.value) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                self.report(
+                    value.span.clone(),
+                    format!("`{key}` of {from}: {e}"),
+                    "not a duration",
+                    Some(DURATION_HINT.to_owned()),
+                );
+                None
+            }
+        }
+    }
+
+    fn task_type(&mut self, value: &Located<String>) -> Option<&'static TaskType> {
+        if let Some(t) = catalog::find(&value.value) {
+            return Some(t);
+        }
+        let names: Vec<&str> = catalog::task_types::TASK_TYPES
+            .iter()
+            .map(|t| t.name)
+            .collect();
+        let help = match suggest::did_you_mean(&value.value, &names) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => format!("the built-in task types are {}", suggest::list(&names)),
+        };
+        self.report(
+            value.span.clone(),
+            format!("unknown task type `{}`", value.value),
+            "not a built-in task type",
+            Some(help),
+        );
+        None
+    }
+
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one pass over the job's keys in the order the docs list them reads best"
+    )]
+    pub fn job(
+        &mut self,
+        addr: &Str,
+        raw: &RawJob,
+        buckets: &[BucketDraft],
+        roles: &[RoleDraft],
+        uploads: &[UploadDraft],
+    ) -> Option<JobDraft> {
+        let from = format!("`jobs.{}`", addr.value);
+        let region = self.file.region.as_str().to_owned();
+        let mut depends_on = BTreeSet::new();
+        let mut reads = BTreeSet::new();
+        let mut kms_keys = BTreeSet::new();
+        let mut custom_lambdas = BTreeSet::new();
+
+        let name = self
+            .expand(&raw.name)
+            .and_then(|n| self.name(&n, JobName::parse(&n.value)));
+        let task = self.expand(&raw.task_type).and_then(|t| self.task_type(&t));
+
+        let role_names: Vec<String> = self
+            .file
+            .raw
+            .roles
+            .iter()
+            .map(|(a, _)| a.value.clone())
+            .collect();
+        let role = self
+            .expand(&raw.role)
+            .and_then(|r| self.refer(&r, Kind::Role, &role_names, &from).cloned())
+            .and_then(|r| roles.iter().find(|d| d.addr == r));
+        if let Some(role) = role {
+            depends_on.insert(Address::new(Kind::Role, &role.addr));
+        }
+
+        let note_upload = |t: &Target<'_>,
+                           deps: &mut BTreeSet<Address>,
+                           reads: &mut BTreeSet<(String, String)>| {
+            if let Target::Upload(u) = t {
+                deps.insert(Address::new(Kind::Upload, &u.addr));
+                deps.insert(Address::new(Kind::Bucket, &u.bucket_addr));
+            }
+            reads.insert(t.object());
+        };
+
+        // Input: a manifest and/or an SNS topic (streaming).
+        let input_sns = self.expand_opt(raw.input_sns_topic.as_ref());
+        if let Some(t) = &input_sns {
+            self.check(&t.span, checks::sns_topic_arn(&t.value, &region));
+        }
+        let manifest = self.expand_opt(raw.manifest.as_ref());
+        let manifest_target = manifest
+            .as_ref()
+            .and_then(|m| self.upload_target(m, uploads, &from));
+        if manifest.is_none() && input_sns.is_none() {
+            self.report(
+                raw.span.clone(),
+                format!("missing key `manifest` in `jobs.{}`", addr.value),
+                "",
+                Some(format!("add `manifest = \"NAME\"` naming the upload of the input manifest to `[jobs.{}]`", addr.value)),
+            );
+        }
+        let mut read_prefixes = BTreeSet::new();
+        let mut manifest_bucket = None;
+        if let Some(target) = &manifest_target {
+            note_upload(target, &mut depends_on, &mut reads);
+            manifest_bucket = Some(target.object().0);
+            if let (Target::Upload(u), Some(task)) = (target, task) {
+                read_prefixes = self.scan_manifest(u, task, manifest.as_ref())?;
+            }
+        }
+
+        // Label categories.
+        let label_config = self.expand_opt(raw.label_config.as_ref());
+        let label_target = label_config
+            .as_ref()
+            .and_then(|l| self.upload_target(l, uploads, &from));
+        let mut label_config_addr = None;
+        if let Some(target) = &label_target {
+            note_upload(target, &mut depends_on, &mut reads);
+            if let Target::Upload(u) = target {
+                label_config_addr = Some(u.addr.clone());
+            }
+        }
+        if label_config.is_none()
+            && task.is_some_and(|t| t.label_config != LabelConfigFormat::Custom)
+        {
+            self.report(
+                raw.span.clone(),
+                format!("missing key `label_config` in `jobs.{}`", addr.value),
+                "",
+                Some(format!(
+                    "add `label_config = \"NAME\"` naming an upload with `labels = [...]` to `[jobs.{}]`",
+                    addr.value
+                )),
+            );
+        }
+
+        // Worker UI.
+        let ui_template = self.expand_opt(raw.ui_template.as_ref());
+        let ui_arn = self.expand_opt(raw.human_task_ui_arn.as_ref());
+        if let Some(arn) = &ui_arn {
+            self.check(&arn.span, checks::human_task_ui_arn(&arn.value, &region));
+        }
+        let ui = match (task.map(|t| t.ui), &ui_template, &ui_arn) {
+            (_, Some(t), Some(a)) => {
+                self.problems.push(
+                    Problem::at(
+                        self.src(),
+                        t.span.clone(),
+                        format!("{from} sets both `ui_template` and `human_task_ui_arn`"),
+                        "remove one",
+                    )
+                    .label(a.span.clone(), "")
+                    .help("a job shows workers either your template or an AWS-owned UI"),
+                );
+                None
+            }
+            (_, None, Some(a)) => Some(UiConfig::HumanTaskUiArn(a.value.clone())),
+            (Some(Ui::HumanTaskUi(_)), Some(t), None) => {
+                self.report(
+                    t.span.clone(),
+                    format!(
+                        "`{}` jobs use an AWS-owned worker UI, not a template",
+                        task.map_or("", |t| t.name)
+                    ),
+                    "not used by this task type",
+                    Some(
+                        "remove `ui_template`; gtplan fills in the task type's human task UI"
+                            .to_owned(),
+                    ),
+                );
+                None
+            }
+            (Some(Ui::HumanTaskUi(_)), None, None) => task
+                .and_then(|t| catalog::arns::human_task_ui(&region, t))
+                .map(UiConfig::HumanTaskUiArn),
+            (Some(Ui::Template), Some(t), None) => {
+                let target = self.upload_target(t, uploads, &from);
+                if let Some(target) = &target {
+                    note_upload(target, &mut depends_on, &mut reads);
+                }
+                target.map(|t| UiConfig::TemplateS3Uri(t.uri()))
+            }
+            (Some(Ui::Template), None, None) => {
+                self.report(
+                    raw.span.clone(),
+                    format!("missing key `ui_template` in `jobs.{}`", addr.value),
+                    "",
+                    Some(format!(
+                        "`{}` jobs show workers a Liquid template: add `ui_template = \"NAME\"` naming an upload with `file = \"ui/template.liquid.html\"`",
+                        task.map_or("", |t| t.name)
+                    )),
+                );
+                None
+            }
+            (None, _, None) => None,
+        };
+
+        // Output.
+        let output = self.expand(&raw.output);
+        let prefix = self.expand_opt(raw.output_prefix.as_ref());
+        let output_location = output.as_ref().and_then(|o| {
+            if o.value.starts_with("s3://") {
+                if let Some(p) = &prefix {
+                    self.report(
+                        p.span.clone(),
+                        "`output_prefix` cannot be combined with an `s3://` output",
+                        "remove this",
+                        Some("put the prefix in the `output` URI".to_owned()),
+                    );
+                    return None;
+                }
+                let Some((b, k)) = split_s3_uri(&o.value) else {
+                    self.report(
+                        o.span.clone(),
+                        format!("`{}` is not an S3 URI", o.value),
+                        "not `s3://bucket/prefix/`",
+                        None,
+                    );
+                    return None;
+                };
+                return Some((b.to_owned(), normalize_prefix(k)));
+            }
+            let bucket_names: Vec<String> = self
+                .file
+                .raw
+                .buckets
+                .iter()
+                .map(|(a, _)| a.value.clone())
+                .collect();
+            let found = self.refer(o, Kind::Bucket, &bucket_names, &from)?.clone();
+            let bucket = buckets.iter().find(|b| b.addr == found)?;
+            depends_on.insert(Address::new(Kind::Bucket, &bucket.addr));
+            Some((
+                bucket.name.to_string(),
+                normalize_prefix(
+                    prefix
+                        .as_ref()
+                        .map_or(DEFAULT_OUTPUT_PREFIX, |p| p.value.as_str()),
+                ),
+            ))
+        });
+
+        let label_attribute = self.expand(&raw.label_attribute).and_then(|l| {
+            let parsed = self.name(&l, LabelAttributeName::parse(&l.value))?;
+            let task = task?;
+            let ends = parsed.as_str().ends_with("-ref");
+            if ends != task.label_attribute_ends_with_ref {
+                let (problem, hint) = if task.label_attribute_ends_with_ref {
+                    ("must end with `-ref`", format!("write `{parsed}-ref`"))
+                } else {
+                    (
+                        "must not end with `-ref`",
+                        format!("write `{}`", parsed.as_str().trim_end_matches("-ref")),
+                    )
+                };
+                self.report(
+                    l.span.clone(),
+                    format!(
+                        "the label attribute of {from} (task type `{}`) {problem}",
+                        task.name
+                    ),
+                    problem,
+                    Some(format!(
+                        "Ground Truth decides the suffix by task type: {hint}"
+                    )),
+                );
+                return None;
+            }
+            Some(parsed)
+        });
+
+        let title = self.expand(&raw.title);
+        if let Some(t) = &title {
+            self.check(&t.span, checks::title(&t.value));
+        }
+        let description = self.expand(&raw.description);
+        if let Some(d) = &description {
+            self.check(&d.span, checks::description(&d.value));
+        }
+
+        let mut keywords = Vec::new();
+        if let Some(list) = &raw.keywords {
+            if list.value.is_empty() || list.value.len() > 5 {
+                self.report(
+                    list.span.clone(),
+                    format!("{from} has {} keywords", list.value.len()),
+                    "1-5 keywords",
+                    Some(
+                        "SageMaker accepts 1 to 5 keywords; remove `keywords` to set none"
+                            .to_owned(),
+                    ),
+                );
+            }
+            for k in &list.value {
+                if let Some(k) = self.expand(k)
+                    && self.check(&k.span, checks::keyword(&k.value)).is_some()
+                {
+                    keywords.push(k.value);
+                }
+            }
+        }
+
+        let workers = self.int_in(
+            raw.workers_per_object.as_ref(),
+            "workers_per_object",
+            &from,
+            (1, 9),
+        );
+        let max_concurrent = self.int_in(
+            raw.max_concurrent_tasks.as_ref(),
+            "max_concurrent_tasks",
+            &from,
+            (1, 5000),
+        );
+        let max_labeled = self.int_in(
+            raw.max_labeled_objects.as_ref(),
+            "max_labeled_objects",
+            &from,
+            (1, i64::from(u32::MAX)),
+        );
+        let max_percent = self.int_in(
+            raw.max_percent_labeled.as_ref(),
+            "max_percent_labeled",
+            &from,
+            (1, 100),
+        );
+
+        let time_limit_value = self.expand_opt(raw.task_time_limit.as_ref());
+        let time_limit_span = time_limit_value
+            .as_ref()
+            .map_or(raw.span.clone(), |t| t.span.clone());
+        let time_limit = match &time_limit_value {
+            None => Some(DEFAULT_TASK_TIME_LIMIT),
+            Some(t) => self.duration(t, "task_time_limit", &from).and_then(|s| {
+                if s < 30 {
+                    self.report(t.span.clone(), format!("task time limit `{}` of {from} is shorter than 30s", t.value), "under 30s", Some("SageMaker requires at least 30 seconds per task".to_owned()));
+                    return None;
+                }
+                if let Some(task) = task
+                    && task.label_config != LabelConfigFormat::Attribute
+                    && s > MAX_TEMPLATE_TASK_SECONDS
+                {
+                    self.report(t.span.clone(), format!("task time limit `{}` of {from} is longer than 8h", t.value), "over 8h", Some(format!("`{}` tasks may last at most 8 hours (28800 s); only 3D point cloud and video frame tasks may be longer", task.name)));
+                    return None;
+                }
+                Some(s)
+            }),
+        };
+
+        // Workforce.
+        let workteam = self.expand(&raw.workteam);
+        let public = workteam.as_ref().is_some_and(|w| w.value == "public");
+        let price_value = self.expand_opt(raw.public_price.as_ref());
+        let workteam_arn = workteam.as_ref().and_then(|w| {
+            if public {
+                if let Some(task) = task
+                    && !task.mechanical_turk
+                {
+                    self.report(w.span.clone(), format!("`{}` jobs cannot use the public workforce", task.name), "Mechanical Turk not allowed", Some("3D point cloud and video frame jobs need a private or vendor workteam ARN".to_owned()));
+                    return None;
+                }
+                Some(catalog::arns::public_workteam(&region))
+            } else {
+                self.check(&w.span, checks::workteam_arn(&w.value, &region))?;
+                Some(w.value.clone())
+            }
+        });
+        let price: Option<Option<Price>> = match (&price_value, public) {
+            (Some(p), true) => task
+                .filter(|t| t.mechanical_turk)
+                .and_then(|t| self.check(&p.span, checks::public_price(&p.value, t.price_family)))
+                .map(Some),
+            (None, true) => {
+                let span = workteam
+                    .as_ref()
+                    .map_or(raw.span.clone(), |w| w.span.clone());
+                self.report(span, format!("{from} uses the public workforce but sets no `public_price`"), "needs `public_price`", Some("Mechanical Turk workers are paid per task: add `public_price = \"0.012\"` (USD)".to_owned()));
+                None
+            }
+            (Some(p), false) => {
+                self.report(
+                    p.span.clone(),
+                    "`public_price` only applies to `workteam = \"public\"`",
+                    "remove this",
+                    Some(
+                        "private and vendor workforces are not paid per task through SageMaker"
+                            .to_owned(),
+                    ),
+                );
+                None
+            }
+            (None, false) => Some(None),
+        };
+
+        let mut classifiers = BTreeSet::new();
+        if let Some(list) = &raw.content_classifiers {
+            for c in &list.value {
+                let Some(c) = self.expand(c) else { continue };
+                if CONTENT_CLASSIFIERS.contains(&c.value.as_str()) {
+                    classifiers.insert(c.value);
+                } else {
+                    let help = match suggest::did_you_mean(&c.value, &CONTENT_CLASSIFIERS) {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None => format!(
+                            "the content classifiers are {}",
+                            suggest::list(CONTENT_CLASSIFIERS)
+                        ),
+                    };
+                    self.report(
+                        c.span.clone(),
+                        format!("unknown content classifier `{}`", c.value),
+                        "unknown classifier",
+                        Some(help),
+                    );
+                }
+            }
+        }
+        if public && !classifiers.contains(CONTENT_CLASSIFIERS[0]) {
+            let span = raw.content_classifiers.as_ref().map_or_else(
+                || {
+                    workteam
+                        .as_ref()
+                        .map_or(raw.span.clone(), |w| w.span.clone())
+                },
+                |c| c.span.clone(),
+            );
+            self.report(span, format!("{from} sends data to the public workforce without declaring it free of personal information"), "needs `FreeOfPersonallyIdentifiableInformation`", Some("SageMaker fails Mechanical Turk jobs without it: add `content_classifiers = [\"FreeOfPersonallyIdentifiableInformation\", \"FreeOfAdultContent\"]` (only if true of your data)".to_owned()));
+        }
+
+        let availability = self.expand_opt(raw.task_availability_lifetime.as_ref()).and_then(|a| {
+            let s = self.duration(&a, "task_availability_lifetime", &from)?;
+            let max = if public { MAX_AVAILABILITY_PUBLIC } else { MAX_AVAILABILITY_PRIVATE };
+            if s < 60 || s > max {
+                self.report(a.span.clone(), format!("task availability lifetime `{}` of {from} is out of range", a.value), format!("not in 1m-{}", format_seconds(max)), Some(format!("SageMaker keeps tasks available from 1 minute to {} for this workforce", format_seconds(max))));
+                return None;
+            }
+            u32::try_from(s).ok()
+        });
+
+        let output_kms = self
+            .expand_opt(raw.output_kms_key_id.as_ref())
+            .and_then(|k| {
+                self.check(&k.span, checks::kms_key(&k.value))?;
+                kms_keys.insert(k.value.clone());
+                Some(k.value)
+            });
+
+        // Lambdas: the catalog's built-ins for the region unless the plan overrides them.
+        let mut lambda =
+            |r: &mut Self, value: Option<&Str>, built_in: Option<String>| -> Option<String> {
+                match r.expand_opt(value) {
+                    None => built_in,
+                    Some(l) => {
+                        r.check(&l.span, checks::lambda_arn(&l.value, &region))?;
+                        if catalog::task_types::from_lambda_arn(&l.value).is_none() {
+                            custom_lambdas.insert(l.value.clone());
+                        }
+                        Some(l.value)
+                    }
+                }
+            };
+        let pre = lambda(
+            self,
+            raw.pre_lambda.as_ref(),
+            task.and_then(|t| catalog::arns::pre_lambda(&region, t)),
+        );
+        let acs = lambda(
+            self,
+            raw.acs_lambda.as_ref(),
+            task.and_then(|t| catalog::arns::acs_lambda(&region, t)),
+        );
+
+        let output_sns = self
+            .expand_opt(raw.output_sns_topic.as_ref())
+            .and_then(|t| {
+                self.check(&t.span, checks::sns_topic_arn(&t.value, &region))?;
+                Some(t.value)
+            });
+
+        let automated = match (&raw.automated_labeling, task) {
+            (Some(a), Some(task)) => {
+                self.automated_labeling(a, task, input_sns.is_some(), &mut kms_keys)
+            }
+            _ => Some(None),
+        };
+
+        let tags = self.tags(raw.tags.as_ref());
+
+        let stopping = match (max_labeled, max_percent) {
+            (Some(None), Some(None)) => Some(None),
+            (Some(count), Some(percent)) => Some(Some(StoppingConditions {
+                max_human_labeled_object_count: count,
+                max_percentage_of_input_dataset_labeled: percent,
+            })),
+            _ => None,
+        };
+
+        let task = task?;
+        let role = role?;
+        let output = output_location?;
+        if let Some(target) = &label_target
+            && let Target::Upload(u) = target
+            && let UploadContent::File { body, shown, .. } = &u.content
+        {
+            self.check_label_file(body, shown, task, &from)?;
+        }
+        let time_limit = u32::try_from(time_limit?).ok()?;
+        let spec = JobSpec {
+            name: name?,
+            label_attribute_name: label_attribute?,
+            input: JobInput {
+                manifest_uri: manifest_target.as_ref().map(Target::uri),
+                sns_topic_arn: input_sns.map(|s| s.value),
+                content_classifiers: classifiers,
+            },
+            output: JobOutput {
+                s3_output_path: format!("s3://{}/{}", output.0, output.1),
+                kms_key_id: output_kms,
+                sns_topic_arn: output_sns,
+            },
+            role_arn: self.role_arn(&role.name),
+            label_category_config_uri: label_target.as_ref().map(Target::uri),
+            stopping_conditions: stopping?,
+            automated_labeling: automated?,
+            human_task: HumanTask {
+                workteam_arn: workteam_arn?,
+                ui: ui?,
+                pre_human_task_lambda_arn: pre,
+                annotation_consolidation_lambda_arn: acs,
+                task_keywords: keywords,
+                task_title: title?.value,
+                task_description: description?.value,
+                number_of_human_workers_per_data_object: workers?.unwrap_or(1),
+                task_time_limit_seconds: time_limit,
+                task_availability_lifetime_seconds: availability,
+                max_concurrent_task_count: max_concurrent?,
+                public_workforce_task_price: price?,
+            },
+            tags,
+        };
+        Some(JobDraft {
+            addr: addr.value.clone(),
+            span: raw.span.clone(),
+            name_span: raw.name.span.clone(),
+            time_limit_span,
+            label_config_span: label_config.map(|l| l.span),
+            label_config_addr,
+            task,
+            role_addr: role.addr.clone(),
+            spec,
+            depends_on,
+            reads,
+            read_prefixes,
+            output,
+            manifest_bucket,
+            kms_keys,
+            custom_lambdas,
+        })
+    }
+
+    /// Checks the manifest's lines for the task type and returns the `source-ref` prefixes.
+    fn scan_manifest(
+        &mut self,
+        upload: &UploadDraft,
+        task: &TaskType,
+        reference: Option<&Located<String>>,
+    ) -> Option<BTreeSet<(String, String)>> {
+        let (shown, body) = match &upload.content {
+            UploadContent::File { shown, body, .. } => (shown, body),
+            UploadContent::Labels { .. } => {
+                let span = reference.map_or(0..0, |r| r.span.clone());
+                self.report(
+                    span,
+                    format!(
+                        "upload `{}` is a generated label config, not a manifest",
+                        upload.addr
+                    ),
+                    "not a manifest",
+                    Some(
+                        "point `manifest` at an upload with `file = \"data/manifest.jsonl\"`"
+                            .to_owned(),
+                    ),
+                );
+                return None;
+            }
+        };
+        let path = self.file.dir.join(shown).display().to_string();
+        let Ok(text) = String::from_utf8(body.clone()) else {
+            let span = reference.map_or(0..0, |r| r.span.clone());
+            self.report(
+                span,
+                format!("manifest `{path}` is not UTF-8 text"),
+                "not a manifest",
+                Some("a manifest is UTF-8 JSON Lines".to_owned()),
+            );
+            return None;
+        };
+        let source = SourceFile::new(path, text);
+        match manifest::scan(&source, task.manifest_key, task.name) {
+            Ok(scan) => Some(scan.source_refs),
+            Err(problems) => {
+                for p in problems {
+                    self.problems.push(p);
+                }
+                None
+            }
+        }
+    }
+
+    /// A label config file must be JSON; when it has a `labels` list, its length must suit the
+    /// task type.
+    fn check_label_file(
+        &mut self,
+        body: &[u8],
+        shown: &str,
+        task: &TaskType,
+        from: &str,
+    ) -> Option<()> {
+        if task.label_config == LabelConfigFormat::Custom {
+            return Some(());
+        }
+        let path = self.file.dir.join(shown).display().to_string();
+        let text = String::from_utf8_lossy(body).into_owned();
+        match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(doc) => {
+                if let Some(labels) = doc.get("labels").and_then(serde_json::Value::as_array) {
+                    let count = labels.len();
+                    let ok = count >= task.min_labels && task.max_labels.is_none_or(|m| count <= m);
+                    if !ok {
+                        let limits = match task.max_labels {
+                            Some(max) => format!("{} to {max}", task.min_labels),
+                            None => format!("at least {}", task.min_labels),
+                        };
+                        self.problems.push(
+                            Problem::plain(format!(
+                                "label config `{path}` of {from} has {count} labels"
+                            ))
+                            .help(format!("`{}` jobs take {limits} labels", task.name)),
+                        );
+                        return None;
+                    }
+                }
+                Some(())
+            }
+            Err(e) => {
+                let offset = text
+                    .split_inclusive('\n')
+                    .take(e.line().saturating_sub(1))
+                    .map(str::len)
+                    .sum::<usize>()
+                    + e.column().saturating_sub(1);
+                let offset = offset.min(text.len());
+                let source = SourceFile::new(&path, text.clone());
+                self.problems.push(
+                    Problem::at(&source, offset..offset, format!("label config `{path}` is not JSON: {}", super::template::json_error_message(&e)), "here")
+                        .help("a label category config is a JSON document such as `{\"document-version\": \"2018-11-28\", \"labels\": [{\"label\": \"cat\"}]}`"),
+                );
+                None
+            }
+        }
+    }
+
+    #[expect(
+        clippy::option_option,
+        reason = "outer `None`: invalid and reported; inner `None`: not set in the plan"
+    )]
+    fn automated_labeling(
+        &mut self,
+        raw: &RawAutomatedLabeling,
+        task: &TaskType,
+        streaming: bool,
+        kms_keys: &mut BTreeSet<String>,
+    ) -> Option<Option<AutomatedLabeling>> {
+        let region = self.file.region.as_str().to_owned();
+        if streaming {
+            self.report(
+                raw.span.clone(),
+                "automated labeling is not available for streaming jobs",
+                "remove this",
+                Some("remove `input_sns_topic` or `[automated_labeling]`".to_owned()),
+            );
+            return None;
+        }
+        let Some(own) = task.auto_labeling else {
+            let supported: Vec<&str> = catalog::task_types::TASK_TYPES
+                .iter()
+                .filter(|t| t.auto_labeling.is_some())
+                .map(|t| t.name)
+                .collect();
+            self.report(
+                raw.span.clone(),
+                format!("`{}` jobs cannot use automated labeling", task.name),
+                "not available",
+                Some(format!(
+                    "automated labeling exists for {}",
+                    suggest::list(&supported)
+                )),
+            );
+            return None;
+        };
+        let arn = catalog::arns::algorithm(&region, task)?;
+        if let Some(a) = self.expand_opt(raw.algorithm.as_ref()) {
+            let matches = a.value == own
+                || (a.value.starts_with("arn:") && a.value.ends_with(&format!("/{own}")));
+            if !matches {
+                self.report(
+                    a.span.clone(),
+                    format!(
+                        "algorithm `{}` does not label `{}` jobs",
+                        a.value, task.name
+                    ),
+                    "wrong algorithm",
+                    Some(format!(
+                        "`{}` jobs use `{own}` (or remove `algorithm`; gtplan picks it)",
+                        task.name
+                    )),
+                );
+                return None;
+            }
+        }
+        let model = self.expand_opt(raw.initial_model.as_ref()).and_then(|m| {
+            self.check(&m.span, checks::model_arn(&m.value, &region))?;
+            Some(m.value)
+        });
+        let volume = self
+            .expand_opt(raw.volume_kms_key_id.as_ref())
+            .and_then(|k| {
+                self.check(&k.span, checks::kms_key(&k.value))?;
+                kms_keys.insert(k.value.clone());
+                Some(k.value)
+            });
+        let vpc = self.vpc(raw)?;
+        Some(Some(AutomatedLabeling {
+            algorithm_specification_arn: arn,
+            initial_active_learning_model_arn: model,
+            volume_kms_key_id: volume,
+            vpc,
+        }))
+    }
+
+    /// `security_group_ids` and `subnets` of automated labeling: both or neither.
+    #[expect(
+        clippy::option_option,
+        reason = "outer `None`: invalid and reported; inner `None`: not set in the plan"
+    )]
+    fn vpc(&mut self, raw: &RawAutomatedLabeling) -> Option<Option<VpcConfig>> {
+        let ids = |r: &mut Self,
+                   list: Option<&Located<Vec<Str>>>,
+                   max: usize,
+                   what: &str|
+         -> Option<Vec<String>> {
+            let list = list?;
+            if list.value.is_empty() || list.value.len() > max {
+                r.report(
+                    list.span.clone(),
+                    format!("{} {what} listed", list.value.len()),
+                    format!("1-{max} {what}"),
+                    Some(format!("a VPC config takes 1 to {max} {what}")),
+                );
+            }
+            let mut out = Vec::new();
+            for item in &list.value {
+                if let Some(id) = r.expand(item)
+                    && r.check(&id.span, checks::vpc_id(&id.value)).is_some()
+                {
+                    out.push(id.value);
+                }
+            }
+            Some(out)
+        };
+        let groups = ids(self, raw.security_group_ids.as_ref(), 5, "security groups");
+        let subnets = ids(self, raw.subnets.as_ref(), 16, "subnets");
+        match (groups, subnets) {
+            (None, None) => Some(None),
+            (Some(security_group_ids), Some(subnets)) => Some(Some(VpcConfig {
+                security_group_ids,
+                subnets,
+            })),
+            _ => {
+                self.report(
+                    raw.span.clone(),
+                    "a VPC config needs both `security_group_ids` and `subnets`",
+                    "incomplete VPC config",
+                    None,
+                );
+                None
+            }
+        }
+    }
+}
