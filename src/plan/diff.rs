@@ -417,8 +417,10 @@ fn create_bucket(
         Step::CreateBucket {
             bucket: bucket.clone(),
             region: desired.region.to_string(),
+            tags: want.tags.clone(),
         },
-        // Right after creation, so an interrupted apply can still prove the bucket is ours.
+        // Again on its own: endpoints that ignore tags on CreateBucket (older S3-compatible
+        // servers, moto) still end up with the plan's tags.
         Step::PutBucketTagging {
             bucket: bucket.clone(),
             tags: want.tags.clone(),

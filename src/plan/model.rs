@@ -112,9 +112,13 @@ impl Plan {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Step {
+    /// Tags go with the create (CreateBucketConfiguration.Tags), so a bucket never exists
+    /// without the plan's ownership tags, even when apply is interrupted right after.
     CreateBucket {
         bucket: String,
         region: String,
+        #[serde(default)]
+        tags: Tags,
     },
     PutBucketTagging {
         bucket: String,

@@ -183,6 +183,7 @@ async fn bucket_round_trip(cloud: &AwsCloud, bucket: &str) {
             Step::CreateBucket {
                 bucket: bucket.to_owned(),
                 region: REGION.to_owned(),
+                tags: Tags::default(),
             },
             Step::PutBucketTagging {
                 bucket: bucket.to_owned(),
@@ -493,6 +494,7 @@ async fn a_bucket_in_another_region_reports_that_region() {
         [Step::CreateBucket {
             bucket: "gtplan-demo-eu".to_owned(),
             region: "eu-west-1".to_owned(),
+            tags: Tags::default(),
         }],
     )
     .await;
@@ -570,6 +572,7 @@ async fn job_fixture(sb: &TestSandbox, cloud: &AwsCloud) -> String {
             Step::CreateBucket {
                 bucket: BUCKET.to_owned(),
                 region: REGION.to_owned(),
+                tags: Tags::default(),
             },
             put_object(
                 BUCKET,
@@ -919,6 +922,7 @@ async fn refresh_reads_the_desired_resources_and_finds_the_plans_orphans() {
             Step::CreateBucket {
                 bucket: BUCKET.to_owned(),
                 region: REGION.to_owned(),
+                tags: Tags::default(),
             },
             Step::PutBucketTagging {
                 bucket: BUCKET.to_owned(),
@@ -928,6 +932,7 @@ async fn refresh_reads_the_desired_resources_and_finds_the_plans_orphans() {
             Step::CreateBucket {
                 bucket: "gtplan-demo-archive".to_owned(),
                 region: REGION.to_owned(),
+                tags: Tags::default(),
             },
             Step::PutBucketTagging {
                 bucket: "gtplan-demo-archive".to_owned(),
@@ -937,6 +942,7 @@ async fn refresh_reads_the_desired_resources_and_finds_the_plans_orphans() {
             Step::CreateBucket {
                 bucket: "unrelated-bucket".to_owned(),
                 region: REGION.to_owned(),
+                tags: Tags::default(),
             },
         ],
     )

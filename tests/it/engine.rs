@@ -1,1 +1,494 @@
-//! (being written)
+//! The engine end to end: the real `gtplan` binary against an in-process sandbox (and moto for
+//! the S3/IAM part of the quickstart). Every test that applies also checks that the next plan
+//! is empty.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use aws_sdk_s3::primitives::ByteStream;
+
+use crate::support::{TestSandbox, http};
+
+/// A temp folder holding a plan, plus a sandbox the binary talks to (cargo's `project()` idea).
+pub struct Project {
+    pub dir: tempfile::TempDir,
+    pub sb: TestSandbox,
+    pub log: PathBuf,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Self {
+        Self {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    #[track_caller]
+    pub fn success(self) -> Self {
+        assert_eq!(
+            self.code, 0,
+            "gtplan failed\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+impl Project {
+    /// A project holding a copy of `plans/quickstart.toml` and its data.
+    pub async fn quickstart() -> Self {
+        let log_dir = tempfile::tempdir().expect("tempdir");
+        let log = log_dir.keep().join("requests.jsonl");
+        let log_path = log.clone();
+        let sb = TestSandbox::start_with(move |c| {
+            c.request_log = Some(log_path);
+            c.init_seconds = 0.5;
+            c.labeling_rate = 20.0;
+        })
+        .await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let plans = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("plans");
+        copy_dir(&plans, dir.path());
+        Self { dir, sb, log }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn edit(&self, rel: &str, from: &str, to: &str) {
+        let path = self.path(rel);
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains(from), "{rel} contains `{from}`");
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gtplan"));
+        cmd.args(args);
+        // `validate` never calls AWS, so it takes no endpoint.
+        if args.first() != Some(&"validate") {
+            cmd.arg("--endpoint-url").arg(self.sb.endpoint());
+        }
+        cmd.current_dir(self.dir.path())
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_CONFIG_FILE", self.dir.path().join("no-aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.dir.path().join("no-aws-credentials"),
+            )
+            .env_remove("AWS_PROFILE")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    pub async fn gtplan(&self, args: &[&str]) -> Run {
+        let mut cmd = self.command(args);
+        let out = tokio::task::spawn_blocking(move || cmd.output().expect("gtplan runs"))
+            .await
+            .expect("join");
+        Run::from(out)
+    }
+
+    /// Write calls the sandbox has served so far (from its request log).
+    pub fn writes(&self) -> Vec<String> {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|l| {
+                let op = l["operation"].as_str().unwrap_or_default();
+                let service = l["service"].as_str().unwrap_or_default();
+                match service {
+                    "s3" => {
+                        !(op.starts_with("Get") || op.starts_with("Head") || op.starts_with("List"))
+                    }
+                    "iam" => !(op.starts_with("Get") || op.starts_with("List")),
+                    "sagemaker" => !(op.starts_with("Describe") || op.starts_with("List")),
+                    _ => false,
+                }
+            })
+            .map(|l| {
+                format!(
+                    "{} {}",
+                    l["service"].as_str().unwrap_or_default(),
+                    l["operation"].as_str().unwrap_or_default()
+                )
+            })
+            .collect()
+    }
+
+    /// Applies and asserts the next plan is empty.
+    pub async fn apply_converges(&self, plan: &str) -> Run {
+        let run = self
+            .gtplan(&["apply", plan, "--auto-approve"])
+            .await
+            .success();
+        let again = self.gtplan(&["plan", plan, "--detailed-exitcode"]).await;
+        assert_eq!(
+            again.code, 0,
+            "the plan after apply is empty\n{}\n{}",
+            again.stdout, again.stderr
+        );
+        assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+        run
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quickstart_applies_and_a_second_apply_writes_nothing() {
+    let p = Project::quickstart().await;
+    let plan = p
+        .gtplan(&["plan", "quickstart.toml", "--detailed-exitcode"])
+        .await;
+    assert_eq!(
+        plan.code, 2,
+        "changes pending\n{}\n{}",
+        plan.stdout, plan.stderr
+    );
+    assert!(plan.stdout.contains("+ bucket.data"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("+ job."), "{}", plan.stdout);
+    let applied = p.apply_converges("quickstart.toml").await;
+    assert!(
+        applied.stdout.contains("Apply complete!"),
+        "{}",
+        applied.stdout
+    );
+    let before = p.writes().len();
+    let second = p
+        .gtplan(&["apply", "quickstart.toml", "--auto-approve"])
+        .await
+        .success();
+    assert!(second.stdout.contains("No changes"), "{}", second.stdout);
+    assert_eq!(
+        p.writes().len(),
+        before,
+        "a second apply makes no write call"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_is_detected_and_repaired() {
+    let p = Project::quickstart().await;
+    p.apply_converges("quickstart.toml").await;
+    let bucket = p.sb.s3.list_buckets().send().await.expect("list").buckets()[0]
+        .name()
+        .expect("name")
+        .to_owned();
+    p.sb.s3
+        .put_bucket_policy()
+        .bucket(&bucket)
+        .policy(format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{bucket}/*"}}]}}"#
+        ))
+        .send()
+        .await
+        .expect("edit behind gtplan's back");
+    let plan = p
+        .gtplan(&["plan", "quickstart.toml", "--detailed-exitcode"])
+        .await;
+    assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
+    assert!(plan.stdout.contains("~ bucket.data"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("policy"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("1 to update"), "{}", plan.stdout);
+    p.apply_converges("quickstart.toml").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saved_plan_applies_exactly_and_is_refused_after_drift() {
+    let p = Project::quickstart().await;
+    p.gtplan(&["plan", "quickstart.toml", "--out", "first.json"])
+        .await
+        .success();
+    p.gtplan(&["apply", "first.json"]).await.success();
+    let again = p
+        .gtplan(&["plan", "quickstart.toml", "--detailed-exitcode"])
+        .await;
+    assert_eq!(again.code, 0, "{}", again.stdout);
+
+    p.edit(
+        "quickstart.toml",
+        "purpose = \"gtplan quickstart\"",
+        "purpose = \"vision\"",
+    );
+    p.gtplan(&["plan", "quickstart.toml", "--out", "second.json"])
+        .await
+        .success();
+    // Someone edits the bucket policy after the plan was saved.
+    let bucket = p.sb.s3.list_buckets().send().await.expect("list").buckets()[0]
+        .name()
+        .expect("name")
+        .to_owned();
+    p.sb.s3
+        .put_bucket_policy()
+        .bucket(&bucket)
+        .policy(format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::{bucket}/*"}}]}}"#
+        ))
+        .send()
+        .await
+        .expect("drift");
+    let refused = p.gtplan(&["apply", "second.json"]).await;
+    assert_eq!(refused.code, 1, "{}\n{}", refused.stdout, refused.stderr);
+    insta::assert_snapshot!("saved_plan_drift_error", refused.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupted_apply_converges_on_rerun() {
+    for n in [1_u64, 3, 6, 9, 12] {
+        let p = Project::quickstart().await;
+        let base = p.sb.endpoint();
+        assert_eq!(
+            http("PUT", &format!("{base}/_gtplan/hold-writes?after={n}"))
+                .await
+                .0,
+            200
+        );
+        let mut child = p
+            .command(&["apply", "quickstart.toml", "--auto-approve"])
+            .spawn()
+            .expect("spawn");
+        // Wait until the n writes have been served (or the apply finished early).
+        for _ in 0..200 {
+            if p.writes().len() as u64 >= n || child.try_wait().expect("wait").is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(
+            http("DELETE", &format!("{base}/_gtplan/hold-writes"))
+                .await
+                .0,
+            200
+        );
+        p.apply_converges("quickstart.toml").await;
+        let jobs =
+            p.sb.sagemaker
+                .list_labeling_jobs()
+                .send()
+                .await
+                .expect("list jobs");
+        assert_eq!(
+            jobs.labeling_job_summary_list().len(),
+            1,
+            "no duplicate job after interrupting at {n}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_fields_plans_exactly_that_change() {
+    let p = Project::quickstart().await;
+    p.apply_converges("quickstart.toml").await;
+    // A role change: a longer task time limit raises the role's session length.
+    // An upload change: a new manifest line.
+    let manifest = p.path("quickstart/manifest.jsonl");
+    let mut text = std::fs::read_to_string(&manifest).expect("manifest");
+    text.push_str(
+        &text
+            .lines()
+            .next()
+            .expect("a line")
+            .replace(".jpg", "-copy.jpg"),
+    );
+    text.push('\n');
+    std::fs::write(&manifest, text).expect("write manifest");
+    let plan = p.gtplan(&["plan", "quickstart.toml"]).await.success();
+    assert!(plan.stdout.contains("~ upload.manifest"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("sha256"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("1 to update"), "{}", plan.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_job_is_an_error_naming_the_field() {
+    let p = Project::quickstart().await;
+    p.apply_converges("quickstart.toml").await;
+    p.edit(
+        "quickstart.toml",
+        "task_time_limit = \"5m\"",
+        "task_time_limit = \"5m\"\nworkers_per_object = 3",
+    );
+    let plan = p.gtplan(&["plan", "quickstart.toml"]).await;
+    assert_eq!(plan.code, 1, "{}\n{}", plan.stdout, plan.stderr);
+    insta::assert_snapshot!("changed_job_error", plan.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroy_keeps_buckets_with_objects_unless_force_destroy() {
+    let p = Project::quickstart().await;
+    p.edit(
+        "quickstart.toml",
+        "force_destroy = true",
+        "force_destroy = false",
+    );
+    p.apply_converges("quickstart.toml").await;
+    let refused = p
+        .gtplan(&["destroy", "quickstart.toml", "--auto-approve"])
+        .await;
+    assert_eq!(refused.code, 1, "{}\n{}", refused.stdout, refused.stderr);
+    insta::assert_snapshot!("destroy_non_empty_bucket_error", refused.stderr);
+    let buckets = p.sb.s3.list_buckets().send().await.expect("list");
+    assert_eq!(buckets.buckets().len(), 1, "nothing was deleted");
+
+    p.edit(
+        "quickstart.toml",
+        "force_destroy = false",
+        "force_destroy = true",
+    );
+    p.gtplan(&["apply", "quickstart.toml", "--auto-approve"])
+        .await
+        .success();
+    p.gtplan(&["destroy", "quickstart.toml", "--auto-approve"])
+        .await
+        .success();
+    let buckets = p.sb.s3.list_buckets().send().await.expect("list");
+    assert!(buckets.buckets().is_empty(), "bucket destroyed");
+    let roles = p.sb.iam.list_roles().send().await.expect("roles");
+    assert!(roles.roles().is_empty(), "role destroyed");
+    let job =
+        p.sb.sagemaker
+            .list_labeling_jobs()
+            .send()
+            .await
+            .expect("jobs");
+    let status = job.labeling_job_summary_list()[0]
+        .labeling_job_status()
+        .expect("status")
+        .as_str()
+        .to_owned();
+    assert!(
+        ["Stopping", "Stopped", "Completed"].contains(&status.as_str()),
+        "{status}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroy_of_an_empty_bucket_without_force() {
+    let p = Project::quickstart().await;
+    // Only the bucket and the role: drop uploads and the job from a copy of the plan.
+    let text = std::fs::read_to_string(p.path("quickstart.toml")).expect("read");
+    let head: String = text.split("[uploads.").next().expect("head").to_owned();
+    std::fs::write(p.path("bare.toml"), head).expect("write");
+    p.apply_converges("bare.toml").await;
+    p.gtplan(&["destroy", "bare.toml", "--auto-approve"])
+        .await
+        .success();
+    assert!(
+        p.sb.s3
+            .list_buckets()
+            .send()
+            .await
+            .expect("list")
+            .buckets()
+            .is_empty()
+    );
+    let after = p
+        .gtplan(&["plan", "bare.toml", "--detailed-exitcode"])
+        .await;
+    assert_eq!(after.code, 2, "everything would be created again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_without_a_terminal_needs_auto_approve() {
+    let p = Project::quickstart().await;
+    let run = p.gtplan(&["apply", "quickstart.toml"]).await;
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!("no_terminal_error", run.stderr);
+    assert!(p.writes().is_empty(), "nothing was written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_object_uploaded_behind_gtplans_back_is_repaired() {
+    let p = Project::quickstart().await;
+    p.apply_converges("quickstart.toml").await;
+    let bucket = p.sb.s3.list_buckets().send().await.expect("list").buckets()[0]
+        .name()
+        .expect("name")
+        .to_owned();
+    let objects =
+        p.sb.s3
+            .list_objects_v2()
+            .bucket(&bucket)
+            .send()
+            .await
+            .expect("objects");
+    let manifest = objects
+        .contents()
+        .iter()
+        .filter_map(|o| o.key())
+        .find(|k| k.ends_with(".jsonl") || k.ends_with(".manifest"))
+        .expect("the manifest was uploaded")
+        .to_owned();
+    p.sb.s3
+        .put_object()
+        .bucket(&bucket)
+        .key(&manifest)
+        .body(ByteStream::from_static(
+            b"{\"source-ref\":\"s3://elsewhere/x.jpg\"}\n",
+        ))
+        .send()
+        .await
+        .expect("overwrite");
+    let plan = p
+        .gtplan(&["plan", "quickstart.toml", "--detailed-exitcode"])
+        .await;
+    assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
+    p.apply_converges("quickstart.toml").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_errors_of_the_cli_are_reported_before_any_call() {
+    let p = Project::quickstart().await;
+    let region = p
+        .gtplan(&["plan", "quickstart.toml", "--region", "eu-west-1"])
+        .await;
+    assert_eq!(region.code, 1);
+    insta::assert_snapshot!("region_conflict_error", region.stderr);
+
+    p.edit(
+        "quickstart.toml",
+        "task_time_limit = \"5m\"",
+        "task_time_limt = \"5m\"",
+    );
+    let typo = p.gtplan(&["validate", "quickstart.toml"]).await;
+    assert_eq!(typo.code, 1);
+    insta::assert_snapshot!("unknown_key_error", typo.stderr);
+
+    let missing = p.gtplan(&["plan", "nope.toml"]).await;
+    assert_eq!(missing.code, 1);
+    insta::assert_snapshot!("missing_plan_file_error", missing.stderr);
+
+    let not_a_plan = std::fs::write(p.path("bogus.json"), "{}").map(|()| "bogus.json");
+    let saved = p.gtplan(&["apply", not_a_plan.expect("write")]).await;
+    assert_eq!(saved.code, 1);
+    insta::assert_snapshot!("not_a_saved_plan_error", saved.stderr);
+    assert!(p.writes().is_empty(), "no error case wrote anything");
+}

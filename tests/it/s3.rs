@@ -1299,3 +1299,59 @@ async fn list_v2_prefix_start_after_and_paginator() {
         ("InvalidArgument".to_owned(), 400)
     );
 }
+
+#[tokio::test]
+async fn create_bucket_takes_its_tags_in_the_same_request() {
+    let sb = TestSandbox::start().await;
+    let config = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+        .tags(
+            aws_sdk_s3::types::Tag::builder()
+                .key("gtplan:plan")
+                .value("demo")
+                .build()
+                .expect("tag"),
+        )
+        .build();
+    sb.s3
+        .create_bucket()
+        .bucket("born-tagged")
+        .create_bucket_configuration(config)
+        .send()
+        .await
+        .expect("create with tags");
+    let tags = sb
+        .s3
+        .get_bucket_tagging()
+        .bucket("born-tagged")
+        .send()
+        .await
+        .expect("tags");
+    let pairs: Vec<(&str, &str)> = tags
+        .tag_set()
+        .iter()
+        .map(|t| (t.key(), t.value()))
+        .collect();
+    assert_eq!(pairs, [("gtplan:plan", "demo")]);
+    let bad = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+        .tags(
+            aws_sdk_s3::types::Tag::builder()
+                .key("aws:reserved")
+                .value("x")
+                .build()
+                .expect("tag"),
+        )
+        .build();
+    let err = sb
+        .s3
+        .create_bucket()
+        .bucket("born-bad")
+        .create_bucket_configuration(bad)
+        .send()
+        .await
+        .expect_err("reserved key");
+    assert_eq!(crate::support::code(&err), "InvalidTag");
+    assert!(
+        sb.s3.head_bucket().bucket("born-bad").send().await.is_err(),
+        "nothing was created"
+    );
+}

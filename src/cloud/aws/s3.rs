@@ -195,7 +195,11 @@ impl AwsCloud {
     pub(super) async fn execute_s3(&self, step: &Step) -> Result<(), CloudError> {
         let s3 = &self.s3;
         match step {
-            Step::CreateBucket { bucket, region } => self.create_bucket(bucket, region).await,
+            Step::CreateBucket {
+                bucket,
+                region,
+                tags,
+            } => self.create_bucket(bucket, region, tags).await,
             Step::PutBucketTagging { .. }
             | Step::PutPublicAccessBlock { .. }
             | Step::PutBucketEncryption { .. }
@@ -337,11 +341,22 @@ impl AwsCloud {
         }
     }
 
-    async fn create_bucket(&self, bucket: &str, region: &str) -> Result<(), CloudError> {
+    async fn create_bucket(
+        &self,
+        bucket: &str,
+        region: &str,
+        tags: &Tags,
+    ) -> Result<(), CloudError> {
         // us-east-1 is the one region S3 refuses as an explicit location constraint.
-        let config = (region != "us-east-1").then(|| {
+        let constraint = (region != "us-east-1").then(|| BucketLocationConstraint::from(region));
+        let tag_set = tagging(tags)
+            .map_err(|e| build_error(&format!("create bucket `{bucket}`"), e))?
+            .tag_set
+            .clone();
+        let config = (constraint.is_some() || !tags.is_empty()).then(|| {
             CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(region))
+                .set_location_constraint(constraint)
+                .set_tags((!tag_set.is_empty()).then_some(tag_set))
                 .build()
         });
         let s3 = self.s3_in(region);

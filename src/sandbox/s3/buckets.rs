@@ -1,5 +1,6 @@
 //! Bucket lifecycle: CreateBucket, HeadBucket, ListBuckets, DeleteBucket, GetBucketLocation.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::StatusCode;
@@ -88,10 +89,25 @@ pub fn create(
         .as_ref()
         .and_then(|c| c.location_constraint.as_ref())
         .map(BucketLocationConstraint::as_str);
-    let region = bucket_region(constraint, &endpoint)?;
+    create_bucket(s3, &name, &endpoint, constraint, BTreeMap::new())?;
+    Ok(S3Response::new(CreateBucketOutput {
+        location: Some(format!("/{name}")),
+    }))
+}
+
+/// Creates a bucket in the region its constraint names, with its tags in the same write (S3
+/// accepts tags in CreateBucketConfiguration, so a new bucket is never seen untagged).
+pub fn create_bucket(
+    s3: &SandboxS3,
+    name: &str,
+    endpoint: &str,
+    constraint: Option<&str>,
+    tags: BTreeMap<String, String>,
+) -> S3Result<()> {
+    let region = bucket_region(constraint, endpoint)?;
     let now = clock::millis(SystemTime::now());
     s3.shared.store.write(|w| {
-        if let Some(existing) = w.s3.buckets.get(&name) {
+        if let Some(existing) = w.s3.buckets.get(name) {
             // S3 keeps a legacy answer in us-east-1: re-creating your own bucket there is a
             // success; everywhere else it is `BucketAlreadyOwnedByYou`.
             if existing.region == "us-east-1" && region == "us-east-1" {
@@ -102,13 +118,11 @@ pub fn create(
                 "Your previous request to create the named bucket succeeded and you already own it."
             ));
         }
-        w.s3.buckets
-            .insert(name.clone(), Bucket::new(&name, &region, now));
+        let mut bucket = Bucket::new(name, &region, now);
+        bucket.tags = (!tags.is_empty()).then_some(tags);
+        w.s3.buckets.insert(name.to_owned(), bucket);
         Ok::<_, S3Error>(())
-    })?;
-    Ok(S3Response::new(CreateBucketOutput {
-        location: Some(format!("/{name}")),
-    }))
+    })
 }
 
 pub fn head(s3: &SandboxS3, input: &HeadBucketInput) -> S3Result<S3Response<HeadBucketOutput>> {

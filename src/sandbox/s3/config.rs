@@ -365,7 +365,7 @@ pub fn delete_encryption(
 // ---- tags ---------------------------------------------------------------------------------
 
 /// S3's tag rules: at most 50, unique keys of 1-128 characters, values up to 256, no `aws:`.
-fn check_tags(tags: &[Tag]) -> S3Result<BTreeMap<String, String>> {
+pub(super) fn check_tags(tags: &[Tag]) -> S3Result<BTreeMap<String, String>> {
     if tags.len() > 50 {
         return Err(s3_error!(
             InvalidTag,

@@ -9,6 +9,7 @@
 
 mod buckets;
 mod config;
+mod create_route;
 mod errors;
 mod list;
 mod objects;
@@ -280,8 +281,10 @@ pub fn service(shared: Arc<Shared>) -> S3Service {
         shared.config.access_key_id.as_str(),
         shared.config.secret_access_key.as_str(),
     );
-    let mut builder = S3ServiceBuilder::new(SandboxS3 { shared });
+    let s3 = SandboxS3 { shared };
+    let mut builder = S3ServiceBuilder::new(s3.clone());
     builder.set_auth(auth);
+    builder.set_route(create_route::CreateBucketRoute(s3));
     builder.build()
 }
 
