@@ -24,7 +24,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn from(out: Output) -> Self {
+    fn from(out: &Output) -> Self {
         Self {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -113,7 +113,7 @@ impl Project {
         let out = tokio::task::spawn_blocking(move || cmd.output().expect("gtplan runs"))
             .await
             .expect("join");
-        Run::from(out)
+        Run::from(&out)
     }
 
     /// Write calls the sandbox has served so far (from its request log).
@@ -444,7 +444,10 @@ async fn an_object_uploaded_behind_gtplans_back_is_repaired() {
         .contents()
         .iter()
         .filter_map(|o| o.key())
-        .find(|k| k.ends_with(".jsonl") || k.ends_with(".manifest"))
+        .find(|k| {
+            k.rsplit_once('.')
+                .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("jsonl"))
+        })
         .expect("the manifest was uploaded")
         .to_owned();
     p.sb.s3
