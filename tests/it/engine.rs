@@ -43,7 +43,7 @@ impl Run {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for entry in std::fs::read_dir(from).expect("read dir") {
         let entry = entry.expect("entry");
@@ -494,4 +494,69 @@ async fn user_errors_of_the_cli_are_reported_before_any_call() {
     assert_eq!(saved.code, 1);
     insta::assert_snapshot!("not_a_saved_plan_error", saved.stderr);
     assert!(p.writes().is_empty(), "no error case wrote anything");
+}
+
+/// The quickstart's S3 and IAM parts (moto has no labeling jobs) against moto's server: apply,
+/// then an empty plan, so the semantic comparisons hold against an independent S3/IAM too.
+/// moto serves plain HTTP and evaluates the default TLS-only bucket policy against it, denying
+/// every upload (a recorded moto deviation, see `conformance`); the plan overrides that one
+/// template, which plans are allowed to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quickstart_storage_and_role_converge_against_moto() {
+    let moto = crate::moto::MotoServer::start().await;
+    // moto has no labeling jobs; the plan's read of them (looking for jobs that left the plan)
+    // goes to a sandbox through the standard per-service endpoint variables of the AWS SDKs.
+    let sagemaker = TestSandbox::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("plans"),
+        dir.path(),
+    );
+    let full = std::fs::read_to_string(dir.path().join("quickstart.toml")).expect("read");
+    let storage = full
+        .split("[jobs.")
+        .next()
+        .expect("the part before the jobs");
+    std::fs::write(
+        dir.path().join("storage.toml"),
+        format!("{storage}\n[templates]\nbucket_policy = \"moto-bucket-policy.json.tera\"\n"),
+    )
+    .expect("write plan");
+    std::fs::write(
+        dir.path().join("moto-bucket-policy.json.tera"),
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"OwnerReads","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::{{ account_id }}:root"},"Action":"s3:GetObject","Resource":{{ objects_arn | json_encode() }}}]}"#,
+    )
+    .expect("write template");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_gtplan"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_CONFIG_FILE", dir.path().join("no-aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                dir.path().join("no-aws-credentials"),
+            )
+            .env_remove("AWS_PROFILE")
+            .env("AWS_ENDPOINT_URL_SAGEMAKER", sagemaker.endpoint())
+            .stdin(Stdio::null())
+            .output()
+            .expect("gtplan runs");
+        Run::from(&out)
+    };
+    let applied = run(&["apply", "storage.toml", "--auto-approve"]).success();
+    assert!(
+        applied.stdout.contains("Apply complete!"),
+        "{}",
+        applied.stdout
+    );
+    let again = run(&["plan", "storage.toml", "--detailed-exitcode"]);
+    assert_eq!(
+        again.code, 0,
+        "no changes against moto\n{}\n{}",
+        again.stdout, again.stderr
+    );
+    assert!(again.stdout.contains("No changes"), "{}", again.stdout);
 }

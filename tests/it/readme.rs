@@ -86,3 +86,46 @@ async fn aws_cli_example_works_against_the_sandbox() {
         "{stdout}"
     );
 }
+
+/// The README's first set-up command, as a new user runs it from the repository root: the
+/// quickstart applies against the embedded sandbox, and a second run changes nothing.
+#[test]
+fn the_first_command_applies_the_quickstart_and_a_rerun_changes_nothing() {
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("README.md is readable");
+    let command = "cargo run -- apply plans/quickstart.toml --sandbox --auto-approve";
+    assert!(readme.contains(command), "the README shows `{command}`");
+    let work = tempfile::tempdir().expect("tempdir");
+    crate::engine::copy_dir(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("plans"),
+        &work.path().join("plans"),
+    );
+    let args: Vec<&str> = command.split_whitespace().skip(3).collect();
+    let run = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_gtplan"))
+            .args(&args)
+            .current_dir(work.path())
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ENDPOINT_URL")
+            .output()
+            .expect("gtplan runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = run();
+    assert!(
+        first.contains("Apply complete! Resources: 11 created"),
+        "{first}"
+    );
+    let second = run();
+    assert!(second.contains("No changes."), "{second}");
+    assert!(
+        second.contains("job.pets (gtplan-quickstart-pets-1):"),
+        "{second}"
+    );
+}
