@@ -59,13 +59,18 @@ pub fn copy_dir(from: &Path, to: &Path) {
 impl Project {
     /// A project holding a copy of `plans/quickstart.toml` and its data.
     pub async fn quickstart() -> Self {
+        Self::quickstart_labeling_at(20.0).await
+    }
+
+    /// The quickstart with labels arriving at `rate` per second.
+    pub async fn quickstart_labeling_at(rate: f64) -> Self {
         let log_dir = tempfile::tempdir().expect("tempdir");
         let log = log_dir.keep().join("requests.jsonl");
         let log_path = log.clone();
         let sb = TestSandbox::start_with(move |c| {
             c.request_log = Some(log_path);
             c.init_seconds = 0.5;
-            c.labeling_rate = 20.0;
+            c.labeling_rate = rate;
         })
         .await;
         let dir = tempfile::tempdir().expect("tempdir");
@@ -559,4 +564,70 @@ async fn quickstart_storage_and_role_converge_against_moto() {
         again.stdout, again.stderr
     );
     assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_a_running_job_from_the_plan_stops_it() {
+    let p = Project::quickstart_labeling_at(0.1).await;
+    p.apply_converges("quickstart.toml").await;
+    let text = std::fs::read_to_string(p.path("quickstart.toml")).expect("read");
+    let without_job = text
+        .split("[jobs.")
+        .next()
+        .expect("before the jobs")
+        .to_owned();
+    std::fs::write(p.path("quickstart.toml"), without_job).expect("write");
+    let plan = p.gtplan(&["plan", "quickstart.toml"]).await.success();
+    assert!(plan.stdout.contains("! job.pets"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("1 to stop"), "{}", plan.stdout);
+    p.gtplan(&["apply", "quickstart.toml", "--auto-approve"])
+        .await
+        .success();
+    let job =
+        p.sb.sagemaker
+            .describe_labeling_job()
+            .labeling_job_name("gtplan-quickstart-pets-1")
+            .send()
+            .await
+            .expect("the job still exists: jobs are never deleted");
+    let status = job
+        .labeling_job_status()
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default();
+    assert!(
+        ["Stopping", "Stopped"].contains(&status.as_str()),
+        "{status}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_bucket_without_gtplans_tags_is_not_taken_over() {
+    let p = Project::quickstart().await;
+    p.sb.s3
+        .create_bucket()
+        .bucket("gtplan-quickstart-000000000000")
+        .send()
+        .await
+        .expect("someone else's bucket, same account");
+    let refused = p.gtplan(&["plan", "quickstart.toml"]).await;
+    assert_eq!(refused.code, 1);
+    insta::assert_snapshot!("unowned_bucket_error", refused.stderr);
+    p.edit(
+        "quickstart.toml",
+        "force_destroy = true",
+        "force_destroy = true\nadopt = true",
+    );
+    p.apply_converges("quickstart.toml").await;
+    let tags =
+        p.sb.s3
+            .get_bucket_tagging()
+            .bucket("gtplan-quickstart-000000000000")
+            .send()
+            .await
+            .expect("tags");
+    assert!(
+        tags.tag_set()
+            .iter()
+            .any(|t| t.key() == "gtplan:plan" && t.value() == "quickstart")
+    );
 }
