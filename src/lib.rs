@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod cli;
 pub mod cloud;
 pub mod config;
+pub mod error_chain;
 pub mod model;
 pub mod plan;
 pub mod policy;

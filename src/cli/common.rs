@@ -10,6 +10,7 @@ use crate::apply::ApplyFailure;
 use crate::cloud::CloudError;
 use crate::cloud::aws::{AwsCloud, ConnectOptions};
 use crate::config::{self, ConfigError, PlanFile, VarOverrides};
+pub use crate::error_chain::error_chain;
 use crate::plan::diff::PlanErrors;
 use crate::sandbox::{Sandbox, SandboxConfig};
 
@@ -152,18 +153,6 @@ pub fn confirm(question: &str) -> Result<bool, CliError> {
         .read_line(&mut answer)
         .map_err(|e| CliError::user(format!("failed to read the answer: {e}"), "try again"))?;
     Ok(answer.trim() == "yes")
-}
-
-/// `error: a` + `Caused by:` lines for a plain error chain.
-pub fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    out
 }
 
 /// Prints an engine command's error to stderr in its own shape.

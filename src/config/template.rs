@@ -4,6 +4,7 @@
 //! template's name and the line of the rendered text. (Worker UI templates are Liquid for
 //! Ground Truth and never pass through here.)
 
+use crate::error_chain::error_chain;
 use std::path::Path;
 
 use super::error::{Problem, SourceFile};
@@ -71,18 +72,6 @@ fn index(kind: TemplateKind) -> usize {
         .unwrap_or_default()
 }
 
-/// The error and its causes on one line (tera puts the useful part in the causes).
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    out
-}
-
 impl Templates {
     /// Loads every template; `overrides` are the `[templates]` paths (already expanded),
     /// relative to `plan_dir`. Problems point at the override's value in the plan file.
@@ -132,7 +121,7 @@ impl Templates {
                 let mut p = Problem::plain(format!(
                     "template `{}` does not parse: {}",
                     names[index(kind)],
-                    chain(&e)
+                    error_chain(&e)
                 ))
                 .help("see https://keats.github.io/tera/docs/ for the template syntax");
                 if let Some((_, path)) = custom {
@@ -157,9 +146,14 @@ impl Templates {
     ) -> Result<serde_json::Value, Problem> {
         let name = &self.names[index(kind)];
         let rendered = self.tera.render(name, context).map_err(|e| {
-            Problem::plain(format!("template `{name}` failed to render: {}", chain(&e))).help(
-                format!("the template may use: {}", context_keys(context).join(", ")),
-            )
+            Problem::plain(format!(
+                "template `{name}` failed to render: {}",
+                error_chain(&e)
+            ))
+            .help(format!(
+                "the template may use: {}",
+                context_keys(context).join(", ")
+            ))
         })?;
         serde_json::from_str(&rendered).map_err(|e| {
             let offset = offset_of(&rendered, e.line(), e.column());

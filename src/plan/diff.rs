@@ -291,14 +291,22 @@ fn bucket_change(
     }
     let (fields, steps) = bucket_updates(want, found);
     let digest = digest::bucket(lookup);
+    Ok(update_or_noop(
+        address, name, digest, adopting, fields, steps,
+    ))
+}
+
+/// An existing resource's change: nothing to do, or an update of the differing fields.
+fn update_or_noop(
+    address: &Address,
+    name: &str,
+    digest: String,
+    adopting: bool,
+    fields: Vec<FieldChange>,
+    steps: Vec<Step>,
+) -> Change {
     if steps.is_empty() {
-        return Ok(change(
-            address,
-            name,
-            Action::NoOp,
-            "matches the plan",
-            digest,
-        ));
+        return change(address, name, Action::NoOp, "matches the plan", digest);
     }
     let reason = if adopting {
         "exists without gtplan's tags and the plan adopts it (`adopt = true`)"
@@ -308,7 +316,7 @@ fn bucket_change(
     let mut c = change(address, name, Action::Update, reason, digest);
     c.fields = fields;
     c.steps = steps;
-    Ok(c)
+    c
 }
 
 /// The differing fields of an existing bucket and one write per field, in the same order as
@@ -495,24 +503,9 @@ fn role_change(
         ));
     }
     let (fields, steps) = role_updates(want, found);
-    if steps.is_empty() {
-        return Ok(change(
-            address,
-            name,
-            Action::NoOp,
-            "matches the plan",
-            digest,
-        ));
-    }
-    let reason = if adopting {
-        "exists without gtplan's tags and the plan adopts it (`adopt = true`)"
-    } else {
-        "differs from the plan"
-    };
-    let mut c = change(address, name, Action::Update, reason, digest);
-    c.fields = fields;
-    c.steps = steps;
-    Ok(c)
+    Ok(update_or_noop(
+        address, name, digest, adopting, fields, steps,
+    ))
 }
 
 fn role_updates(want: &DesiredRole, found: &ObservedRole) -> (Vec<FieldChange>, Vec<Step>) {
