@@ -582,9 +582,23 @@ async fn cors_round_trip() {
 async fn public_access_block_round_trip() {
     let sb = TestSandbox::start().await;
     bucket(&sb, "pab").await;
+    let new = sb
+        .s3
+        .get_public_access_block()
+        .bucket("pab")
+        .send()
+        .await
+        .expect("a new bucket has one");
+    let c = new.public_access_block_configuration().expect("config");
     assert_eq!(
-        failure(sb.s3.get_public_access_block().bucket("pab").send().await),
-        ("NoSuchPublicAccessBlockConfiguration".to_owned(), 404)
+        (
+            c.block_public_acls(),
+            c.ignore_public_acls(),
+            c.block_public_policy(),
+            c.restrict_public_buckets()
+        ),
+        (Some(true), Some(true), Some(true), Some(true)),
+        "S3 turns Block Public Access on for new buckets"
     );
     sb.s3
         .put_public_access_block()

@@ -37,7 +37,13 @@ impl Bucket {
             policy: None,
             cors: None,
             encryption: None,
-            public_access_block: None,
+            // Since April 2023 S3 turns Block Public Access on for every new bucket.
+            public_access_block: Some(PublicAccessBlock {
+                block_public_acls: true,
+                ignore_public_acls: true,
+                block_public_policy: true,
+                restrict_public_buckets: true,
+            }),
             tags: None,
             objects: BTreeMap::new(),
         }
