@@ -436,7 +436,7 @@ async fn s3_cors(t: &Target, o: &mut Observed) {
 }
 
 fn show_public_access_block(
-    r: aws_sdk_s3::operation::get_public_access_block::GetPublicAccessBlockOutput,
+    r: &aws_sdk_s3::operation::get_public_access_block::GetPublicAccessBlockOutput,
 ) -> String {
     let c = r.public_access_block_configuration();
     format!(
@@ -456,7 +456,7 @@ async fn s3_public_access_block(t: &Target, o: &mut Observed) {
     o.record(
         "get new",
         t.s3.get_public_access_block().bucket(b).send().await,
-        show_public_access_block,
+        |r| show_public_access_block(&r),
     );
     let cfg = PublicAccessBlockConfiguration::builder()
         .block_public_acls(true)
@@ -476,7 +476,7 @@ async fn s3_public_access_block(t: &Target, o: &mut Observed) {
     o.record(
         "get",
         t.s3.get_public_access_block().bucket(b).send().await,
-        show_public_access_block,
+        |r| show_public_access_block(&r),
     );
     o.record(
         "delete",
