@@ -330,6 +330,76 @@ async fn changing_fields_plans_exactly_that_change() {
     assert!(plan.stdout.contains("~ upload.manifest"), "{}", plan.stdout);
     assert!(plan.stdout.contains("sha256"), "{}", plan.stdout);
     assert!(plan.stdout.contains("1 to update"), "{}", plan.stdout);
+    p.apply_converges("quickstart.toml").await;
+
+    // A bucket field: tags.
+    p.edit(
+        "quickstart.toml",
+        "purpose = \"gtplan quickstart\"",
+        "purpose = \"demo\"",
+    );
+    let plan = p.gtplan(&["plan", "quickstart.toml"]).await.success();
+    assert!(plan.stdout.contains("~ bucket.data"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("tags.purpose"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("1 to update"), "{}", plan.stdout);
+    p.apply_converges("quickstart.toml").await;
+
+    // A role field: its description.
+    p.edit(
+        "quickstart.toml",
+        "description = \"Lets SageMaker",
+        "description = \"Allows SageMaker",
+    );
+    let plan = p.gtplan(&["plan", "quickstart.toml"]).await.success();
+    assert!(plan.stdout.contains("~ role.labeling"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("description"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("1 to update"), "{}", plan.stdout);
+    p.apply_converges("quickstart.toml").await;
+
+    // A generated upload: the label list changes the label config (the job keeps the old one).
+    p.edit(
+        "quickstart.toml",
+        "labels = [\"cat\", \"dog\", \"bird\"]",
+        "labels = [\"cat\", \"dog\", \"bird\", \"fish\"]",
+    );
+    let plan = p.gtplan(&["plan", "quickstart.toml"]).await.success();
+    assert!(plan.stdout.contains("~ upload.labels"), "{}", plan.stdout);
+    p.apply_converges("quickstart.toml").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_longer_task_time_limit_raises_the_roles_session() {
+    let p = Project::quickstart().await;
+    // A new job (the old one cannot change) with a 2 hour task time limit.
+    p.edit(
+        "quickstart.toml",
+        "task_time_limit = \"5m\"",
+        "task_time_limit = \"2h\"",
+    );
+    p.edit(
+        "quickstart.toml",
+        "task_availability_lifetime = \"6h\"",
+        "task_availability_lifetime = \"12h\"",
+    );
+    let plan = p.gtplan(&["plan", "quickstart.toml"]).await.success();
+    assert!(
+        plan.stdout.contains("max_session_duration: 7200"),
+        "{}",
+        plan.stdout
+    );
+    p.apply_converges("quickstart.toml").await;
+    let role =
+        p.sb.iam
+            .get_role()
+            .role_name("gtplan-quickstart-labeling")
+            .send()
+            .await
+            .expect("role");
+    assert_eq!(
+        role.role()
+            .and_then(aws_sdk_iam::types::Role::max_session_duration),
+        Some(7200)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

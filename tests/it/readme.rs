@@ -129,3 +129,54 @@ fn the_first_command_applies_the_quickstart_and_a_rerun_changes_nothing() {
         "{second}"
     );
 }
+
+/// boto3 against the sandbox, the way the README shows it: S3 (path style), IAM, STS and
+/// SageMaker through one endpoint URL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_works_against_the_sandbox() {
+    let sb = TestSandbox::start().await;
+    let python = aws_cli().with_file_name("python");
+    let script = r#"
+import sys, boto3
+from botocore.config import Config
+endpoint = sys.argv[1]
+kw = dict(endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+s3 = boto3.client("s3", config=Config(s3={"addressing_style": "path"}), **kw)
+s3.create_bucket(Bucket="from-boto3")
+s3.put_object(Bucket="from-boto3", Key="a/b.txt", Body=b"hello", Metadata={"k": "v"})
+got = s3.get_object(Bucket="from-boto3", Key="a/b.txt")
+assert got["Body"].read() == b"hello" and got["Metadata"] == {"k": "v"}, got
+listed = s3.list_objects_v2(Bucket="from-boto3", Prefix="a/")
+assert [o["Key"] for o in listed["Contents"]] == ["a/b.txt"], listed
+iam = boto3.client("iam", **kw)
+trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sagemaker.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+iam.create_role(RoleName="boto3-role", AssumeRolePolicyDocument=trust, MaxSessionDuration=7200)
+role = iam.get_role(RoleName="boto3-role")["Role"]
+assert role["MaxSessionDuration"] == 7200
+assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"] == "sagemaker.amazonaws.com"
+try:
+    iam.get_role(RoleName="missing")
+    raise SystemExit("expected NoSuchEntity")
+except iam.exceptions.NoSuchEntityException:
+    pass
+assert boto3.client("sts", **kw).get_caller_identity()["Account"] == "000000000000"
+assert boto3.client("sagemaker", **kw).list_labeling_jobs()["LabelingJobSummaryList"] == []
+print("boto3 ok")
+"#;
+    let endpoint = sb.endpoint();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .args(["-c", script, &endpoint])
+            .output()
+            .expect("python runs")
+    })
+    .await
+    .expect("join");
+    assert!(
+        output.status.success(),
+        "boto3 script failed\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("boto3 ok"));
+}

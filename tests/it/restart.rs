@@ -156,3 +156,169 @@ async fn killed_sandbox_restarts_with_every_acknowledged_write() {
         .expect("writes after restart");
     second.kill();
 }
+
+/// A labeling job keeps running across a SIGKILL of the sandbox: its progress is a function of
+/// time, so after the restart it continues and completes with its output manifest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_job_survives_a_killed_sandbox() {
+    use aws_sdk_sagemaker::types::{
+        AnnotationConsolidationConfig, ContentClassifier, HumanTaskConfig,
+        LabelingJobDataAttributes, LabelingJobDataSource, LabelingJobInputConfig,
+        LabelingJobOutputConfig, LabelingJobS3DataSource, LabelingJobStatus,
+        PublicWorkforceTaskPrice, UiConfig, Usd,
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state");
+    let args = ["--init-seconds", "0", "--labeling-rate", "2"];
+    let first = SandboxProcess::spawn(&state, &args);
+    let conf = sdk_config(&first.endpoint, "us-east-1", "test", "test").await;
+    let s3 = s3_client(&conf);
+    let iam = aws_sdk_iam::Client::new(&conf);
+    s3.create_bucket()
+        .bucket("jobs-data")
+        .send()
+        .await
+        .expect("bucket");
+    let manifest: String = (1..=6)
+        .map(|i| format!("{{\"source-ref\":\"s3://jobs-data/{i}.jpg\"}}\n"))
+        .collect();
+    for (key, body) in [
+        ("m.jsonl", manifest.as_str()),
+        (
+            "labels.json",
+            r#"{"document-version":"2018-11-28","labels":[{"label":"a"},{"label":"b"}]}"#,
+        ),
+        ("ui.liquid", "<crowd-form></crowd-form>"),
+    ] {
+        s3.put_object()
+            .bucket("jobs-data")
+            .key(key)
+            .body(ByteStream::from(body.as_bytes().to_vec()))
+            .send()
+            .await
+            .expect("upload");
+    }
+    iam.create_role()
+        .role_name("restart-exec")
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await
+        .expect("role");
+    iam.put_role_policy()
+        .role_name("restart-exec")
+        .policy_name("s3")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::jobs-data/*"}]}"#)
+        .send()
+        .await
+        .expect("policy");
+    let sagemaker = aws_sdk_sagemaker::Client::new(&conf);
+    let lambda = |kind: &str| {
+        format!("arn:aws:lambda:us-east-1:432418664414:function:{kind}-ImageMultiClass")
+    };
+    sagemaker
+        .create_labeling_job()
+        .labeling_job_name("survivor")
+        .label_attribute_name("label")
+        .input_config(
+            LabelingJobInputConfig::builder()
+                .data_source(
+                    LabelingJobDataSource::builder()
+                        .s3_data_source(
+                            LabelingJobS3DataSource::builder()
+                                .manifest_s3_uri("s3://jobs-data/m.jsonl")
+                                .build(),
+                        )
+                        .build(),
+                )
+                .data_attributes(
+                    LabelingJobDataAttributes::builder()
+                        .content_classifiers(
+                            ContentClassifier::FreeOfPersonallyIdentifiableInformation,
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .output_config(
+            LabelingJobOutputConfig::builder()
+                .s3_output_path("s3://jobs-data/out/")
+                .build(),
+        )
+        .role_arn("arn:aws:iam::000000000000:role/restart-exec")
+        .label_category_config_s3_uri("s3://jobs-data/labels.json")
+        .human_task_config(
+            HumanTaskConfig::builder()
+                .workteam_arn(
+                    "arn:aws:sagemaker:us-east-1:394669845002:workteam/public-crowd/default",
+                )
+                .ui_config(
+                    UiConfig::builder()
+                        .ui_template_s3_uri("s3://jobs-data/ui.liquid")
+                        .build(),
+                )
+                .pre_human_task_lambda_arn(lambda("PRE"))
+                .annotation_consolidation_config(
+                    AnnotationConsolidationConfig::builder()
+                        .annotation_consolidation_lambda_arn(lambda("ACS"))
+                        .build(),
+                )
+                .task_title("Pick a label")
+                .task_description("Pick a or b")
+                .number_of_human_workers_per_data_object(1)
+                .task_time_limit_in_seconds(60)
+                .public_workforce_task_price(
+                    PublicWorkforceTaskPrice::builder()
+                        .amount_in_usd(
+                            Usd::builder()
+                                .dollars(0)
+                                .cents(1)
+                                .tenth_fractions_of_a_cent(2)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("job created");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let before = sagemaker
+        .describe_labeling_job()
+        .labeling_job_name("survivor")
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(
+        before.labeling_job_status(),
+        Some(&LabelingJobStatus::InProgress),
+        "mid-run when killed"
+    );
+    first.kill();
+
+    let second = SandboxProcess::spawn(&state, &args);
+    let conf = sdk_config(&second.endpoint, "us-east-1", "test", "test").await;
+    let sagemaker = aws_sdk_sagemaker::Client::new(&conf);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let after = sagemaker
+        .describe_labeling_job()
+        .labeling_job_name("survivor")
+        .send()
+        .await
+        .expect("the job survived");
+    assert_eq!(
+        after.labeling_job_status(),
+        Some(&LabelingJobStatus::Completed),
+        "{after:?}"
+    );
+    let output = s3_client(&conf)
+        .get_object()
+        .bucket("jobs-data")
+        .key("out/survivor/manifests/output/output.manifest")
+        .send()
+        .await
+        .expect("output manifest written after the restart");
+    let text = output.body.collect().await.expect("body").into_bytes();
+    assert_eq!(String::from_utf8_lossy(&text).lines().count(), 6);
+    second.kill();
+}
