@@ -179,9 +179,10 @@ async fn a_running_job_survives_a_killed_sandbox() {
         .send()
         .await
         .expect("bucket");
-    let manifest: String = (1..=6)
-        .map(|i| format!("{{\"source-ref\":\"s3://jobs-data/{i}.jpg\"}}\n"))
-        .collect();
+    let manifest = (1..=6)
+        .map(|i| format!("{{\"source-ref\":\"s3://jobs-data/{i}.jpg\"}}"))
+        .collect::<Vec<_>>()
+        .join("\n");
     for (key, body) in [
         ("m.jsonl", manifest.as_str()),
         (
