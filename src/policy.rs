@@ -89,29 +89,16 @@ fn canonical_principal(v: &Value) -> Value {
         Value::Object(obj) => {
             let mut m = Map::new();
             for (kind, ids) in obj {
-                let set = string_set(ids);
-                let set = if kind == "AWS" {
-                    let Value::Array(items) = set else {
-                        unreachable!()
-                    };
-                    let mut items: Vec<Value> = items
-                        .into_iter()
-                        .map(|i| match i.as_str() {
-                            Some(id)
-                                if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) =>
-                            {
-                                Value::String(format!("arn:aws:iam::{id}:root"))
-                            }
-                            _ => i,
-                        })
-                        .collect();
-                    items.sort_by_key(Value::to_string);
-                    items.dedup();
-                    Value::Array(items)
-                } else {
-                    set
-                };
-                m.insert(kind.clone(), set);
+                let mut ids = strings(ids);
+                if kind == "AWS" {
+                    // IAM stores a bare account id as its root ARN.
+                    for id in &mut ids {
+                        if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+                            *id = format!("arn:aws:iam::{id}:root");
+                        }
+                    }
+                }
+                m.insert(kind.clone(), sorted_set(ids));
             }
             Value::Object(m)
         }
@@ -146,18 +133,26 @@ fn as_list(v: &Value) -> Vec<Value> {
     }
 }
 
-/// A scalar or list of scalars as a sorted, de-duplicated list of strings.
-fn string_set(v: &Value) -> Value {
-    let mut items: Vec<String> = as_list(v)
+/// A scalar or list of scalars as strings (`true` and `"true"` alike).
+fn strings(v: &Value) -> Vec<String> {
+    as_list(v)
         .into_iter()
         .map(|i| match i {
             Value::String(s) => s,
             other => other.to_string(),
         })
-        .collect();
+        .collect()
+}
+
+fn sorted_set(mut items: Vec<String>) -> Value {
     items.sort();
     items.dedup();
     Value::Array(items.into_iter().map(Value::String).collect())
+}
+
+/// A scalar or list of scalars as a sorted, de-duplicated list of strings.
+fn string_set(v: &Value) -> Value {
+    sorted_set(strings(v))
 }
 
 #[cfg(test)]
