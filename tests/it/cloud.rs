@@ -591,27 +591,7 @@ async fn job_fixture(sb: &TestSandbox, cloud: &AwsCloud) -> String {
     )
     .await;
     run(cloud, create_role_steps()).await;
-    sb.sagemaker
-        .create_workteam()
-        .workteam_name("labelers")
-        .description("our team")
-        .member_definitions(
-            aws_sdk_sagemaker::types::MemberDefinition::builder()
-                .cognito_member_definition(
-                    aws_sdk_sagemaker::types::CognitoMemberDefinition::builder()
-                        .user_pool("us-east-1_abc")
-                        .user_group("labelers")
-                        .client_id("client")
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("workteam")
-        .workteam_arn()
-        .expect("workteam arn")
-        .to_owned()
+    sb.private_workteam("labelers").await
 }
 
 /// A minimal job: only what CreateLabelingJob requires plus gtplan's tags.

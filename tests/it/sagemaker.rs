@@ -63,27 +63,7 @@ async fn fixture(sb: &TestSandbox) -> String {
         .send()
         .await
         .expect("policy");
-    sb.sagemaker
-        .create_workteam()
-        .workteam_name("labelers")
-        .description("our team")
-        .member_definitions(
-            aws_sdk_sagemaker::types::MemberDefinition::builder()
-                .cognito_member_definition(
-                    aws_sdk_sagemaker::types::CognitoMemberDefinition::builder()
-                        .user_pool("us-east-1_abc")
-                        .user_group("labelers")
-                        .client_id("client")
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("workteam")
-        .workteam_arn()
-        .expect("a workteam ARN")
-        .to_owned()
+    sb.private_workteam("labelers").await
 }
 
 fn human_task(workteam: &str) -> aws_sdk_sagemaker::types::builders::HumanTaskConfigBuilder {

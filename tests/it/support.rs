@@ -66,6 +66,31 @@ impl TestSandbox {
         self.sandbox.endpoint_url()
     }
 
+    /// Creates a private workteam and returns its ARN.
+    pub async fn private_workteam(&self, name: &str) -> String {
+        self.sagemaker
+            .create_workteam()
+            .workteam_name(name)
+            .description("our team")
+            .member_definitions(
+                aws_sdk_sagemaker::types::MemberDefinition::builder()
+                    .cognito_member_definition(
+                        aws_sdk_sagemaker::types::CognitoMemberDefinition::builder()
+                            .user_pool("us-east-1_abc")
+                            .user_group(name)
+                            .client_id("client")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("workteam")
+            .workteam_arn()
+            .expect("a workteam ARN")
+            .to_owned()
+    }
+
     /// Clients for another region of the same sandbox.
     pub async fn sagemaker_in(&self, region: &str) -> aws_sdk_sagemaker::Client {
         let conf = sdk_config(&self.endpoint(), region, "test", "test").await;
