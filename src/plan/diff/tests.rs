@@ -2,14 +2,20 @@
 use serde_json::json;
 
 use super::*;
+use crate::model::META_SHA256;
 use crate::model::TAG_ADDRESS;
 use crate::model::desired::{Encryption, PublicAccessBlock};
+use crate::model::job::JobStatus;
 use crate::model::job::UiConfig;
+use crate::model::observed::ObservedBucket;
+use crate::model::observed::ObservedRole;
 use crate::model::observed::Orphan;
+use crate::model::{META_ADDRESS, META_PLAN};
 use crate::plan::diff::fixture::{
     ACCOUNT, BUCKET, JOB, PLAN, ROLE, addr, applied, bucket_mut, desired, empty, job_mut,
     observed_bucket, observed_job, observed_role, role_mut, tags,
 };
+use crate::plan::digest;
 
 /// A change made to an observed resource, behind gtplan's back.
 type Mutation<T> = Box<dyn Fn(&mut T)>;
