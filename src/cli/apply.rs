@@ -54,15 +54,36 @@ pub async fn exec(args: &ApplyArgs) -> Result<ExitCode, CliError> {
         Mode::Converge,
     )
     .await?;
-    print!("{}", render::text(&plan));
+    confirm_and_run(
+        &session.cloud,
+        &plan,
+        args.auto_approve,
+        args.parallelism,
+        "Do you want to perform these actions?",
+        "Apply",
+    )
+    .await
+}
+
+/// Prints a freshly made plan, asks before changing anything (unless `auto_approve`), then
+/// applies it. Shared with destroy.
+pub async fn confirm_and_run(
+    cloud: &dyn Cloud,
+    plan: &Plan,
+    auto_approve: bool,
+    parallelism: usize,
+    question: &str,
+    what: &str,
+) -> Result<ExitCode, CliError> {
+    print!("{}", render::text(plan));
     if !plan.has_changes() {
         return Ok(ExitCode::SUCCESS);
     }
-    if !args.auto_approve && !confirm("Do you want to perform these actions?")? {
-        println!("\nApply cancelled.");
+    if !auto_approve && !confirm(question)? {
+        println!("\n{what} cancelled.");
         return Ok(ExitCode::from(1));
     }
-    run(&session.cloud, &plan, args.parallelism, "Apply").await
+    run(cloud, plan, parallelism, what).await
 }
 
 /// Applies `plan`, printing each step, and the final summary. Shared with destroy.

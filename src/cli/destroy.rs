@@ -6,10 +6,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::apply::run;
-use super::common::{CliError, ConnectArgs, VarArgs, confirm};
+use super::apply::confirm_and_run;
+use super::common::{CliError, ConnectArgs, VarArgs};
 use super::plan::{Mode, make_plan};
-use crate::plan::render;
 
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
@@ -36,14 +35,13 @@ pub async fn exec(args: &DestroyArgs) -> Result<ExitCode, CliError> {
         Mode::Destroy,
     )
     .await?;
-    print!("{}", render::text(&plan));
-    if !plan.has_changes() {
-        return Ok(ExitCode::SUCCESS);
-    }
-    if !args.auto_approve && !confirm("Do you really want to destroy all resources of this plan?")?
-    {
-        println!("\nDestroy cancelled.");
-        return Ok(ExitCode::from(1));
-    }
-    run(&session.cloud, &plan, args.parallelism, "Destroy").await
+    confirm_and_run(
+        &session.cloud,
+        &plan,
+        args.auto_approve,
+        args.parallelism,
+        "Do you really want to destroy all resources of this plan?",
+        "Destroy",
+    )
+    .await
 }
