@@ -4,6 +4,7 @@
 //! jobs against the same tables.
 
 pub mod arns;
+pub mod prices;
 pub mod regions;
 pub mod task_types;
 

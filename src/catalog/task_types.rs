@@ -80,9 +80,13 @@ pub struct TaskType {
     pub min_labels: usize,
     /// `None`: no limit.
     pub max_labels: Option<usize>,
-    /// Audits another job's labels (verification/adjustment): the label config names the
-    /// audited `LabelAttributeName` (3D/video) and the manifest carries the prior labels.
-    pub audits: bool,
+    /// The task type whose labels this one verifies or adjusts. Its input manifest carries the
+    /// audited job's labels under that job's `LabelAttributeName`, which 3D point cloud and video
+    /// frame label configs also name (`auditLabelAttributeName`, fact sheet §6.3).
+    pub audits: Option<&'static str>,
+    /// Most objects (manifest lines) one job may label (fact sheet §3.2): 100,000; 20,000 for
+    /// semantic segmentation; 10 sequences for video frame jobs.
+    pub max_objects: usize,
     pub price_family: PriceFamily,
     /// `type` in the output manifest's `-metadata` (§3.3), where documented.
     pub output_type: Option<&'static str>,
@@ -108,7 +112,8 @@ const fn template(
         label_config: LabelConfigFormat::Simple,
         min_labels: labels.0,
         max_labels: labels.1,
-        audits: false,
+        audits: None,
+        max_objects: 100_000,
         price_family,
         output_type,
     }
@@ -121,7 +126,7 @@ const fn frame_task(
     description: &'static str,
     ui: &'static str,
     ends_with_ref: bool,
-    audits: bool,
+    audits: Option<&'static str>,
     output_type: Option<&'static str>,
 ) -> TaskType {
     TaskType {
@@ -136,13 +141,19 @@ const fn frame_task(
         min_labels: 1,
         max_labels: Some(30),
         audits,
+        max_objects: 100_000,
         price_family: PriceFamily::None,
         output_type,
     }
 }
 
-const fn audit(mut t: TaskType, ends_with_ref: bool) -> TaskType {
-    t.audits = true;
+/// A verification or adjustment task for the image task `audited`.
+const fn audit(mut t: TaskType, audited: &'static str, ends_with_ref: bool) -> TaskType {
+    t.audits = Some(audited);
+    // Audits of semantic segmentation share its 20,000-object quota.
+    if matches!(audited.as_bytes(), b"SemanticSegmentation") {
+        t.max_objects = 20_000;
+    }
     t.label_attribute_ends_with_ref = ends_with_ref;
     t.min_labels = 1;
     t.max_labels = None;
@@ -185,6 +196,7 @@ pub const TASK_TYPES: [TaskType; 23] = [
     ),
     TaskType {
         label_attribute_ends_with_ref: true,
+        max_objects: 20_000,
         ..template(
             "SemanticSegmentation",
             "Paint each pixel of an image with a label",
@@ -236,28 +248,36 @@ pub const TASK_TYPES: [TaskType; 23] = [
         Classification,
         None,
     ),
-    frame_task(
-        "VideoObjectDetection",
-        "Detect objects in video frames",
-        "VideoObjectDetection",
-        true,
-        false,
-        Some("groundtruth/video-object-detection"),
-    ),
-    frame_task(
-        "VideoObjectTracking",
-        "Track objects across video frames",
-        "VideoObjectTracking",
-        true,
-        false,
-        Some("groundtruth/video-object-tracking"),
-    ),
+    // A video frame manifest lists at most 10 sequence files (fact sheet §3.2).
+    TaskType {
+        max_objects: 10,
+        ..frame_task(
+            "VideoObjectDetection",
+            "Detect objects in video frames",
+            "VideoObjectDetection",
+            true,
+            None,
+            Some("groundtruth/video-object-detection"),
+        )
+    },
+    // A video frame manifest lists at most 10 sequence files (fact sheet §3.2).
+    TaskType {
+        max_objects: 10,
+        ..frame_task(
+            "VideoObjectTracking",
+            "Track objects across video frames",
+            "VideoObjectTracking",
+            true,
+            None,
+            Some("groundtruth/video-object-tracking"),
+        )
+    },
     frame_task(
         "3DPointCloudObjectDetection",
         "Draw cuboids around objects in 3D point clouds",
         "PointCloudObjectDetection",
         false,
-        false,
+        None,
         None,
     ),
     frame_task(
@@ -265,7 +285,7 @@ pub const TASK_TYPES: [TaskType; 23] = [
         "Track objects across 3D point cloud frames",
         "PointCloudObjectTracking",
         true,
-        false,
+        None,
         None,
     ),
     frame_task(
@@ -273,7 +293,7 @@ pub const TASK_TYPES: [TaskType; 23] = [
         "Paint each point of a 3D point cloud with a label",
         "PointCloudSemanticSegmentation",
         true,
-        false,
+        None,
         None,
     ),
     audit(
@@ -286,6 +306,7 @@ pub const TASK_TYPES: [TaskType; 23] = [
             BoundingBox,
             Some("groundtruth/label-verification"),
         ),
+        "BoundingBox",
         false,
     ),
     audit(
@@ -298,6 +319,7 @@ pub const TASK_TYPES: [TaskType; 23] = [
             BoundingBox,
             Some("groundtruth/object-detection"),
         ),
+        "BoundingBox",
         false,
     ),
     // CONFLICT (§1.4): older models said the label attribute must end in `-ref`; the service
@@ -312,6 +334,7 @@ pub const TASK_TYPES: [TaskType; 23] = [
             SemanticSegmentation,
             Some("groundtruth/label-verification"),
         ),
+        "SemanticSegmentation",
         false,
     ),
     audit(
@@ -324,30 +347,39 @@ pub const TASK_TYPES: [TaskType; 23] = [
             SemanticSegmentation,
             Some("groundtruth/semantic-segmentation"),
         ),
+        "SemanticSegmentation",
         true,
     ),
-    frame_task(
-        "AdjustmentVideoObjectDetection",
-        "Verify or adjust video object detection labels",
-        "VideoObjectDetection",
-        true,
-        true,
-        Some("groundtruth/video-object-detection"),
-    ),
-    frame_task(
-        "AdjustmentVideoObjectTracking",
-        "Verify or adjust video object tracking labels",
-        "VideoObjectTracking",
-        true,
-        true,
-        Some("groundtruth/video-object-tracking"),
-    ),
+    // A video frame manifest lists at most 10 sequence files (fact sheet §3.2).
+    TaskType {
+        max_objects: 10,
+        ..frame_task(
+            "AdjustmentVideoObjectDetection",
+            "Verify or adjust video object detection labels",
+            "VideoObjectDetection",
+            true,
+            Some("VideoObjectDetection"),
+            Some("groundtruth/video-object-detection"),
+        )
+    },
+    // A video frame manifest lists at most 10 sequence files (fact sheet §3.2).
+    TaskType {
+        max_objects: 10,
+        ..frame_task(
+            "AdjustmentVideoObjectTracking",
+            "Verify or adjust video object tracking labels",
+            "VideoObjectTracking",
+            true,
+            Some("VideoObjectTracking"),
+            Some("groundtruth/video-object-tracking"),
+        )
+    },
     frame_task(
         "Adjustment3DPointCloudObjectDetection",
         "Verify or adjust 3D point cloud cuboids",
         "PointCloudObjectDetection",
         false,
-        true,
+        Some("3DPointCloudObjectDetection"),
         None,
     ),
     frame_task(
@@ -355,7 +387,7 @@ pub const TASK_TYPES: [TaskType; 23] = [
         "Verify or adjust 3D point cloud object tracks",
         "PointCloudObjectTracking",
         true,
-        true,
+        Some("3DPointCloudObjectTracking"),
         None,
     ),
     frame_task(
@@ -363,7 +395,7 @@ pub const TASK_TYPES: [TaskType; 23] = [
         "Verify or adjust 3D point cloud segmentation",
         "PointCloudSemanticSegmentation",
         true,
-        true,
+        Some("3DPointCloudSemanticSegmentation"),
         None,
     ),
     TaskType {
@@ -377,7 +409,8 @@ pub const TASK_TYPES: [TaskType; 23] = [
         label_config: LabelConfigFormat::Custom,
         min_labels: 0,
         max_labels: None,
-        audits: false,
+        audits: None,
+        max_objects: 100_000,
         price_family: Classification,
         output_type: None,
     },

@@ -6,6 +6,7 @@ pub mod common;
 pub mod destroy;
 pub mod plan;
 pub mod sandbox;
+pub mod task_types;
 pub mod validate;
 
 use std::process::ExitCode;
@@ -36,6 +37,8 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Delete what a plan manages (asks first unless --auto-approve).
     Destroy(destroy::DestroyArgs),
+    /// List the built-in Ground Truth task types and their rules.
+    TaskTypes(task_types::TaskTypesArgs),
     /// Run the local AWS-compatible sandbox (S3, IAM, STS, SageMaker labeling jobs).
     Sandbox(sandbox::SandboxArgs),
 }
@@ -50,6 +53,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 Command::Plan(args) => plan::exec(&args).await,
                 Command::Apply(args) => apply::exec(&args).await,
                 Command::Destroy(args) => destroy::exec(&args).await,
+                Command::TaskTypes(args) => task_types::exec(&args),
                 Command::Sandbox(args) => sandbox::exec(args).await,
             }
         }),

@@ -248,16 +248,11 @@ pub fn public_price(text: &str, family: PriceFamily) -> Result<Price, Check> {
         .checked_mul(1000)
         .and_then(|d| d.checked_add(mills))
         .ok_or_else(malformed)?;
-    let allowed = allowed_prices(family);
+    let allowed = family.allowed_mills();
     if !allowed.contains(&total) {
         let list = allowed
             .iter()
-            .map(|m| {
-                format!(
-                    "`{}`",
-                    Price::from_mills(*m).to_string().trim_start_matches('$')
-                )
-            })
+            .map(|m| format!("`{}`", crate::catalog::prices::format_mills(*m)))
             .collect::<Vec<_>>()
             .join(", ");
         return Err(Check::new(
@@ -269,20 +264,6 @@ pub fn public_price(text: &str, family: PriceFamily) -> Result<Price, Check> {
         .help(format!("allowed prices in USD: {list}")));
     }
     Ok(Price::from_mills(total))
-}
-
-/// Allowed `PublicWorkforceTaskPrice` values in tenths of a cent (§5). The catalog knows each
-/// task type's family but not the lists, so they live here.
-fn allowed_prices(family: PriceFamily) -> Vec<u32> {
-    const BOUNDING_BOX: [u32; 14] = [
-        36, 48, 60, 72, 120, 240, 360, 480, 600, 720, 840, 960, 1080, 1200,
-    ];
-    match family {
-        PriceFamily::BoundingBox => BOUNDING_BOX.to_vec(),
-        PriceFamily::Classification => [12, 24].iter().chain(&BOUNDING_BOX).copied().collect(),
-        PriceFamily::SemanticSegmentation => vec![840, 960, 1080, 1200],
-        PriceFamily::None => Vec::new(),
-    }
 }
 
 /// A tag a user wrote: AWS's limits, and gtplan's own keys stay gtplan's.

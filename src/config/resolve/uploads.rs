@@ -335,10 +335,9 @@ impl Resolver<'_> {
         users: &[&JobDraft],
         instructions: Option<&(String, String)>,
     ) {
-        if let Some(job) = users
-            .iter()
-            .find(|j| j.task.audits && j.task.label_config == LabelConfigFormat::Attribute)
-        {
+        if let Some(job) = users.iter().find(|j| {
+            j.task.audits.is_some() && j.task.label_config == LabelConfigFormat::Attribute
+        }) {
             self.report(
                 span.clone(),
                 format!(

@@ -468,7 +468,7 @@ fn labels(task: Option<&TaskType>, uri: &str, body: &[u8]) -> Result<Vec<String>
                 names.len()
             )));
         }
-        if t.audits
+        if t.audits.is_some()
             && format == LabelConfigFormat::Attribute
             && doc.get("auditLabelAttributeName").is_none()
         {
