@@ -12,7 +12,7 @@ use futures::StreamExt;
 use crate::cloud::{Cloud, CloudError};
 use crate::model::Kind;
 use crate::model::names::{BucketName, JobName, ObjectKey, RoleName};
-use crate::plan::{Action, Change, Plan, Step, digest, graph};
+use crate::plan::{Change, Plan, Step, digest, graph};
 
 #[derive(Debug, Clone, Copy)]
 pub struct ApplyOptions {
@@ -102,7 +102,7 @@ pub async fn apply(
         let changes = wave
             .iter()
             .map(|&i| &plan.changes[i])
-            .filter(|c| c.action != Action::NoOp);
+            .filter(|c| c.action.is_change());
         let results: Vec<Result<usize, ApplyError>> = futures::stream::iter(changes)
             .map(|change| apply_change(cloud, change, on_event))
             .buffer_unordered(options.parallelism.max(1))

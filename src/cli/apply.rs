@@ -125,6 +125,6 @@ fn verb(action: Action) -> (&'static str, &'static str) {
         Action::Update => ("Modifying", "Modifications complete"),
         Action::Stop => ("Stopping", "Stop requested"),
         Action::Delete => ("Destroying", "Destruction complete"),
-        Action::NoOp => ("Checking", "Unchanged"),
+        Action::NoOp | Action::Wait => ("Checking", "Unchanged"),
     }
 }

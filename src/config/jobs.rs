@@ -40,6 +40,8 @@ pub struct JobDraft {
     pub label_config_span: Option<Range<usize>>,
     /// The upload generated from `labels` that is this job's label config, if any.
     pub label_config_addr: Option<String>,
+    /// The upload that is this job's worker UI template, if any.
+    pub ui_template_addr: Option<String>,
     pub task: &'static TaskType,
     pub role_addr: String,
     pub spec: JobSpec,
@@ -54,6 +56,15 @@ pub struct JobDraft {
     pub kms_keys: BTreeSet<String>,
     /// Lambda functions that are not the catalog's built-ins.
     pub custom_lambdas: BTreeSet<String>,
+    /// `input_job`: the plan job whose output manifest is this job's input (linked in
+    /// `resolve::chains` once every job is drafted).
+    pub input_job: Option<Located<String>>,
+    /// Set by chaining: the job this one waits for, by address and job name.
+    pub waits_for: Option<(Address, String)>,
+    /// The audited label attribute (verification/adjustment task types only).
+    pub audit_label_attribute: Option<String>,
+    /// SNS topics of a streaming job (input and output), for the role policy.
+    pub sns_topics: BTreeSet<String>,
 }
 
 /// Where a job reference leads: one of the plan's uploads, or an object given by URI.
@@ -241,24 +252,40 @@ impl Resolver<'_> {
             self.check(&t.span, checks::sns_topic_arn(&t.value, &region));
         }
         let manifest = self.expand_opt(raw.manifest.as_ref());
+        let input_job = self.expand_opt(raw.input_job.as_ref());
+        if let (Some(m), Some(j)) = (&manifest, &input_job) {
+            self.problems.push(
+                Problem::at(
+                    self.src(),
+                    j.span.clone(),
+                    format!("{from} sets both `manifest` and `input_job`"),
+                    "remove one",
+                )
+                .label(m.span.clone(), "")
+                .help("a job reads one manifest: an upload, an `s3://` URI, or the output manifest of `input_job`"),
+            );
+        }
         let manifest_target = manifest
             .as_ref()
             .and_then(|m| self.upload_target(m, uploads, &from));
-        if manifest.is_none() && input_sns.is_none() {
+        if manifest.is_none() && input_sns.is_none() && input_job.is_none() {
             self.report(
                 raw.span.clone(),
                 format!("missing key `manifest` in `jobs.{}`", addr.value),
                 "",
-                Some(format!("add `manifest = \"NAME\"` naming the upload of the input manifest to `[jobs.{}]`", addr.value)),
+                Some(format!("add `manifest = \"NAME\"` naming the upload of the input manifest to `[jobs.{}]`, or `input_job = \"JOB\"` to label another job's output", addr.value)),
             );
         }
+        let audit_label_attribute =
+            self.audit_label_attribute(raw, task, input_job.is_some(), &from);
         let mut read_prefixes = BTreeSet::new();
         let mut manifest_bucket = None;
         if let Some(target) = &manifest_target {
             note_upload(target, &mut depends_on, &mut reads);
             manifest_bucket = Some(target.object().0);
             if let (Target::Upload(u), Some(task)) = (target, task) {
-                read_prefixes = self.scan_manifest(u, task, manifest.as_ref())?;
+                let audited = audit_label_attribute.as_ref().and_then(Option::as_deref);
+                read_prefixes = self.scan_manifest(u, task, manifest.as_ref(), audited)?;
             }
         }
 
@@ -289,6 +316,7 @@ impl Resolver<'_> {
         }
 
         // Worker UI.
+        let mut ui_template_addr = None;
         let ui_template = self.expand_opt(raw.ui_template.as_ref());
         let ui_arn = self.expand_opt(raw.human_task_ui_arn.as_ref());
         if let Some(arn) = &ui_arn {
@@ -331,6 +359,9 @@ impl Resolver<'_> {
                 let target = self.upload_target(t, uploads, &from);
                 if let Some(target) = &target {
                     note_upload(target, &mut depends_on, &mut reads);
+                    if let Target::Upload(u) = target {
+                        ui_template_addr = Some(u.addr.clone());
+                    }
                 }
                 target.map(|t| UiConfig::TemplateS3Uri(t.uri()))
             }
@@ -630,6 +661,11 @@ impl Resolver<'_> {
                 self.check(&t.span, checks::sns_topic_arn(&t.value, &region))?;
                 Some(t.value)
             });
+        let sns_topics: BTreeSet<String> = input_sns
+            .iter()
+            .map(|t| t.value.clone())
+            .chain(output_sns.clone())
+            .collect();
 
         let automated = match (&raw.automated_labeling, task) {
             (Some(a), Some(task)) => {
@@ -640,6 +676,27 @@ impl Resolver<'_> {
 
         let tags = self.tags(raw.tags.as_ref());
 
+        if input_sns.is_some() {
+            for (value, key) in [
+                (
+                    raw.max_labeled_objects.as_ref().map(|v| v.span.clone()),
+                    "max_labeled_objects",
+                ),
+                (
+                    raw.max_percent_labeled.as_ref().map(|v| v.span.clone()),
+                    "max_percent_labeled",
+                ),
+            ] {
+                if let Some(span) = value {
+                    self.report(
+                        span,
+                        format!("streaming jobs take no stopping condition, but {from} sets `{key}`"),
+                        "not for streaming jobs",
+                        Some("a streaming job runs until it is stopped or idle for 10 days: remove this, or remove `input_sns_topic`".to_owned()),
+                    );
+                }
+            }
+        }
         let stopping = match (max_labeled, max_percent) {
             (Some(None), Some(None)) => Some(None),
             (Some(count), Some(percent)) => Some(Some(StoppingConditions {
@@ -699,6 +756,7 @@ impl Resolver<'_> {
             time_limit_span,
             label_config_span: label_config.map(|l| l.span),
             label_config_addr,
+            ui_template_addr,
             task,
             role_addr: role.addr.clone(),
             spec,
@@ -709,7 +767,54 @@ impl Resolver<'_> {
             manifest_bucket,
             kms_keys,
             custom_lambdas,
+            input_job,
+            waits_for: None,
+            audit_label_attribute: audit_label_attribute?,
+            sns_topics,
         })
+    }
+
+    /// `audit_label_attribute`: required by verification and adjustment task types unless
+    /// `input_job` supplies it, refused by the others.
+    #[expect(
+        clippy::option_option,
+        reason = "outer `None`: invalid and reported; inner `None`: not an audit"
+    )]
+    fn audit_label_attribute(
+        &mut self,
+        raw: &RawJob,
+        task: Option<&TaskType>,
+        chained: bool,
+        from: &str,
+    ) -> Option<Option<String>> {
+        let value = self.expand_opt(raw.audit_label_attribute.as_ref());
+        let task = task?;
+        match (task.audits, value) {
+            (None, None) => Some(None),
+            (None, Some(v)) => {
+                self.report(
+                    v.span.clone(),
+                    format!("`{}` jobs audit no earlier labels", task.name),
+                    "only for verification and adjustment",
+                    Some("remove `audit_label_attribute`; it names the labels a Verification* or Adjustment* job reviews".to_owned()),
+                );
+                None
+            }
+            (Some(_), None) if chained => Some(None),
+            (Some(audited), None) => {
+                self.report(
+                    raw.span.clone(),
+                    format!("{from} (task type `{}`) does not say which labels it audits", task.name),
+                    "",
+                    Some(format!("add `input_job = \"JOB\"` naming the `{audited}` job of this plan whose labels it reviews, or `audit_label_attribute = \"NAME\"`: the label attribute of the earlier job in your manifest")),
+                );
+                None
+            }
+            (Some(_), Some(v)) => {
+                let parsed = self.name(&v, LabelAttributeName::parse(&v.value))?;
+                Some(Some(parsed.as_str().to_owned()))
+            }
+        }
     }
 
     /// Checks the manifest's lines for the task type and returns the `source-ref` prefixes.
@@ -718,15 +823,16 @@ impl Resolver<'_> {
         upload: &UploadDraft,
         task: &TaskType,
         reference: Option<&Located<String>>,
+        audited: Option<&str>,
     ) -> Option<BTreeSet<(String, String)>> {
         let (shown, body) = match &upload.content {
             UploadContent::File { shown, body, .. } => (shown, body),
-            UploadContent::Labels { .. } => {
+            UploadContent::Labels { .. } | UploadContent::WorkerUi { .. } => {
                 let span = reference.map_or(0..0, |r| r.span.clone());
                 self.report(
                     span,
                     format!(
-                        "upload `{}` is a generated label config, not a manifest",
+                        "upload `{}` is generated by gtplan, not a manifest",
                         upload.addr
                     ),
                     "not a manifest",
@@ -750,7 +856,7 @@ impl Resolver<'_> {
             return None;
         };
         let source = SourceFile::new(path, text);
-        match manifest::scan(&source, task.manifest_key, task.name) {
+        match manifest::scan(&source, task, audited) {
             Ok(scan) => Some(scan.source_refs),
             Err(problems) => {
                 for p in problems {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::catalog::ManifestKey;
+use crate::catalog::TaskType;
 
 use super::error::{Problem, SourceFile};
 
@@ -27,11 +27,17 @@ pub fn split_s3_uri(uri: &str) -> Option<(&str, &str)> {
     (!bucket.is_empty()).then_some((bucket, key))
 }
 
-/// Checks each line of a manifest and collects its `source-ref` locations.
+/// Ground Truth's per-line limits (fact sheet §3.2), in characters.
+const MAX_LINE_CHARS: usize = 100_000;
+const MAX_ATTRIBUTE_CHARS: usize = 20_000;
+
+/// Checks each line of a manifest for `task` and collects its `source-ref` locations. `audited`
+/// is the label attribute a verification or adjustment job reviews: every line must carry it.
+/// The first few bad lines are reported with their line numbers, then how many more there are.
 pub fn scan(
     source: &SourceFile,
-    key: ManifestKey,
-    task_type: &str,
+    task: &TaskType,
+    audited: Option<&str>,
 ) -> Result<ManifestScan, Vec<Problem>> {
     let mut found = ManifestScan::default();
     let mut problems = Vec::new();
@@ -46,70 +52,45 @@ pub fn scan(
         }
         found.lines += 1;
         let span = start..start + line.len();
-        let problem = match serde_json::from_str::<serde_json::Value>(line) {
-            Ok(serde_json::Value::Object(object)) => {
-                if let Some(uri) = object.get("source-ref").and_then(|v| v.as_str())
-                    && let Some((bucket, key)) = split_s3_uri(uri)
-                {
-                    let prefix = key.rsplit_once('/').map_or(key, |(dir, _)| {
-                        &key[..=dir.len()]
-                    });
-                    found.source_refs.insert((bucket.to_owned(), prefix.to_owned()));
-                }
-                (!key.accepts(&object)).then(|| {
+        if let Some((message, label, help)) = check_line(line, task, audited, &mut found) {
+            bad_lines += 1;
+            if bad_lines <= MAX_REPORTED {
+                problems.push(
                     Problem::at(
                         source,
                         span,
-                        format!(
-                            "line {} of the manifest has no {} key",
-                            i + 1,
-                            key.describe()
-                        ),
-                        format!("no {}", key.describe()),
+                        format!("line {} of the manifest {message}", i + 1),
+                        label,
                     )
-                    .help(format!(
-                        "`{task_type}` jobs read each object from the {} key of its manifest line",
-                        key.describe()
-                    ))
-                })
-            }
-            Ok(_) => Some(
-                Problem::at(
-                    source,
-                    span,
-                    format!("line {} of the manifest is not a JSON object", i + 1),
-                    "not an object",
-                )
-                .help("each manifest line is one JSON object such as `{\"source-ref\": \"s3://bucket/image.jpg\"}`"),
-            ),
-            Err(e) => Some(
-                Problem::at(
-                    source,
-                    span,
-                    format!("line {} of the manifest is not JSON: {e}", i + 1),
-                    "not JSON",
-                )
-                .help("a manifest is JSON Lines: one complete JSON object per line"),
-            ),
-        };
-        if let Some(p) = problem {
-            bad_lines += 1;
-            if bad_lines <= MAX_REPORTED {
-                problems.push(p);
+                    .help(help),
+                );
             }
         }
     }
     if bad_lines > MAX_REPORTED {
         problems.push(Problem::plain(format!(
-            "{} more lines of manifest `{}` have problems",
+            "{} more lines of manifest `{}` have problems ({bad_lines} of {} lines in all)",
             bad_lines - MAX_REPORTED,
-            source.name()
+            source.name(),
+            found.lines
         )));
     }
     if found.lines == 0 {
         problems.push(
             Problem::plain(format!("manifest `{}` is empty", source.name()))
                 .help("a manifest needs one JSON line per object to label"),
+        );
+    }
+    if found.lines > task.max_objects {
+        problems.push(
+            Problem::plain(format!(
+                "manifest `{}` has {} objects; a `{}` job labels at most {}",
+                source.name(),
+                found.lines,
+                task.name,
+                task.max_objects
+            ))
+            .help("split the manifest and give each part its own job"),
         );
     }
     if problems.is_empty() {
@@ -119,9 +100,127 @@ pub fn scan(
     }
 }
 
+/// One line's problem: message (after "line N of the manifest"), label and help.
+fn check_line(
+    line: &str,
+    task: &TaskType,
+    audited: Option<&str>,
+    found: &mut ManifestScan,
+) -> Option<(String, String, String)> {
+    let key = task.manifest_key;
+    let chars = line.chars().count();
+    if chars > MAX_LINE_CHARS {
+        return Some((
+            format!("is {chars} characters long"),
+            format!("over {MAX_LINE_CHARS} characters"),
+            format!("Ground Truth reads manifest lines of at most {MAX_LINE_CHARS} characters"),
+        ));
+    }
+    let object = match serde_json::from_str::<serde_json::Value>(line) {
+        Ok(serde_json::Value::Object(object)) => object,
+        Ok(_) => {
+            return Some((
+                "is not a JSON object".to_owned(),
+                "not an object".to_owned(),
+                "each manifest line is one JSON object such as `{\"source-ref\": \"s3://bucket/image.jpg\"}`".to_owned(),
+            ));
+        }
+        Err(e) => {
+            return Some((
+                format!("is not JSON: {e}"),
+                "not JSON".to_owned(),
+                "a manifest is JSON Lines: one complete JSON object per line".to_owned(),
+            ));
+        }
+    };
+    if let Some(name) = object.keys().find(|k| k.starts_with('$')) {
+        return Some((
+            format!("has the attribute `{name}`"),
+            "starts with `$`".to_owned(),
+            "attribute names of manifest lines must not start with `$`".to_owned(),
+        ));
+    }
+    if let Some((name, size)) = object
+        .iter()
+        .map(|(k, v)| (k, v.to_string().chars().count()))
+        .find(|(_, size)| *size > MAX_ATTRIBUTE_CHARS)
+    {
+        return Some((
+            format!("has a `{name}` of {size} characters"),
+            format!("over {MAX_ATTRIBUTE_CHARS} characters"),
+            format!(
+                "each attribute of a manifest line is at most {MAX_ATTRIBUTE_CHARS} characters"
+            ),
+        ));
+    }
+    if !key.accepts(&object) {
+        return Some((
+            format!("has no {} key", key.describe()),
+            format!("no {}", key.describe()),
+            format!(
+                "`{}` jobs read each object from the {} key of its manifest line",
+                task.name,
+                key.describe()
+            ),
+        ));
+    }
+    if let Some(uri) = object.get("source-ref").and_then(|v| v.as_str()) {
+        let Some((bucket, key)) = split_s3_uri(uri).filter(|(_, k)| !k.is_empty()) else {
+            return Some((
+                format!("has `source-ref` `{uri}`, which is not an S3 object URI"),
+                "not `s3://bucket/key`".to_owned(),
+                "`source-ref` is the `s3://bucket/key` URI of the object to label".to_owned(),
+            ));
+        };
+        let prefix = key
+            .rsplit_once('/')
+            .map_or(key, |(dir, _)| &key[..=dir.len()]);
+        found
+            .source_refs
+            .insert((bucket.to_owned(), prefix.to_owned()));
+    }
+    if let Some(audited) = audited
+        && !object.contains_key(audited)
+    {
+        return Some((
+            format!("has no `{audited}` labels to audit"),
+            format!("no `{audited}`"),
+            format!(
+                "`{}` jobs review the labels an earlier job wrote under `audit_label_attribute`; remove objects without them from the manifest (they would fail one by one and still cost money)",
+                task.name
+            ),
+        ));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn task(name: &str) -> &'static TaskType {
+        crate::catalog::find(name).expect("built in")
+    }
+
+    #[test]
+    fn audits_need_the_audited_labels_and_quotas_hold() {
+        let src = SourceFile::new(
+            "m.jsonl",
+            "{\"source-ref\": \"s3://b/a.png\", \"boxes\": {}}\n{\"source-ref\": \"s3://b/b.png\"}\n"
+                .to_owned(),
+        );
+        let problems =
+            scan(&src, task("VerificationBoundingBox"), Some("boxes")).expect_err("line 2");
+        assert_eq!(problems.len(), 1);
+        let many = "{\"source-ref\": \"s3://b/seq.json\"}\n".repeat(11);
+        let problems = scan(
+            &SourceFile::new("v", many),
+            task("VideoObjectDetection"),
+            None,
+        )
+        .expect_err("11 sequences");
+        assert_eq!(problems.len(), 1);
+    }
 
     #[test]
     fn collects_prefixes_and_checks_keys() {
@@ -130,7 +229,7 @@ mod tests {
             "{\"source-ref\": \"s3://b/images/a.png\"}\r\n\n{\"source-ref\": \"s3://b/images/x/b.png\"}\n{\"source-ref\": \"s3://c/top.png\"}\n"
                 .to_owned(),
         );
-        let scan = scan(&src, ManifestKey::SourceRef, "ImageMultiClass").expect("valid");
+        let scan = scan(&src, task("ImageMultiClass"), None).expect("valid");
         assert_eq!(scan.lines, 3);
         assert_eq!(
             scan.source_refs.into_iter().collect::<Vec<_>>(),
@@ -148,14 +247,14 @@ mod tests {
             "m.jsonl",
             "{\"source\": \"text\"}\nnot json\n[1]\n".to_owned(),
         );
-        let problems = scan(&src, ManifestKey::SourceRef, "BoundingBox").expect_err("invalid");
+        let problems = scan(&src, task("BoundingBox"), None).expect_err("invalid");
         assert_eq!(problems.len(), 3);
         assert_eq!(problems[0].labels[0].0, 0..18);
         assert!(
             scan(
                 &SourceFile::new("e", "\n".to_owned()),
-                ManifestKey::Source,
-                "T"
+                task("TextMultiClass"),
+                None
             )
             .is_err()
         );

@@ -18,6 +18,7 @@ mod suggest;
 mod template;
 mod upload;
 mod vars;
+mod worker_ui;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -74,8 +74,33 @@ pub struct RawUpload {
     pub file: Option<Str>,
     pub labels: Option<StrList>,
     pub instructions: Option<RawInstructions>,
+    /// Generate the worker UI from gtplan's built-in template for this task type.
+    pub worker_ui: Option<Str>,
+    /// Attribute-format label configs (3D point cloud, video frame): `annotationType`.
+    pub annotation_type: Option<Str>,
+    /// `editsAllowed` of every label (`"none"` makes a 3D/video audit a verification).
+    pub edits_allowed: Option<Str>,
+    pub global_attributes: Option<Located<Vec<RawAttribute>>>,
+    pub label_attributes: Option<Located<Vec<RawAttribute>>>,
+    pub frame_attributes: Option<Located<Vec<RawAttribute>>>,
     pub content_type: Option<Str>,
     pub expand_vars: Option<Located<bool>>,
+}
+
+/// One attribute of an attribute-format label config (fact sheet §3.1).
+#[derive(Debug, Clone)]
+pub struct RawAttribute {
+    pub span: std::ops::Range<usize>,
+    pub name: Option<Str>,
+    pub kind: Option<Str>,
+    pub values: Option<StrList>,
+    pub description: Option<Str>,
+    pub minimum: Option<Located<i64>>,
+    pub maximum: Option<Located<i64>>,
+    pub required: Option<Located<bool>>,
+    pub edits_allowed: Option<Str>,
+    /// `label_attributes` only: the labels the attribute belongs to.
+    pub labels: Option<StrList>,
 }
 
 /// Worker instructions in a generated label config (named entity recognition needs them).
@@ -93,6 +118,10 @@ pub struct RawJob {
     pub task_type: Str,
     pub role: Str,
     pub manifest: Option<Str>,
+    /// Chaining: take the input from this plan job's output manifest.
+    pub input_job: Option<Str>,
+    /// Verification/adjustment: the label attribute whose labels are audited.
+    pub audit_label_attribute: Option<Str>,
     pub label_config: Option<Str>,
     pub ui_template: Option<Str>,
     pub output: Str,
@@ -331,6 +360,23 @@ fn read_upload(cx: &mut Cx<'_>, mut t: Table<'_, '_>) -> Option<RawUpload> {
         i.finish(cx);
         out
     });
+    let worker_ui = t.string(cx, "worker_ui");
+    let annotation_type = t.string(cx, "annotation_type");
+    let edits_allowed = t.string(cx, "edits_allowed");
+    let mut attributes = |cx: &mut Cx<'_>, key: &'static str| {
+        t.table_list(cx, key).map(|list| {
+            Located::new(
+                list.value
+                    .into_iter()
+                    .map(|a| read_attribute(cx, a))
+                    .collect(),
+                list.span,
+            )
+        })
+    };
+    let global_attributes = attributes(cx, "global_attributes");
+    let label_attributes = attributes(cx, "label_attributes");
+    let frame_attributes = attributes(cx, "frame_attributes");
     let content_type = t.string(cx, "content_type");
     let expand_vars = t.boolean(cx, "expand_vars");
     let span = t.span.clone();
@@ -342,9 +388,32 @@ fn read_upload(cx: &mut Cx<'_>, mut t: Table<'_, '_>) -> Option<RawUpload> {
         file,
         labels,
         instructions,
+        worker_ui,
+        annotation_type,
+        edits_allowed,
+        global_attributes,
+        label_attributes,
+        frame_attributes,
         content_type,
         expand_vars,
     })
+}
+
+fn read_attribute(cx: &mut Cx<'_>, mut t: Table<'_, '_>) -> RawAttribute {
+    let attribute = RawAttribute {
+        span: t.span.clone(),
+        name: t.required_string(cx, "name", "\"color\""),
+        kind: t.required_string(cx, "type", "\"string\""),
+        values: t.string_list(cx, "enum"),
+        description: t.string(cx, "description"),
+        minimum: t.integer(cx, "minimum"),
+        maximum: t.integer(cx, "maximum"),
+        required: t.boolean(cx, "required"),
+        edits_allowed: t.string(cx, "edits_allowed"),
+        labels: t.string_list(cx, "labels"),
+    };
+    t.finish(cx);
+    attribute
 }
 
 fn read_job(cx: &mut Cx<'_>, mut t: Table<'_, '_>) -> Option<RawJob> {
@@ -352,6 +421,8 @@ fn read_job(cx: &mut Cx<'_>, mut t: Table<'_, '_>) -> Option<RawJob> {
     let task_type = t.required_string(cx, "task_type", "\"ImageMultiClass\"");
     let role = t.required_string(cx, "role", "\"labeling\"");
     let manifest = t.string(cx, "manifest");
+    let input_job = t.string(cx, "input_job");
+    let audit_label_attribute = t.string(cx, "audit_label_attribute");
     let label_config = t.string(cx, "label_config");
     let ui_template = t.string(cx, "ui_template");
     let output = t.required_string(cx, "output", "\"data\"");
@@ -396,6 +467,8 @@ fn read_job(cx: &mut Cx<'_>, mut t: Table<'_, '_>) -> Option<RawJob> {
         task_type: task_type?,
         role: role?,
         manifest,
+        input_job,
+        audit_label_attribute,
         label_config,
         ui_template,
         output: output?,

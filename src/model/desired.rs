@@ -114,4 +114,16 @@ pub struct DesiredJob {
     pub spec: JobSpec,
     /// The addresses this job needs to exist first (its role, uploads, buckets).
     pub depends_on: Vec<Address>,
+    /// A chained job reads another job's output manifest, which exists once that job has
+    /// finished: until then the job waits (it is created by a later apply).
+    #[serde(default)]
+    pub waits_for: Option<Upstream>,
+}
+
+/// The plan job a chained job reads from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upstream {
+    pub address: Address,
+    /// Its labeling job name.
+    pub name: String,
 }

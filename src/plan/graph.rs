@@ -11,7 +11,10 @@ use crate::model::Kind;
 
 /// Creates and updates (and no-ops) go forward; stops and deletes go backward, after them.
 fn is_forward(c: &Change) -> bool {
-    matches!(c.action, Action::NoOp | Action::Create | Action::Update)
+    matches!(
+        c.action,
+        Action::NoOp | Action::Create | Action::Update | Action::Wait
+    )
 }
 
 /// Kind's position in the dependency chain.

@@ -21,6 +21,9 @@ pub enum Action {
     /// Stop a running labeling job (jobs cannot be deleted).
     Stop,
     Delete,
+    /// A chained labeling job whose input job has not finished: nothing to do yet; a later
+    /// apply creates it.
+    Wait,
 }
 
 impl Action {
@@ -32,7 +35,13 @@ impl Action {
             Action::Update => "~",
             Action::Stop => "!",
             Action::Delete => "-",
+            Action::Wait => "…",
         }
+    }
+
+    /// Whether apply has anything to do for this action.
+    pub fn is_change(self) -> bool {
+        !matches!(self, Action::NoOp | Action::Wait)
     }
 }
 
@@ -85,6 +94,9 @@ pub struct Summary {
     pub update: usize,
     pub stop: usize,
     pub delete: usize,
+    /// Chained jobs waiting for their input job (not changes: apply does nothing for them).
+    #[serde(default)]
+    pub wait: usize,
 }
 
 impl Plan {
@@ -97,13 +109,14 @@ impl Plan {
                 Action::Update => s.update += 1,
                 Action::Stop => s.stop += 1,
                 Action::Delete => s.delete += 1,
+                Action::Wait => s.wait += 1,
             }
         }
         s
     }
 
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action != Action::NoOp)
+        self.changes.iter().any(|c| c.action.is_change())
     }
 }
 

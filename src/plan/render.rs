@@ -24,7 +24,7 @@ pub fn text(plan: &Plan) -> String {
     let active: Vec<&Change> = plan
         .changes
         .iter()
-        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| c.action.is_change())
         .collect();
     if !active.is_empty() {
         out.push_str("Resource actions are indicated with the following symbols:\n");
@@ -46,6 +46,11 @@ pub fn text(plan: &Plan) -> String {
     }
     notes(
         &mut out,
+        "Waiting for their input job (a later apply creates them):",
+        plan.changes.iter().filter(|c| c.action == Action::Wait),
+    );
+    notes(
+        &mut out,
         "Labeling jobs:",
         plan.changes
             .iter()
@@ -65,6 +70,8 @@ pub fn text(plan: &Plan) -> String {
             "Plan: {} to create, {} to update, {} to stop, {} to destroy.",
             s.create, s.update, s.stop, s.delete
         );
+    } else if plan.summary().wait > 0 {
+        out.push_str("No changes now. Apply again once the jobs above have finished.\n");
     } else {
         out.push_str("No changes. Your infrastructure matches the plan.\n");
     }
@@ -94,6 +101,7 @@ fn block(out: &mut String, c: &Change) {
         Action::Update => "updated in place",
         Action::Stop => "stopped",
         Action::Delete => "destroyed",
+        Action::Wait => "created later",
     };
     let _ = writeln!(out, "  # {} will be {verb} ({})", c.address, c.reason);
     if let Some(note) = &c.note {

@@ -5,6 +5,8 @@
 //! run reports all of them. Makes no AWS call.
 
 mod buckets;
+mod chains;
+mod label_attributes;
 mod uploads;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,6 +14,7 @@ use std::ops::Range;
 
 use crate::model::desired::{
     CorsRule, DesiredBucket, DesiredJob, DesiredRole, DesiredState, Encryption, PublicAccessBlock,
+    Upstream,
 };
 use crate::model::names::{BucketName, NameError, ObjectKey, RoleName};
 use crate::model::{Address, Kind, TAG_ADDRESS, TAG_PLAN, Tags};
@@ -83,6 +86,13 @@ pub enum UploadContent {
         labels: Vec<Located<String>>,
         span: Range<usize>,
         instructions: Option<(String, String)>,
+        attributes: label_attributes::AttributeConfig,
+    },
+    /// gtplan's built-in worker UI for a task type, with the plan's instructions.
+    WorkerUi {
+        task: &'static crate::catalog::TaskType,
+        span: Range<usize>,
+        instructions: (String, String),
     },
 }
 
@@ -123,12 +133,13 @@ pub fn resolve(file: &PlanFile, account: &str) -> Result<DesiredState, ConfigErr
         .iter()
         .filter_map(|(addr, raw)| r.upload(addr, raw, &buckets, &bucket_addrs))
         .collect();
-    let jobs: Vec<JobDraft> = file
+    let mut jobs: Vec<JobDraft> = file
         .raw
         .jobs
         .iter()
         .filter_map(|(addr, raw)| r.job(addr, raw, &buckets, &roles, &uploads))
         .collect();
+    r.link_chains(&mut jobs, &uploads);
     r.duplicates(&buckets, &roles, &uploads, &jobs);
     let Some(templates) = templates else {
         return Err(r.problems.into_error());
@@ -584,6 +595,9 @@ impl Resolver<'_> {
                 DesiredJob {
                     spec,
                     depends_on: job.depends_on.into_iter().collect(),
+                    waits_for: job
+                        .waits_for
+                        .map(|(address, name)| Upstream { address, name }),
                 },
             );
         }
@@ -631,6 +645,8 @@ impl Resolver<'_> {
         let mut write = BTreeSet::new();
         let mut kms = BTreeSet::new();
         let mut invoke = BTreeSet::new();
+        let mut topics = BTreeSet::new();
+        let mut queues = BTreeSet::new();
         let mut pass_role = false;
         let note_bucket = |bucket: &str, list: &mut BTreeSet<String>| {
             if plan_buckets.contains(bucket) {
@@ -660,6 +676,17 @@ impl Resolver<'_> {
                 invoke.insert(f.clone());
             }
             pass_role |= job.spec.automated_labeling.is_some();
+            if job.spec.input.sns_topic_arn.is_some() {
+                // Ground Truth buffers a streaming job's objects in an SQS queue it creates in
+                // the account, named after the job (fact sheet §6.1).
+                queues.insert(format!(
+                    "arn:aws:sqs:{}:{}:GroundTruth-{}",
+                    self.file.region.as_str(),
+                    self.account,
+                    job.spec.name.as_str().to_ascii_lowercase()
+                ));
+            }
+            topics.extend(job.sns_topics.iter().cloned());
         }
         // Buckets with a customer KMS key: the role reads and writes through that key.
         for b in state.buckets.values() {
@@ -677,6 +704,8 @@ impl Resolver<'_> {
         cx.insert("kms_keys", &kms);
         cx.insert("invoke_functions", &invoke);
         cx.insert("pass_role", &pass_role);
+        cx.insert("sns_topics", &topics);
+        cx.insert("sqs_queues", &queues);
         cx.insert("role_arn", &self.role_arn(&role.name));
     }
 

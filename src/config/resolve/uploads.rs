@@ -18,6 +18,8 @@ use crate::config::template::{TemplateKind, Templates};
 use crate::config::upload::{content_type_for, sha256_hex};
 use crate::config::vars;
 
+use super::label_attributes::AttributeConfig;
+
 use super::{BucketDraft, Resolver, UploadContent, UploadDraft};
 
 impl Resolver<'_> {
@@ -36,79 +38,7 @@ impl Resolver<'_> {
             .expand(&raw.key)
             .and_then(|k| self.name(&k, ObjectKey::parse(&k.value)));
         let content_type = self.expand_opt(raw.content_type.as_ref()).map(|c| c.value);
-        let content = match (&raw.file, &raw.labels) {
-            (Some(file), Some(labels)) => {
-                self.problems.push(
-                    Problem::at(
-                        self.src(),
-                        labels.span.clone(),
-                        format!("{from} sets both `file` and `labels`"),
-                        "remove one",
-                    )
-                    .label(file.span.clone(), "")
-                    .help("an upload is either a local `file` or a label config generated from `labels`"),
-                );
-                None
-            }
-            (None, None) => {
-                self.report(
-                    raw.span.clone(),
-                    format!("{from} has neither `file` nor `labels`"),
-                    "",
-                    Some("add `file = \"path/to/file\"` (relative to the plan) or `labels = [\"cat\", \"dog\"]`".to_owned()),
-                );
-                None
-            }
-            (Some(file), None) => self.upload_file(file, raw),
-            (None, Some(labels)) => {
-                let labels_expanded: Vec<Located<String>> =
-                    labels.value.iter().filter_map(|l| self.expand(l)).collect();
-                let instructions = match &raw.instructions {
-                    None => None,
-                    Some(i) => {
-                        let short = self.expand_opt(i.short.as_ref());
-                        let full = self.expand_opt(i.full.as_ref());
-                        if short.is_none() || full.is_none() {
-                            self.report(
-                                i.span.clone(),
-                                format!("{from}'s `instructions` need `short` and `full`"),
-                                "incomplete",
-                                Some("write `instructions = { short = \"...\", full = \"...\" }` (HTML allowed)".to_owned()),
-                            );
-                        }
-                        Some((
-                            short.map(|s| s.value).unwrap_or_default(),
-                            full.map(|s| s.value).unwrap_or_default(),
-                        ))
-                    }
-                };
-                if let Some(expand) = &raw.expand_vars {
-                    self.report(
-                        expand.span.clone(),
-                        "`expand_vars` only applies to uploads with a `file`",
-                        "remove this",
-                        None,
-                    );
-                }
-                Some(UploadContent::Labels {
-                    labels: labels_expanded,
-                    span: labels.span.clone(),
-                    instructions,
-                })
-            }
-        };
-        if raw.instructions.is_some() && raw.labels.is_none() {
-            let span = raw
-                .instructions
-                .as_ref()
-                .map_or(raw.span.clone(), |i| i.span.clone());
-            self.report(
-                span,
-                "`instructions` only apply to label configs generated from `labels`",
-                "remove this",
-                Some("put the instructions in your label config file instead".to_owned()),
-            );
-        }
+        let content = self.upload_content(raw, &from);
         let bucket_name = bucket.and_then(|b| buckets.iter().find(|d| d.addr == *b))?;
         Some(UploadDraft {
             addr: addr.value.clone(),
@@ -118,6 +48,179 @@ impl Resolver<'_> {
             content: content?,
             content_type,
         })
+    }
+
+    /// What an upload holds: exactly one of a local `file`, a label config generated from
+    /// `labels`, or a built-in `worker_ui`; and only the keys that go with it.
+    fn upload_content(&mut self, raw: &RawUpload, from: &str) -> Option<UploadContent> {
+        let sources: Vec<(&str, Range<usize>)> = [
+            ("file", raw.file.as_ref().map(|v| v.span.clone())),
+            ("labels", raw.labels.as_ref().map(|v| v.span.clone())),
+            ("worker_ui", raw.worker_ui.as_ref().map(|v| v.span.clone())),
+        ]
+        .into_iter()
+        .filter_map(|(k, s)| Some((k, s?)))
+        .collect();
+        if sources.is_empty() {
+            self.report(
+                raw.span.clone(),
+                format!("{from} has neither `file` nor `labels`"),
+                "",
+                Some("add `file = \"path/to/file\"` (relative to the plan), `labels = [\"cat\", \"dog\"]` or `worker_ui = \"TaskType\"`".to_owned()),
+            );
+            return None;
+        }
+        if sources.len() > 1 {
+            let mut p = Problem::at(
+                self.src(),
+                sources[1].1.clone(),
+                format!("{from} sets both `{}` and `{}`", sources[0].0, sources[1].0),
+                "remove one",
+            )
+            .label(sources[0].1.clone(), "");
+            p.help = Some("an upload is a local `file`, a label config generated from `labels`, or a built-in `worker_ui`".to_owned());
+            self.problems.push(p);
+            return None;
+        }
+        let kind = sources[0].0;
+        let not_for = |r: &mut Self, span: Option<Range<usize>>, key: &str, only: &str| {
+            if let Some(span) = span {
+                r.report(
+                    span,
+                    format!("`{key}` only applies to uploads with {only}"),
+                    "remove this",
+                    None,
+                );
+            }
+        };
+        if kind != "file" {
+            not_for(
+                self,
+                raw.expand_vars.as_ref().map(|v| v.span.clone()),
+                "expand_vars",
+                "a `file`",
+            );
+        }
+        if kind != "labels" {
+            for (key, span) in [
+                (
+                    "annotation_type",
+                    raw.annotation_type.as_ref().map(|v| v.span.clone()),
+                ),
+                (
+                    "edits_allowed",
+                    raw.edits_allowed.as_ref().map(|v| v.span.clone()),
+                ),
+                (
+                    "global_attributes",
+                    raw.global_attributes.as_ref().map(|v| v.span.clone()),
+                ),
+                (
+                    "label_attributes",
+                    raw.label_attributes.as_ref().map(|v| v.span.clone()),
+                ),
+                (
+                    "frame_attributes",
+                    raw.frame_attributes.as_ref().map(|v| v.span.clone()),
+                ),
+            ] {
+                not_for(self, span, key, "`labels`");
+            }
+        }
+        let instructions = self.instructions(raw, from);
+        match kind {
+            "file" => {
+                if let Some(i) = &raw.instructions {
+                    self.report(
+                        i.span.clone(),
+                        "`instructions` only apply to generated label configs and worker UIs",
+                        "remove this",
+                        Some("put the instructions in your file instead".to_owned()),
+                    );
+                }
+                self.upload_file(raw.file.as_ref()?, raw)
+            }
+            "labels" => {
+                let labels = raw.labels.as_ref()?;
+                let expanded: Vec<Located<String>> =
+                    labels.value.iter().filter_map(|l| self.expand(l)).collect();
+                let attributes = self.label_attributes(raw, &expanded, from)?;
+                Some(UploadContent::Labels {
+                    labels: expanded,
+                    span: labels.span.clone(),
+                    instructions: instructions?,
+                    attributes,
+                })
+            }
+            _ => {
+                let value = self.expand(raw.worker_ui.as_ref()?)?;
+                let task = crate::catalog::find(&value.value)
+                    .filter(|t| crate::config::worker_ui::template(t.name).is_some());
+                let Some(task) = task else {
+                    let with_ui: Vec<&str> = crate::catalog::task_types::TASK_TYPES
+                        .iter()
+                        .map(|t| t.name)
+                        .filter(|n| crate::config::worker_ui::template(n).is_some())
+                        .collect();
+                    let help = match suggest::did_you_mean(&value.value, &with_ui) {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None => format!(
+                            "gtplan has worker UIs for {}; the other task types use an AWS-owned UI",
+                            suggest::list(&with_ui)
+                        ),
+                    };
+                    self.report(
+                        value.span.clone(),
+                        format!("gtplan has no built-in worker UI for `{}`", value.value),
+                        "no built-in UI",
+                        Some(help),
+                    );
+                    return None;
+                };
+                let Some(instructions) = instructions? else {
+                    self.report(
+                        raw.span.clone(),
+                        format!("{from} builds a worker UI but gives workers no instructions"),
+                        "",
+                        Some("add `instructions = { short = \"...\", full = \"...\" }` (HTML): what to do, shown beside every task".to_owned()),
+                    );
+                    return None;
+                };
+                Some(UploadContent::WorkerUi {
+                    task,
+                    span: value.span.clone(),
+                    instructions,
+                })
+            }
+        }
+    }
+
+    /// `instructions = { short, full }`: outer `None` when invalid (reported).
+    #[expect(
+        clippy::option_option,
+        reason = "outer `None`: invalid and reported; inner `None`: not set in the plan"
+    )]
+    fn instructions(&mut self, raw: &RawUpload, from: &str) -> Option<Option<(String, String)>> {
+        let Some(i) = &raw.instructions else {
+            return Some(None);
+        };
+        let short = self.expand_opt(i.short.as_ref());
+        let full = self.expand_opt(i.full.as_ref());
+        match (short, full) {
+            (Some(short), Some(full)) => Some(Some((short.value, full.value))),
+            _ => {
+                self.report(
+                    i.span.clone(),
+                    format!("{from}'s `instructions` need `short` and `full`"),
+                    "incomplete",
+                    Some(
+                        "write `instructions = { short = \"...\", full = \"...\" }` (HTML allowed)"
+                            .to_owned(),
+                    ),
+                );
+                None
+            }
+        }
     }
 
     pub(super) fn upload_file(&mut self, file: &Str, raw: &RawUpload) -> Option<UploadContent> {
@@ -205,6 +308,7 @@ impl Resolver<'_> {
                 labels,
                 span,
                 instructions,
+                attributes,
             } => {
                 let users: Vec<&JobDraft> = jobs
                     .iter()
@@ -213,6 +317,13 @@ impl Resolver<'_> {
                 let format = self.label_format(upload, &users)?;
                 self.check_labels(labels, span, &users, format);
                 self.check_instructions(span, &users, instructions.as_ref());
+                let audit = self.check_attribute_format(
+                    upload,
+                    &users,
+                    format,
+                    attributes,
+                    instructions.as_ref(),
+                )?;
                 let mut cx = self.base_context(&address);
                 let names: Vec<&str> = labels.iter().map(|l| l.value.as_str()).collect();
                 cx.insert("labels", &names);
@@ -228,6 +339,17 @@ impl Resolver<'_> {
                     "task_type",
                     &users.first().map(|j| j.task.name).unwrap_or_default(),
                 );
+                cx.insert("label_entries", &attributes.label_entries(labels));
+                cx.insert("global_attributes", &attributes.global);
+                cx.insert("frame_attributes", &attributes.frame);
+                cx.insert(
+                    "annotation_type",
+                    &attributes
+                        .annotation_type
+                        .as_ref()
+                        .map(|a| a.value.as_str()),
+                );
+                cx.insert("audit_label_attribute", &audit);
                 if let Some((short, full)) = instructions {
                     cx.insert(
                         "instructions",
@@ -240,6 +362,18 @@ impl Resolver<'_> {
                     body,
                     format!("generated from {} labels", labels.len()),
                     "application/json".to_owned(),
+                )
+            }
+            UploadContent::WorkerUi {
+                task,
+                span,
+                instructions,
+            } => {
+                let body = self.worker_ui(upload, task, span, instructions, jobs)?;
+                (
+                    body.into_bytes(),
+                    format!("gtplan's {} worker UI", task.name),
+                    "text/html".to_owned(),
                 )
             }
         };
@@ -326,28 +460,14 @@ impl Resolver<'_> {
         }
     }
 
-    /// What a generated label config cannot provide: named entity recognition requires
-    /// worker instructions in it (fact sheet §3.1), and audits of 3D point cloud and video
-    /// frame labels name the audited job's label attribute.
+    /// Named entity recognition requires worker instructions in its label config (fact sheet
+    /// §3.1).
     pub(super) fn check_instructions(
         &mut self,
         span: &Range<usize>,
         users: &[&JobDraft],
         instructions: Option<&(String, String)>,
     ) {
-        if let Some(job) = users.iter().find(|j| {
-            j.task.audits.is_some() && j.task.label_config == LabelConfigFormat::Attribute
-        }) {
-            self.report(
-                span.clone(),
-                format!(
-                    "`jobs.{}` (task type `{}`) needs a label config with `auditLabelAttributeName`",
-                    job.addr, job.task.name
-                ),
-                "generated from a list",
-                Some("write the label config as a JSON file (attribute format, with `auditLabelAttributeName`) and upload it with `file = \"...\"`".to_owned()),
-            );
-        }
         if instructions.is_some() {
             return;
         }
@@ -365,6 +485,150 @@ impl Resolver<'_> {
                 Some("`NamedEntityRecognition` label configs carry the instructions: add `instructions = { short = \"...\", full = \"...\" }` to this upload".to_owned()),
             );
         }
+    }
+
+    /// A built-in worker UI filled in for the jobs that show it. They must be of its task type
+    /// and agree on the header (their title) and the audited label attribute.
+    fn worker_ui(
+        &mut self,
+        upload: &UploadDraft,
+        task: &TaskType,
+        span: &Range<usize>,
+        instructions: &(String, String),
+        jobs: &[JobDraft],
+    ) -> Option<String> {
+        let users: Vec<&JobDraft> = jobs
+            .iter()
+            .filter(|j| j.ui_template_addr.as_deref() == Some(upload.addr.as_str()))
+            .collect();
+        let template = crate::config::worker_ui::template(task.name)?;
+        if let Some(job) = users.iter().find(|j| j.task.name != task.name) {
+            self.report(
+                span.clone(),
+                format!(
+                    "upload `{}` is the `{}` worker UI, but `jobs.{}` is a `{}` job",
+                    upload.addr, task.name, job.addr, job.task.name
+                ),
+                "another task type",
+                Some(format!(
+                    "write `worker_ui = \"{}\"`, or give the job its own worker UI upload",
+                    job.task.name
+                )),
+            );
+            return None;
+        }
+        let titles: BTreeSet<&str> = users
+            .iter()
+            .map(|j| j.spec.human_task.task_title.as_str())
+            .collect();
+        let audits: BTreeSet<Option<&str>> = users
+            .iter()
+            .map(|j| j.audit_label_attribute.as_deref())
+            .collect();
+        if titles.len() > 1 || audits.len() > 1 {
+            self.report(
+                span.clone(),
+                format!("upload `{}` is the worker UI of jobs with different titles or audited labels", upload.addr),
+                "shared by different jobs",
+                Some("the UI shows the job's title and reads its audited labels: give each job its own worker UI upload".to_owned()),
+            );
+            return None;
+        }
+        let audit = audits.into_iter().next().flatten();
+        if crate::config::worker_ui::needs_audit_attribute(template) && audit.is_none() {
+            self.report(
+                span.clone(),
+                format!("upload `{}` shows earlier labels, but no job says which", upload.addr),
+                "no audited labels",
+                Some(format!("use it as `ui_template` of a `{}` job with `input_job` or `audit_label_attribute`", task.name)),
+            );
+            return None;
+        }
+        Some(crate::config::worker_ui::fill(
+            template,
+            &crate::config::worker_ui::Fill {
+                header: titles.into_iter().next().unwrap_or(task.description),
+                short_instructions: &instructions.0,
+                full_instructions: &instructions.1,
+                audit_label_attribute: audit,
+            },
+        ))
+    }
+
+    /// The attribute-format keys only make sense for 3D point cloud and video frame jobs;
+    /// there, their instructions are short enough and an audit names the label attribute it
+    /// reviews. Returns that attribute (outer `None`: an error was reported).
+    #[expect(
+        clippy::option_option,
+        reason = "outer `None`: invalid and reported; inner `None`: not an audit"
+    )]
+    fn check_attribute_format(
+        &mut self,
+        upload: &UploadDraft,
+        users: &[&JobDraft],
+        format: LabelConfigFormat,
+        attributes: &AttributeConfig,
+        instructions: Option<&(String, String)>,
+    ) -> Option<Option<String>> {
+        if format != LabelConfigFormat::Attribute {
+            if let Some(span) = &attributes.first_key
+                && !users.is_empty()
+            {
+                self.report(
+                    span.clone(),
+                    format!("upload `{}` uses attribute-format keys, but its jobs use the simple label config format", upload.addr),
+                    "only for 3D point cloud and video frame jobs",
+                    Some("attributes, `annotation_type` and `edits_allowed` exist only in 3D point cloud and video frame label configs: remove them".to_owned()),
+                );
+                return None;
+            }
+            return Some(None);
+        }
+        if let Some(t) = &attributes.annotation_type
+            && let Some(job) = users.iter().find(|j| !j.task.name.contains("Video"))
+        {
+            self.report(
+                t.span.clone(),
+                format!(
+                    "`annotation_type` applies to video frame jobs, and `jobs.{}` is a `{}` job",
+                    job.addr, job.task.name
+                ),
+                "only for video frame jobs",
+                Some("remove `annotation_type`".to_owned()),
+            );
+            return None;
+        }
+        if let Some((short, full)) = instructions {
+            for (text, max, which) in [(short, 255, "short"), (full, 2048, "full")] {
+                let len = text.chars().count();
+                if len >= max {
+                    let span = self.upload_key_span(&upload.addr);
+                    self.report(
+                        span,
+                        format!("the {which} instructions of upload `{}` are {len} characters long", upload.addr),
+                        format!("under {max} characters"),
+                        Some(format!("3D point cloud and video frame label configs take {which} instructions of fewer than {max} characters")),
+                    );
+                    return None;
+                }
+            }
+        }
+        let audits: BTreeSet<&str> = users
+            .iter()
+            .filter(|j| j.task.audits.is_some())
+            .filter_map(|j| j.audit_label_attribute.as_deref())
+            .collect();
+        if audits.len() > 1 {
+            let span = self.upload_key_span(&upload.addr);
+            self.report(
+                span,
+                format!("upload `{}` is the label config of audits of different label attributes", upload.addr),
+                "one config, two audits",
+                Some("`auditLabelAttributeName` names one label attribute: give each audit job its own label config".to_owned()),
+            );
+            return None;
+        }
+        Some(audits.into_iter().next().map(str::to_owned))
     }
 
     pub(super) fn check_label_count(

@@ -196,6 +196,7 @@ pub fn desired() -> DesiredState {
                 depends_on: ["bucket.data", "role.labeling", "upload.labels", "upload.manifest"]
                     .map(addr)
                     .to_vec(),
+                waits_for: None,
             },
         )]),
     }

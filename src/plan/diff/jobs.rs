@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use crate::model::Address;
-use crate::model::desired::{DesiredJob, DesiredState};
+use crate::model::desired::{DesiredJob, DesiredState, Upstream};
 use crate::model::job::JobStatus;
-use crate::model::observed::ObservedJob;
+use crate::model::observed::{ObservedJob, ObservedState};
 use crate::plan::digest;
 use crate::plan::model::{Action, Change, FieldChange, Step};
 
@@ -17,6 +17,7 @@ use super::{Ownership, PlanError, change, field, ownership, to_json};
 
 pub(super) fn job_change(
     desired: &DesiredState,
+    observed: &ObservedState,
     address: &Address,
     want: &DesiredJob,
     found: Option<&ObservedJob>,
@@ -24,6 +25,12 @@ pub(super) fn job_change(
     let name = want.spec.name.as_str();
     let digest = digest::job(found);
     let Some(found) = found else {
+        if let Some(up) = &want.waits_for {
+            let upstream = observed.jobs.get(&up.address).and_then(Option::as_ref);
+            if let Some(wait) = wait_for_input(address, want, up, upstream, &digest)? {
+                return Ok(wait);
+            }
+        }
         let mut c = change(address, name, Action::Create, "does not exist", digest);
         let mut fields = Vec::new();
         leaf_diff(&Value::Null, &to_json(&want.spec), "", &mut fields);
@@ -78,6 +85,53 @@ pub(super) fn job_change(
     c.note = Some(job_note(found));
     c.depends_on.clone_from(&want.depends_on);
     Ok(c)
+}
+
+/// A chained job can be created once its input job has finished (its output manifest is
+/// final): `Ok(None)`. Until then it waits; a failed input job is an error.
+fn wait_for_input(
+    address: &Address,
+    want: &DesiredJob,
+    up: &Upstream,
+    upstream: Option<&ObservedJob>,
+    digest: &str,
+) -> Result<Option<Change>, PlanError> {
+    let note = match upstream {
+        Some(job) if matches!(job.status, JobStatus::Completed | JobStatus::Stopped) => {
+            return Ok(None);
+        }
+        Some(job) if job.status == JobStatus::Failed => {
+            return Err(PlanError::new(
+                address,
+                format!(
+                    "`{}` reads the output of {} (`{}`), which failed: {}",
+                    want.spec.name,
+                    up.address,
+                    up.name,
+                    job.failure_reason.as_deref().unwrap_or("no reason given")
+                ),
+                format!(
+                    "fix the cause and give {} a new name, or set `manifest` to a manifest of your own instead of `input_job`",
+                    up.address
+                ),
+            ));
+        }
+        Some(job) => format!("{} is {}", up.address, job_note(job)),
+        None => format!("{} is created by this apply", up.address),
+    };
+    let mut c = change(
+        address,
+        want.spec.name.as_str(),
+        Action::Wait,
+        &format!("waits for {} to finish", up.address),
+        digest.to_owned(),
+    );
+    c.note = Some(format!(
+        "reads the output manifest of {}; {note}",
+        up.address
+    ));
+    c.depends_on.clone_from(&want.depends_on);
+    Ok(Some(c))
 }
 
 /// Every leaf of the job request that differs, as dotted paths (`human_task.task_title`).

@@ -117,7 +117,7 @@ pub fn diff(desired: &DesiredState, observed: &ObservedState) -> Result<Plan, Pl
     }
     for (address, want) in &desired.jobs {
         let found = observed.jobs.get(address).and_then(Option::as_ref);
-        out.push(job_change(desired, address, want, found));
+        out.push(job_change(desired, observed, address, want, found));
     }
     for orphan in &observed.orphans {
         out.push(deletes::orphan_change(orphan));

@@ -1,0 +1,211 @@
+//! Chaining (fact sheet §6.2, §6.3): a job whose `input_job` names another job of the plan reads
+//! that job's output manifest. Once every job is drafted, this pass wires the manifest path, the
+//! read permissions and the dependency, and checks what an audit needs: the audited task type,
+//! a new label attribute and the audited labels in its label config.
+
+use std::collections::BTreeSet;
+
+use crate::model::{Address, Kind};
+
+use super::{Resolver, UploadContent, UploadDraft};
+use crate::config::jobs::JobDraft;
+
+/// Where Ground Truth writes a job's output manifest (fact sheet §3.3).
+pub fn output_manifest_uri(output: &(String, String), job_name: &str) -> String {
+    let (bucket, prefix) = output;
+    format!("s3://{bucket}/{prefix}{job_name}/manifests/output/output.manifest")
+}
+
+impl Resolver<'_> {
+    /// Links every `input_job` to its upstream job, upstream jobs first so that a chain of
+    /// three inherits the first job's read permissions.
+    pub(super) fn link_chains(&mut self, jobs: &mut [JobDraft], uploads: &[UploadDraft]) {
+        let names: Vec<String> = self
+            .file
+            .raw
+            .jobs
+            .iter()
+            .map(|(a, _)| a.value.clone())
+            .collect();
+        let mut order: Vec<(usize, usize)> = Vec::new();
+        for (i, job) in jobs.iter().enumerate() {
+            let Some(input) = job.input_job.clone() else {
+                continue;
+            };
+            let from = format!("`jobs.{}`", job.addr);
+            if self.refer(&input, Kind::Job, &names, &from).is_none() {
+                continue;
+            }
+            match chain_depth(jobs, i) {
+                Some(depth) => order.push((depth, i)),
+                None => self.report(
+                    input.span.clone(),
+                    format!("{from} takes its input from itself through `input_job`"),
+                    "a cycle",
+                    Some("`input_job` chains must start at a job that reads a manifest".to_owned()),
+                ),
+            }
+        }
+        order.sort_unstable();
+        for (_, i) in order {
+            let Some(input) = jobs[i].input_job.clone() else {
+                continue;
+            };
+            // An upstream job that failed to resolve was reported already.
+            let Some(up) = jobs.iter().position(|j| j.addr == input.value) else {
+                continue;
+            };
+            let upstream = Upstream {
+                addr: jobs[up].addr.clone(),
+                task: jobs[up].task,
+                name: jobs[up].spec.name.as_str().to_owned(),
+                label_attribute: jobs[up].spec.label_attribute_name.as_str().to_owned(),
+                output: jobs[up].output.clone(),
+                read_prefixes: jobs[up].read_prefixes.clone(),
+                labels: generated_labels(jobs[up].label_config_addr.as_deref(), uploads),
+            };
+            self.check_audit(&jobs[i], &upstream, &input.span, uploads);
+            link(&mut jobs[i], upstream);
+        }
+    }
+
+    fn check_audit(
+        &mut self,
+        job: &JobDraft,
+        up: &Upstream,
+        span: &std::ops::Range<usize>,
+        uploads: &[UploadDraft],
+    ) {
+        let from = format!("`jobs.{}`", job.addr);
+        let Some(audited) = job.task.audits else {
+            return;
+        };
+        if up.task.name != audited && up.task.audits != Some(audited) {
+            self.report(
+                span.clone(),
+                format!(
+                    "{from} (task type `{}`) cannot audit `jobs.{}`, a `{}` job",
+                    job.task.name, up.addr, up.task.name
+                ),
+                format!("not a `{audited}` job"),
+                Some(format!(
+                    "`{}` jobs review the labels of `{audited}` jobs (or of an earlier review of them)",
+                    job.task.name
+                )),
+            );
+            return;
+        }
+        if job.spec.label_attribute_name.as_str() == up.label_attribute {
+            let span = self.job_key_span(&job.addr, "label_attribute");
+            self.report(
+                span,
+                format!(
+                    "{from} writes its labels under `{}`, the label attribute it audits",
+                    up.label_attribute
+                ),
+                "same as the audited job's",
+                Some(format!(
+                    "a verification or adjustment job needs a new label attribute, e.g. `{}-checked`",
+                    up.label_attribute.trim_end_matches("-ref")
+                )),
+            );
+        }
+        // The audited labels must all be in the new label config (adjustment may add more).
+        let mine = generated_labels(job.label_config_addr.as_deref(), uploads);
+        if let (Some(theirs), Some(mine)) = (&up.labels, &mine) {
+            let missing: Vec<&str> = theirs
+                .iter()
+                .filter(|l| !mine.contains(*l))
+                .map(String::as_str)
+                .collect();
+            if !missing.is_empty() {
+                let span = job.label_config_span.clone().unwrap_or(job.span.clone());
+                self.report(
+                    span,
+                    format!(
+                        "the label config of {from} lacks labels of `jobs.{}`: {}",
+                        up.addr,
+                        missing
+                            .iter()
+                            .map(|l| format!("`{l}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    "missing audited labels",
+                    Some("a verification or adjustment job shows workers the audited job's labels: list all of them (an adjustment may add new ones)".to_owned()),
+                );
+            }
+        }
+    }
+
+    /// The span of `key` in `[jobs.ADDR]`, or of the table when absent.
+    fn job_key_span(&self, addr: &str, key: &str) -> std::ops::Range<usize> {
+        self.file
+            .raw
+            .jobs
+            .iter()
+            .find(|(a, _)| a.value == addr)
+            .map_or(0..0, |(_, raw)| match key {
+                "label_attribute" => raw.label_attribute.span.clone(),
+                _ => raw.span.clone(),
+            })
+    }
+}
+
+/// What a chained job takes from the job it reads.
+struct Upstream {
+    addr: String,
+    task: &'static crate::catalog::TaskType,
+    name: String,
+    label_attribute: String,
+    output: (String, String),
+    read_prefixes: BTreeSet<(String, String)>,
+    labels: Option<Vec<String>>,
+}
+
+fn link(job: &mut JobDraft, up: Upstream) {
+    let address = Address::new(Kind::Job, &up.addr);
+    job.spec.input.manifest_uri = Some(output_manifest_uri(&up.output, &up.name));
+    job.depends_on.insert(address.clone());
+    // The output manifest, the label files it points to (masks, sequences) and the objects
+    // the upstream job labeled.
+    let (bucket, prefix) = &up.output;
+    job.read_prefixes
+        .insert((bucket.clone(), format!("{prefix}{}/", up.name)));
+    job.read_prefixes.extend(up.read_prefixes);
+    job.manifest_bucket = Some(bucket.clone());
+    if job.task.audits.is_some() && job.audit_label_attribute.is_none() {
+        job.audit_label_attribute = Some(up.label_attribute);
+    }
+    job.waits_for = Some((address, up.name));
+}
+
+/// The label list of a label config generated from `labels`, if the job uses one.
+fn generated_labels(addr: Option<&str>, uploads: &[UploadDraft]) -> Option<Vec<String>> {
+    let upload = uploads.iter().find(|u| Some(u.addr.as_str()) == addr)?;
+    match &upload.content {
+        UploadContent::Labels { labels, .. } => {
+            Some(labels.iter().map(|l| l.value.clone()).collect())
+        }
+        _ => None,
+    }
+}
+
+/// How many `input_job` links lead from job `i` to a job that reads a manifest; `None` on a
+/// cycle.
+fn chain_depth(jobs: &[JobDraft], i: usize) -> Option<usize> {
+    let mut seen = BTreeSet::new();
+    let mut at = i;
+    let mut depth = 0;
+    while let Some(next) = &jobs[at].input_job {
+        if !seen.insert(at) {
+            return None;
+        }
+        match jobs.iter().position(|j| j.addr == next.value) {
+            Some(n) => at = n,
+            None => return Some(depth),
+        }
+        depth += 1;
+    }
+    Some(depth)
+}
