@@ -13,3 +13,4 @@ pub mod model;
 pub mod plan;
 pub mod policy;
 pub mod sandbox;
+pub mod scaffold;

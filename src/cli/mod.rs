@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod common;
 pub mod destroy;
+pub mod init;
 pub mod plan;
 pub mod sandbox;
 pub mod task_types;
@@ -37,6 +38,8 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Delete what a plan manages (asks first unless --auto-approve).
     Destroy(destroy::DestroyArgs),
+    /// Write a ready plan for a task type, with sample data.
+    Init(init::InitArgs),
     /// List the built-in Ground Truth task types and their rules.
     TaskTypes(task_types::TaskTypesArgs),
     /// Run the local AWS-compatible sandbox (S3, IAM, STS, SageMaker labeling jobs).
@@ -53,6 +56,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 Command::Plan(args) => plan::exec(&args).await,
                 Command::Apply(args) => apply::exec(&args).await,
                 Command::Destroy(args) => destroy::exec(&args).await,
+                Command::Init(args) => init::exec(&args),
                 Command::TaskTypes(args) => task_types::exec(&args),
                 Command::Sandbox(args) => sandbox::exec(args).await,
             }

@@ -14,7 +14,7 @@ mod manifest;
 mod raw;
 mod reader;
 mod resolve;
-mod suggest;
+pub(crate) mod suggest;
 mod template;
 mod upload;
 mod vars;

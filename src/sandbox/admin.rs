@@ -21,7 +21,10 @@ pub fn handle(req: &Request<Incoming>, shared: &Shared) -> (String, Response<Bod
     let op = path.to_owned();
     let response = match (req.method(), path) {
         (&Method::GET, "health") => plain(StatusCode::OK, "ok"),
-        (&Method::POST, "reset") => match shared.store.reset() {
+        (&Method::POST, "reset") => match shared
+            .store
+            .reset(|w| crate::sandbox::sagemaker::seed(w, &shared.config.account_id))
+        {
             Ok(()) => plain(StatusCode::OK, "reset"),
             Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         },

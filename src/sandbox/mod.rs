@@ -122,6 +122,15 @@ impl Sandbox {
             dir: config.state_dir.clone(),
             source,
         })?;
+        store
+            .write(|w| {
+                sagemaker::seed(w, &config.account_id);
+                Ok::<_, StoreError>(())
+            })
+            .map_err(|source| SandboxError::Store {
+                dir: config.state_dir.clone(),
+                source,
+            })?;
         let request_log = config
             .request_log
             .as_ref()

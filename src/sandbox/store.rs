@@ -124,9 +124,11 @@ impl Store {
     }
 
     /// Replaces the whole world (admin reset) and persists it.
-    pub fn reset(&self) -> Result<(), StoreError> {
+    /// Forgets every resource, then lets `seed` add what a fresh sandbox starts with.
+    pub fn reset(&self, seed: impl FnOnce(&mut World)) -> Result<(), StoreError> {
         let mut world = self.lock();
         *world = World::default();
+        seed(&mut world);
         self.persist(&world)
     }
 

@@ -18,6 +18,8 @@ mod shapes;
 mod tags;
 mod workteams;
 
+pub use workteams::{SANDBOX_TEAM, seed};
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};

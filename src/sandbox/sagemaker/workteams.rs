@@ -1,5 +1,8 @@
 //! Workteams: private teams created in the sandbox account. The public workforce (Mechanical
-//! Turk) exists in every region without being created and is not listed, as on AWS.
+//! Turk) exists in every region without being created and is not listed, as on AWS. Like an
+//! account whose admin has already set up a private workforce, the sandbox also starts with one
+//! private team, [`SANDBOX_TEAM`], in every Ground Truth region, so that plans for task types
+//! that refuse Mechanical Turk (3D point cloud, video frame) run without AWS.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -18,6 +21,34 @@ struct CreateInput {
     member_definitions: Option<Vec<Value>>,
     description: Option<String>,
     tags: Option<Vec<Tag>>,
+}
+
+/// The private team every region of the sandbox has from the start.
+pub const SANDBOX_TEAM: &str = "sandbox-team";
+
+/// Adds [`SANDBOX_TEAM`] to every Ground Truth region where it is missing.
+pub fn seed(world: &mut crate::sandbox::store::World, account: &str) {
+    for region in crate::catalog::regions::supported() {
+        let arn =
+            format!("arn:aws:sagemaker:{region}:{account}:workteam/private-crowd/{SANDBOX_TEAM}");
+        world
+            .sagemaker
+            .workteams
+            .entry(arn.clone())
+            .or_insert_with(|| Workteam {
+                name: SANDBOX_TEAM.to_owned(),
+                arn,
+                region: region.to_owned(),
+                description: "The sandbox's private workforce".to_owned(),
+                member_definitions: json!([{ "CognitoMemberDefinition": {
+                    "UserPool": format!("{region}_sandbox"),
+                    "UserGroup": "labelers",
+                    "ClientId": "sandbox"
+                }}]),
+                created: 0,
+                tags: Vec::new(),
+            });
+    }
 }
 
 pub fn arn(ctx: &Ctx<'_>, name: &str) -> String {

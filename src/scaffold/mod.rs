@@ -1,0 +1,382 @@
+//! `gtplan init`: a ready plan for one task type, with a small sample manifest and the sample
+//! data it points to, that `gtplan apply --sandbox` accepts unchanged. Everything here is a pure
+//! function from (task type, region) to files; the command writes them.
+
+mod samples;
+
+use std::fmt::Write as _;
+
+use crate::catalog::{LabelConfigFormat, ManifestKey, TaskType, Ui};
+use crate::sandbox::sagemaker::SANDBOX_TEAM;
+
+use samples::Data;
+
+/// One file `init` writes, relative to the target folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    pub path: String,
+    pub body: Vec<u8>,
+}
+
+/// The plan file's name inside the target folder.
+pub const PLAN_FILE: &str = "plan.toml";
+
+/// `3DPointCloudObjectDetection` → `3d-point-cloud-object-detection`.
+pub fn kebab(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        if i > 0 {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
+            let word_start = (c.is_ascii_uppercase() || c.is_ascii_digit())
+                && prev.is_ascii_lowercase()
+                || (c.is_ascii_uppercase() && prev.is_ascii_uppercase() && next_lower);
+            if word_start {
+                out.push('-');
+            }
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// A bucket-name stem that leaves room for `-<account id>` within S3's 63 characters.
+fn bucket_stem(slug: &str) -> String {
+    let short = slug.replace("semantic-segmentation", "segmentation");
+    let mut stem = format!("gtplan-{short}");
+    stem.truncate(63 - 13);
+    stem.trim_end_matches('-').to_owned()
+}
+
+/// The label attribute a job of `task` writes, and the one it audits.
+fn label_attributes(task: &TaskType) -> (String, Option<String>) {
+    let with_ref = |base: &str, ends_with_ref: bool| {
+        if ends_with_ref {
+            format!("{base}-ref")
+        } else {
+            base.to_owned()
+        }
+    };
+    match task.audits.and_then(crate::catalog::find) {
+        Some(audited) => (
+            with_ref("reviewed", task.label_attribute_ends_with_ref),
+            Some(with_ref("labels", audited.label_attribute_ends_with_ref)),
+        ),
+        None => (with_ref("labels", task.label_attribute_ends_with_ref), None),
+    }
+}
+
+/// `Draw boxes` → `draw boxes`, leaving `3D` alone.
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
+}
+
+fn toml_string(s: &str) -> String {
+    serde_json::Value::String(s.to_owned()).to_string()
+}
+
+fn toml_list(items: &[&str]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| toml_string(s)).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// Every file of a new plan for `task` in `region`.
+pub fn scaffold(task: &TaskType, region: &str) -> Vec<File> {
+    let slug = kebab(task.name);
+    let (label_attribute, audited) = label_attributes(task);
+    let data = samples::data(task, audited.as_deref());
+    let mut files: Vec<File> = data
+        .files
+        .iter()
+        .map(|f| File {
+            path: format!("data/{}", f.path),
+            body: f.body.clone(),
+        })
+        .collect();
+    files.push(File {
+        path: "data/manifest.jsonl".to_owned(),
+        body: data.manifest.clone().into_bytes(),
+    });
+    files.push(File {
+        path: PLAN_FILE.to_owned(),
+        body: plan_text(
+            task,
+            region,
+            &slug,
+            &label_attribute,
+            audited.as_deref(),
+            &data,
+        )
+        .into_bytes(),
+    });
+    files
+}
+
+#[expect(
+    clippy::too_many_lines,
+    reason = "the plan file top to bottom, in the order a reader meets it"
+)]
+fn plan_text(
+    task: &TaskType,
+    region: &str,
+    slug: &str,
+    label_attribute: &str,
+    audited: Option<&str>,
+    data: &Data,
+) -> String {
+    let mut p = String::new();
+    let _ = writeln!(
+        p,
+        "# A labeling job of task type `{}`: {}.\n\
+         # Written by `gtplan init`; every key is documented in gtplan's docs/plan-file.md.\n\
+         #\n\
+         #   gtplan apply {PLAN_FILE} --sandbox     # try it locally, without an AWS account\n\
+         #   gtplan plan {PLAN_FILE}                # what it would change in your AWS account\n\
+         #\n\
+         # The sample data in data/ is tiny and only shows the formats: replace it with yours.\n",
+        task.name,
+        lowercase_first(task.description)
+    );
+    let _ = writeln!(p, "name = {}", toml_string(slug));
+    let _ = writeln!(p, "region = {}\n", toml_string(region));
+    let _ = writeln!(
+        p,
+        "[vars]\n\
+         # S3 bucket names are global: the account id makes this one yours.\n\
+         bucket = \"{}-${{account_id}}\"\n\
+         # Your private work team (SageMaker console → Labeling workforces → Private). The sandbox\n\
+         # has the team `{SANDBOX_TEAM}` in every region.\n\
+         workteam = \"arn:aws:sagemaker:${{region}}:${{account_id}}:workteam/private-crowd/{SANDBOX_TEAM}\"\n",
+        bucket_stem(slug)
+    );
+    let _ = writeln!(
+        p,
+        "[buckets.data]\n\
+         name = \"${{bucket}}\"\n\
+         # Without this, `gtplan destroy` keeps a bucket that holds objects.\n\
+         force_destroy = false\n"
+    );
+    let _ = writeln!(
+        p,
+        "[roles.labeling]\n\
+         name = {}\n\
+         description = {}\n",
+        toml_string(&format!("gtplan-{slug}-labeling")),
+        toml_string(&format!(
+            "Lets Ground Truth read the inputs and write the labels of plan {slug}"
+        ))
+    );
+    for (i, f) in data.files.iter().enumerate() {
+        let _ = writeln!(
+            p,
+            "[uploads.data-{}]\nbucket = \"data\"\nkey = {}\nfile = {}\n{}",
+            i + 1,
+            toml_string(&f.path),
+            toml_string(&format!("data/{}", f.path)),
+            if f.expand_vars {
+                "expand_vars = true   # fills in ${bucket}\n"
+            } else {
+                ""
+            }
+        );
+    }
+    let _ = writeln!(
+        p,
+        "# One line per object to label{}.\n\
+         [uploads.manifest]\n\
+         bucket = \"data\"\n\
+         key = \"input/manifest.jsonl\"\n\
+         file = \"data/manifest.jsonl\"\n\
+         expand_vars = true   # fills in ${{bucket}}\n",
+        audited.map_or(String::new(), |a| format!(
+            ", with the labels under review in `{a}`"
+        ))
+    );
+    // The label category config.
+    let _ = writeln!(
+        p,
+        "# The label category config, generated from this list.\n\
+         [uploads.labels]\n\
+         bucket = \"data\"\n\
+         key = \"input/labels.json\"\n\
+         labels = {}",
+        toml_list(data.labels)
+    );
+    if task.name == "NamedEntityRecognition" {
+        let _ = writeln!(
+            p,
+            "instructions = {{ short = \"<p>Mark every name in the text.</p>\", full = \"<p>Select each span that names a person, a place or an organization, and choose its label.</p>\" }}"
+        );
+    }
+    if task.label_config == LabelConfigFormat::Attribute {
+        attribute_examples(&mut p, task);
+    }
+    p.push('\n');
+    if task.ui == Ui::Template {
+        let _ = writeln!(
+            p,
+            "# The worker UI: gtplan's Liquid template for {}, with these instructions (HTML).\n\
+             [uploads.ui]\n\
+             bucket = \"data\"\n\
+             key = \"input/ui.liquid.html\"\n\
+             worker_ui = {}\n\
+             instructions = {{ short = {}, full = {} }}\n",
+            task.name,
+            toml_string(task.name),
+            toml_string(&format!("<p>{}.</p>", task.description)),
+            toml_string(&format!(
+                "<p>{}. Take your time: each answer is checked against other workers' answers.</p>",
+                task.description
+            ))
+        );
+    }
+    let _ = writeln!(p, "[jobs.sample]");
+    let _ = writeln!(p, "name = {}", toml_string(&format!("{slug}-1")));
+    let _ = writeln!(p, "task_type = {}", toml_string(task.name));
+    let _ = writeln!(p, "role = \"labeling\"");
+    let _ = writeln!(p, "manifest = \"manifest\"");
+    let _ = writeln!(p, "label_config = \"labels\"");
+    if task.ui == Ui::Template {
+        let _ = writeln!(p, "ui_template = \"ui\"");
+    }
+    let _ = writeln!(
+        p,
+        "output = \"data\"            # labels go to s3://<bucket>/output/{slug}-1/"
+    );
+    let _ = writeln!(p, "label_attribute = {}", toml_string(label_attribute));
+    if let Some(a) = audited {
+        let _ = writeln!(
+            p,
+            "# The label attribute of the earlier job whose labels this job reviews. To review a job\n\
+             # of this plan instead, replace `manifest` and this line with `input_job = \"JOB\"`.\n\
+             audit_label_attribute = {}",
+            toml_string(a)
+        );
+    }
+    let _ = writeln!(p, "title = {}", toml_string(task.description));
+    let _ = writeln!(
+        p,
+        "description = {}",
+        toml_string(&format!(
+            "{}. A sample job written by gtplan init.",
+            task.description
+        ))
+    );
+    let frame_task = task.label_config == LabelConfigFormat::Attribute;
+    let _ = writeln!(
+        p,
+        "task_time_limit = {}",
+        toml_string(if frame_task { "1h" } else { "5m" })
+    );
+    let _ = writeln!(p, "task_availability_lifetime = \"1d\"");
+    let _ = writeln!(p, "workteam = \"${{workteam}}\"");
+    if task.mechanical_turk {
+        let price = task
+            .price_family
+            .allowed_mills()
+            .first()
+            .map(|m| crate::catalog::prices::format_mills(*m))
+            .unwrap_or_default();
+        let _ = writeln!(
+            p,
+            "# Mechanical Turk instead (paid per task; only for data free of personal information):\n\
+             # workteam = \"public\"\n\
+             # public_price = \"{price}\"\n\
+             # content_classifiers = [\"FreeOfPersonallyIdentifiableInformation\"]"
+        );
+    }
+    if task.manifest_key == ManifestKey::Source {
+        let _ = writeln!(
+            p,
+            "# The text to label is inline in the manifest (`source`)."
+        );
+    }
+    p
+}
+
+/// Example label, global and frame attributes of the attribute format (fact sheet §3.1).
+fn attribute_examples(p: &mut String, task: &TaskType) {
+    let video = task.name.contains("Video");
+    let segmentation = task.name.contains("SemanticSegmentation");
+    if video {
+        let _ = writeln!(
+            p,
+            "annotation_type = \"BoundingBox\"   # or Polyline, Polygon, Keypoint"
+        );
+    }
+    if !segmentation {
+        let _ = writeln!(
+            p,
+            "\n# Questions about each object (3D point cloud and video frame label configs only).\n\
+             [[uploads.labels.global_attributes]]\n\
+             name = \"occluded\"\n\
+             type = \"string\"\n\
+             enum = [\"no\", \"partly\", \"mostly\"]\n\
+             \n\
+             [[uploads.labels.label_attributes]]\n\
+             labels = [\"car\"]\n\
+             name = \"doors\"\n\
+             type = \"number\"\n\
+             minimum = 2\n\
+             maximum = 5"
+        );
+    }
+    let _ = writeln!(
+        p,
+        "\n# A question about each {}.\n\
+         [[uploads.labels.frame_attributes]]\n\
+         name = \"weather\"\n\
+         type = \"string\"\n\
+         description = \"What is the weather?\"\n\
+         enum = [\"clear\", \"rain\", \"fog\"]",
+        if video { "frame" } else { "point cloud" }
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::task_types::TASK_TYPES;
+
+    #[test]
+    fn names_become_kebab_case() {
+        assert_eq!(
+            kebab("3DPointCloudObjectDetection"),
+            "3d-point-cloud-object-detection"
+        );
+        assert_eq!(
+            kebab("ImageMultiClassMultiLabel"),
+            "image-multi-class-multi-label"
+        );
+        assert_eq!(
+            bucket_stem(&kebab("Adjustment3DPointCloudSemanticSegmentation")),
+            "gtplan-adjustment-3d-point-cloud-segmentation"
+        );
+    }
+
+    /// Every scaffold loads and resolves: the plan `init` writes is valid as written.
+    #[test]
+    fn every_task_type_scaffolds_a_valid_plan() {
+        for task in &TASK_TYPES {
+            let dir = tempfile::tempdir().expect("temp dir");
+            for f in scaffold(task, "eu-west-1") {
+                let path = dir.path().join(&f.path);
+                std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+                std::fs::write(path, &f.body).expect("write");
+            }
+            let file = crate::config::load(
+                &dir.path().join(PLAN_FILE),
+                &crate::config::VarOverrides::default(),
+            )
+            .unwrap_or_else(|e| panic!("{}: {e:?}", task.name));
+            let state = file
+                .resolve("111122223333")
+                .unwrap_or_else(|e| panic!("{}: {e:?}", task.name));
+            assert_eq!(state.jobs.len(), 1, "{}", task.name);
+        }
+    }
+}
