@@ -41,11 +41,13 @@ pub fn kebab(name: &str) -> String {
     out
 }
 
-/// A bucket-name stem that leaves room for `-<account id>` within S3's 63 characters.
+/// A bucket-name stem short enough for `<stem>-<region>-<account id>` to fit S3's 63
+/// characters (the longest region name has 14).
 fn bucket_stem(slug: &str) -> String {
-    let short = slug.replace("semantic-segmentation", "segmentation");
-    let mut stem = format!("gtplan-{short}");
-    stem.truncate(63 - 13);
+    let mut stem = slug
+        .replace("semantic-segmentation", "segmentation")
+        .replace("point-cloud", "pc");
+    stem.truncate(63 - 13 - 15);
     stem.trim_end_matches('-').to_owned()
 }
 
@@ -141,13 +143,15 @@ fn plan_text(
         task.name,
         lowercase_first(task.description)
     );
-    let _ = writeln!(p, "name = {}", toml_string(slug));
+    // The region is part of the names: bucket and role names are global, so the same plan in
+    // two regions of one account would otherwise claim the same bucket and role.
+    let _ = writeln!(p, "name = {}", toml_string(&format!("{slug}-{region}")));
     let _ = writeln!(p, "region = {}\n", toml_string(region));
     let _ = writeln!(
         p,
         "[vars]\n\
          # S3 bucket names are global: the account id makes this one yours.\n\
-         bucket = \"{}-${{account_id}}\"\n\
+         bucket = \"{}-${{region}}-${{account_id}}\"\n\
          # Your private work team (SageMaker console → Labeling workforces → Private). The sandbox\n\
          # has the team `{SANDBOX_TEAM}` in every region.\n\
          workteam = \"arn:aws:sagemaker:${{region}}:${{account_id}}:workteam/private-crowd/{SANDBOX_TEAM}\"\n",
@@ -165,9 +169,9 @@ fn plan_text(
         "[roles.labeling]\n\
          name = {}\n\
          description = {}\n",
-        toml_string(&format!("gtplan-{slug}-labeling")),
+        toml_string(&format!("gtplan-{}-{region}", bucket_stem(slug))),
         toml_string(&format!(
-            "Lets Ground Truth read the inputs and write the labels of plan {slug}"
+            "Lets Ground Truth read the inputs and write the labels of plan {slug}-{region}"
         ))
     );
     for (i, f) in data.files.iter().enumerate() {
@@ -354,7 +358,7 @@ mod tests {
         );
         assert_eq!(
             bucket_stem(&kebab("Adjustment3DPointCloudSemanticSegmentation")),
-            "gtplan-adjustment-3d-point-cloud-segmentation"
+            "adjustment-3d-pc-segmentation"
         );
     }
 
@@ -362,8 +366,9 @@ mod tests {
     #[test]
     fn every_task_type_scaffolds_a_valid_plan() {
         for task in &TASK_TYPES {
+            // The longest region name keeps every name within AWS's limits.
             let dir = tempfile::tempdir().expect("temp dir");
-            for f in scaffold(task, "eu-west-1") {
+            for f in scaffold(task, "ap-northeast-2") {
                 let path = dir.path().join(&f.path);
                 std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
                 std::fs::write(path, &f.body).expect("write");

@@ -1223,7 +1223,11 @@ async fn sandbox_and_moto_agree_on_s3_and_iam() {
     let mut problems = Vec::new();
     let mut compared = 0;
     for case in CASES {
-        sb.sandbox.shared().store.reset().expect("reset sandbox");
+        sb.sandbox
+            .shared()
+            .store
+            .reset(|_| {})
+            .expect("reset sandbox");
         moto.reset().await;
         let ours = run_case(case, &sandbox).await;
         let theirs = run_case(case, &reference).await;

@@ -79,6 +79,33 @@ impl Project {
         Self { dir, sb, log }
     }
 
+    /// An empty project folder and a sandbox where jobs start at once and label 20 objects a
+    /// second.
+    pub async fn empty() -> Self {
+        Self::empty_starting_after(0.5).await
+    }
+
+    /// An empty project whose sandbox keeps new jobs `Initializing` for `init_seconds`.
+    pub async fn empty_starting_after(init_seconds: f64) -> Self {
+        let log_dir = tempfile::tempdir().expect("tempdir");
+        let log = log_dir.keep().join("requests.jsonl");
+        let log_path = log.clone();
+        let sb = TestSandbox::start_with(move |c| {
+            c.request_log = Some(log_path);
+            c.init_seconds = init_seconds;
+            c.labeling_rate = 20.0;
+        })
+        .await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        Self { dir, sb, log }
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
@@ -93,8 +120,8 @@ impl Project {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_gtplan"));
         cmd.args(args);
-        // `validate` never calls AWS, so it takes no endpoint.
-        if args.first() != Some(&"validate") {
+        // Only these commands call AWS and take an endpoint.
+        if matches!(args.first(), Some(&("plan" | "apply" | "destroy"))) {
             cmd.arg("--endpoint-url").arg(self.sb.endpoint());
         }
         cmd.current_dir(self.dir.path())

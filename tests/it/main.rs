@@ -18,3 +18,4 @@ mod s3;
 mod sagemaker;
 mod sts;
 mod support;
+mod task_types;
