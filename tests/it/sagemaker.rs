@@ -871,8 +871,14 @@ async fn workteams_are_created_described_and_listed() {
         .await
         .expect("describe");
     assert_eq!(d.workteam().and_then(|w| w.description()), Some("our team"));
+    // The sandbox's own private team, then ours.
     let list = sb.sagemaker.list_workteams().send().await.expect("list");
-    assert_eq!(list.workteams().len(), 1);
+    let names: Vec<&str> = list
+        .workteams()
+        .iter()
+        .filter_map(|w| w.workteam_name())
+        .collect();
+    assert_eq!(names, ["labelers", "sandbox-team"]);
     let missing = sb
         .sagemaker
         .describe_workteam()
