@@ -252,7 +252,7 @@ impl Resolver<'_> {
             self.check(&t.span, checks::sns_topic_arn(&t.value, &region));
         }
         let manifest = self.expand_opt(raw.manifest.as_ref());
-        let input_job = self.expand_opt(raw.input_job.as_ref());
+        let mut input_job = self.expand_opt(raw.input_job.as_ref());
         if let (Some(m), Some(j)) = (&manifest, &input_job) {
             self.problems.push(
                 Problem::at(
@@ -264,6 +264,7 @@ impl Resolver<'_> {
                 .label(m.span.clone(), "")
                 .help("a job reads one manifest: an upload, an `s3://` URI, or the output manifest of `input_job`"),
             );
+            input_job = None;
         }
         let manifest_target = manifest
             .as_ref()

@@ -270,4 +270,6 @@ fn merge_vars(
 }
 
 #[cfg(test)]
+mod rule_tests;
+#[cfg(test)]
 mod tests;

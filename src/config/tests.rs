@@ -9,7 +9,7 @@ use crate::model::job::UiConfig;
 use crate::model::{Address, Kind};
 
 /// A plan file in a temporary folder, with data files beside it.
-struct Fixture {
+pub(super) struct Fixture {
     dir: tempfile::TempDir,
 }
 
@@ -26,7 +26,7 @@ const MINIMAL_FILES: &[(&str, &str)] = &[
 ];
 
 /// A valid plan the error tests change one thing in.
-const VALID: &str = r#"name = "test"
+pub(super) const VALID: &str = r#"name = "test"
 region = "us-east-1"
 
 [vars]
@@ -69,7 +69,7 @@ workteam = "arn:aws:sagemaker:us-east-1:111122223333:workteam/private-crowd/team
 "#;
 
 impl Fixture {
-    fn new(plan: &str) -> Self {
+    pub(super) fn new(plan: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         for (path, text) in MINIMAL_FILES {
             let full = dir.path().join(path);
@@ -80,7 +80,7 @@ impl Fixture {
         Self { dir }
     }
 
-    fn write(&self, path: &str, text: &str) {
+    pub(super) fn write(&self, path: &str, text: &str) {
         let full = self.dir.path().join(path);
         std::fs::create_dir_all(full.parent().expect("has a parent")).expect("mkdir");
         std::fs::write(full, text).expect("write file");
@@ -94,12 +94,12 @@ impl Fixture {
         load(&self.plan_path(), vars)
     }
 
-    fn load(&self) -> Result<PlanFile, ConfigError> {
+    pub(super) fn load(&self) -> Result<PlanFile, ConfigError> {
         self.load_with(&VarOverrides::default())
     }
 
     /// The error as a user sees it (no colours), with the temp folder replaced by `[TMP]`.
-    fn error(&self) -> String {
+    pub(super) fn error(&self) -> String {
         self.error_with(&VarOverrides::default())
     }
 
@@ -126,7 +126,7 @@ fn render(e: &ConfigError, tmp: &Path) -> String {
 }
 
 /// `VALID` with `from` replaced by `to` (which must occur).
-fn with(from: &str, to: &str) -> String {
+pub(super) fn with(from: &str, to: &str) -> String {
     assert!(VALID.contains(from), "{from:?} is not in the plan");
     VALID.replacen(from, to, 1)
 }

@@ -84,7 +84,7 @@ impl Resolver<'_> {
             self.report(
                 span.clone(),
                 format!(
-                    "{from} (task type `{}`) cannot audit `jobs.{}`, a `{}` job",
+                    "{from} (task type `{}`) cannot audit `jobs.{}` (task type `{}`)",
                     job.task.name, up.addr, up.task.name
                 ),
                 format!("not a `{audited}` job"),

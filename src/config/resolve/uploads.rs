@@ -506,7 +506,7 @@ impl Resolver<'_> {
             self.report(
                 span.clone(),
                 format!(
-                    "upload `{}` is the `{}` worker UI, but `jobs.{}` is a `{}` job",
+                    "upload `{}` is the worker UI of `{}` jobs, but `jobs.{}` has task type `{}`",
                     upload.addr, task.name, job.addr, job.task.name
                 ),
                 "another task type",
@@ -590,7 +590,7 @@ impl Resolver<'_> {
             self.report(
                 t.span.clone(),
                 format!(
-                    "`annotation_type` applies to video frame jobs, and `jobs.{}` is a `{}` job",
+                    "`annotation_type` applies to video frame jobs, but `jobs.{}` has task type `{}`",
                     job.addr, job.task.name
                 ),
                 "only for video frame jobs",
