@@ -2,6 +2,7 @@
 //! people or as JSON for scripts. With `--region`, the JSON also carries every ARN a job of each
 //! type uses there.
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -38,7 +39,7 @@ pub fn exec(args: &TaskTypesArgs) -> Result<ExitCode, CliError> {
         let doc = catalog_json(args.region.as_deref());
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
-        print!("{}", table(args.region.as_deref()));
+        print!("{}", table());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -83,7 +84,7 @@ fn mechanical_turk(t: &TaskType) -> String {
 }
 
 /// The human-readable table: one row per task type, columns sized to their content.
-fn table(region: Option<&str>) -> String {
+fn table() -> String {
     let header = [
         "TASK TYPE",
         "UI",
@@ -128,7 +129,7 @@ fn table(region: Option<&str>) -> String {
             if i + 1 == cells.len() {
                 out.push_str(cell);
             } else {
-                out.push_str(&format!("{cell:<w$}  "));
+                let _ = write!(out, "{cell:<w$}  ");
             }
         }
         out.push('\n');
@@ -138,16 +139,14 @@ fn table(region: Option<&str>) -> String {
     for row in &rows {
         out.push_str(&line(&row.each_ref().map(String::as_str)));
     }
-    out.push_str(&format!(
+    let _ = write!(
+        out,
         "\n{} task types. UI: workers see your Liquid template (`ui_template`) or an AWS-owned UI.\n\
          INPUT: the manifest key of each line. -REF: whether `label_attribute` must end in `-ref`.\n\
          Regions: {}.\n",
         TASK_TYPES.len(),
-        region.map_or_else(
-            || regions::supported().collect::<Vec<_>>().join(", "),
-            str::to_owned
-        )
-    ));
+        regions::supported().collect::<Vec<_>>().join(", ")
+    );
     out.push_str(
         "Details of one type, with its ARNs: gtplan task-types --json --region us-east-1\n",
     );
@@ -209,7 +208,7 @@ mod tests {
 
     #[test]
     fn table_lists_every_type() {
-        insta::assert_snapshot!(table(None));
+        insta::assert_snapshot!(table());
     }
 
     #[test]

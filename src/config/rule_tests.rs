@@ -3,6 +3,8 @@
 //! `resolve::{chains,label_attributes,uploads}` and `manifest`.
 
 use super::PLACEHOLDER_ACCOUNT;
+use std::fmt::Write as _;
+
 use super::tests::{Fixture, VALID, with};
 use crate::model::{Address, Kind};
 
@@ -287,13 +289,13 @@ fn label_attribute_of_an_unknown_label() {
 
 #[test]
 fn too_many_free_text_attributes_for_a_label() {
-    let attributes: String = (1..=6)
-        .map(|i| {
-            format!(
-                "[[uploads.labels.global_attributes]]\nname = \"note-{i}\"\ntype = \"string\"\n"
-            )
-        })
-        .collect();
+    let attributes = (1..=6).fold(String::new(), |mut out, i| {
+        let _ = write!(
+            out,
+            "[[uploads.labels.global_attributes]]\nname = \"note-{i}\"\ntype = \"string\"\n"
+        );
+        out
+    });
     let f = Fixture::new(&point_cloud_labels(&attributes));
     insta::assert_snapshot!(f.error());
 }

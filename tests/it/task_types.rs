@@ -99,45 +99,41 @@ async fn init_apply_and_check(p: &Project, task: &str, region: &str) {
         "{task} in {region}"
     );
     let ui = human.ui_config().expect("ui config");
-    match HUMAN_TASK_UIS.iter().find(|(t, _)| *t == task) {
-        Some((_, ui_name)) => {
-            assert_eq!(
-                ui.human_task_ui_arn(),
-                Some(
-                    format!("arn:aws:sagemaker:{region}:394669845002:human-task-ui/{ui_name}")
-                        .as_str()
-                ),
-                "{task} in {region}"
-            );
-            assert_eq!(ui.ui_template_s3_uri(), None);
-        }
-        None => {
-            let uri = ui.ui_template_s3_uri().expect("a template");
-            let (bucket, key) = uri
-                .strip_prefix("s3://")
-                .and_then(|r| r.split_once('/'))
-                .expect("an S3 URI");
-            let body =
-                p.sb.s3
-                    .get_object()
-                    .bucket(bucket)
-                    .key(key)
-                    .send()
-                    .await
-                    .expect("template uploaded")
-                    .body
-                    .collect()
-                    .await
-                    .expect("body")
-                    .into_bytes();
-            let html = String::from_utf8_lossy(&body);
-            assert!(html.contains("<crowd-form>"), "{task}: {html}");
-            assert!(
-                !html.contains("@@HEADER@@") && !html.contains("@@AUDIT_LABEL_ATTRIBUTE@@"),
-                "{task}: placeholders filled"
-            );
-        }
+    if let Some((_, ui_name)) = HUMAN_TASK_UIS.iter().find(|(t, _)| *t == task) {
+        assert_eq!(
+            ui.human_task_ui_arn(),
+            Some(
+                format!("arn:aws:sagemaker:{region}:394669845002:human-task-ui/{ui_name}").as_str()
+            ),
+            "{task} in {region}"
+        );
+        assert_eq!(ui.ui_template_s3_uri(), None);
+        return;
     }
+    let uri = ui.ui_template_s3_uri().expect("a template");
+    let (bucket, key) = uri
+        .strip_prefix("s3://")
+        .and_then(|r| r.split_once('/'))
+        .expect("an S3 URI");
+    let body =
+        p.sb.s3
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .expect("template uploaded")
+            .body
+            .collect()
+            .await
+            .expect("body")
+            .into_bytes();
+    let html = String::from_utf8_lossy(&body);
+    assert!(html.contains("<crowd-form>"), "{task}: {html}");
+    assert!(
+        !html.contains("@@HEADER@@") && !html.contains("@@AUDIT_LABEL_ATTRIBUTE@@"),
+        "{task}: placeholders filled"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use serde_json::{Map, Value, json};
 
-use crate::config::raw::{RawAttribute, RawUpload};
+use crate::config::raw::{RawAttribute, RawUpload, StrList};
 use crate::config::reader::Located;
 
 use super::Resolver;
@@ -92,41 +92,26 @@ impl Resolver<'_> {
         }
         let label_names: Vec<String> = labels.iter().map(|l| l.value.clone()).collect();
 
-        let global = raw.global_attributes.as_ref();
-        for a in global.map(|g| g.value.as_slice()).unwrap_or_default() {
-            ok &= self.refuse_labels_key(a, "global_attributes");
-            match self.attribute(a, false) {
-                Some((_, v)) => out.global.push(v),
-                None => ok = false,
-            }
-        }
-        ok &= self.unique_names(
-            &out.global,
-            global.map(|g| g.span.clone()),
-            "global attribute",
-        );
-
-        let frame = raw.frame_attributes.as_ref();
-        for a in frame.map(|f| f.value.as_slice()).unwrap_or_default() {
-            ok &= self.refuse_labels_key(a, "frame_attributes");
-            match self.attribute(a, true) {
-                Some((_, v)) => out.frame.push(v),
-                None => ok = false,
-            }
-        }
-        if let Some(f) = frame {
-            ok &= self.unique_names(&out.frame, Some(f.span.clone()), "frame attribute");
-            if f.value.len() > MAX_FRAME_ATTRIBUTES {
-                self.report(
-                    f.span.clone(),
-                    format!("{from} has {} frame attributes", f.value.len()),
-                    format!("at most {MAX_FRAME_ATTRIBUTES}"),
-                    Some(format!(
-                        "Ground Truth shows at most {MAX_FRAME_ATTRIBUTES} frame attributes"
-                    )),
-                );
-                ok = false;
-            }
+        let (global, global_ok) =
+            self.attribute_list(raw.global_attributes.as_ref(), "global_attributes");
+        out.global = global;
+        ok &= global_ok;
+        let (frame, frame_ok) =
+            self.attribute_list(raw.frame_attributes.as_ref(), "frame_attributes");
+        out.frame = frame;
+        ok &= frame_ok;
+        if let Some(f) = &raw.frame_attributes
+            && f.value.len() > MAX_FRAME_ATTRIBUTES
+        {
+            self.report(
+                f.span.clone(),
+                format!("{from} has {} frame attributes", f.value.len()),
+                format!("at most {MAX_FRAME_ATTRIBUTES}"),
+                Some(format!(
+                    "Ground Truth shows at most {MAX_FRAME_ATTRIBUTES} frame attributes"
+                )),
+            );
+            ok = false;
         }
 
         let per_label = raw.label_attributes.as_ref();
@@ -173,6 +158,35 @@ impl Resolver<'_> {
             ok &= self.per_label_limits(&out, &span, from);
         }
         ok.then_some(out)
+    }
+
+    /// `global_attributes` or `frame_attributes`: each attribute checked, names unique, and no
+    /// `labels` key (they apply to every label or frame).
+    fn attribute_list(
+        &mut self,
+        list: Option<&Located<Vec<RawAttribute>>>,
+        key: &str,
+    ) -> (Vec<Value>, bool) {
+        let Some(list) = list else {
+            return (Vec::new(), true);
+        };
+        let frame = key == "frame_attributes";
+        let mut ok = true;
+        let mut out = Vec::new();
+        for a in &list.value {
+            ok &= self.refuse_labels_key(a, key);
+            match self.attribute(a, frame) {
+                Some((_, v)) => out.push(v),
+                None => ok = false,
+            }
+        }
+        let what = if frame {
+            "frame attribute"
+        } else {
+            "global attribute"
+        };
+        ok &= self.unique_names(&out, &list.span, what);
+        (out, ok)
     }
 
     /// Names unique per label (global ones included) and the per-label counts.
@@ -267,12 +281,12 @@ impl Resolver<'_> {
         false
     }
 
-    fn unique_names(&mut self, attrs: &[Value], span: Option<Range<usize>>, what: &str) -> bool {
+    fn unique_names(&mut self, attrs: &[Value], span: &Range<usize>, what: &str) -> bool {
         let mut seen = BTreeSet::new();
         for name in attrs.iter().filter_map(|a| a["name"].as_str()) {
             if !seen.insert(name) {
                 self.report(
-                    span.clone().unwrap_or(0..0),
+                    span.clone(),
                     format!("{what} `{name}` is defined twice"),
                     "duplicate name",
                     Some("attribute names must be unique".to_owned()),
@@ -295,90 +309,20 @@ impl Resolver<'_> {
         v.insert("type".to_owned(), json!(kind.value));
         let number = kind.value == "number";
         if let Some(values) = &a.values {
-            if number {
-                self.report(
-                    values.span.clone(),
-                    format!("number attribute `{}` cannot have an `enum`", name.value),
-                    "only for strings",
-                    Some("use `minimum` and `maximum` for numbers".to_owned()),
-                );
-                ok = false;
-            }
-            if values.value.is_empty() || values.value.len() > MAX_ENUM_VALUES {
-                self.report(
-                    values.span.clone(),
-                    format!(
-                        "attribute `{}` has {} values",
-                        name.value,
-                        values.value.len()
-                    ),
-                    format!("1-{MAX_ENUM_VALUES} values"),
-                    Some(format!("an `enum` lists 1 to {MAX_ENUM_VALUES} values")),
-                );
-                ok = false;
-            }
-            let mut seen = BTreeSet::new();
-            let mut list = Vec::new();
-            for value in &values.value {
-                let Some(value) = self.expand(value) else {
-                    ok = false;
-                    continue;
-                };
-                ok &= self.short_text(&value, MAX_NAME, "enum value");
-                if !seen.insert(value.value.clone()) {
-                    self.report(
-                        value.span.clone(),
-                        format!("value `{}` is listed twice", value.value),
-                        "duplicate",
-                        Some("`enum` values must be unique".to_owned()),
-                    );
-                    ok = false;
+            match self.enum_values(values, &name.value, number) {
+                Some(list) => {
+                    v.insert("enum".to_owned(), json!(list));
                 }
-                list.push(value.value);
+                None => ok = false,
             }
-            v.insert("enum".to_owned(), json!(list));
         }
-        match (number, &a.minimum, &a.maximum) {
-            (true, Some(min), Some(max)) => {
-                if min.value > max.value {
-                    self.report(
-                        min.span.clone(),
-                        format!(
-                            "`minimum` of attribute `{}` is above its `maximum`",
-                            name.value
-                        ),
-                        "above the maximum",
-                        None,
-                    );
-                    ok = false;
-                }
-                v.insert("minimum".to_owned(), json!(min.value));
-                v.insert("maximum".to_owned(), json!(max.value));
+        match self.number_range(a, &name.value, number) {
+            Some(Some((min, max))) => {
+                v.insert("minimum".to_owned(), json!(min));
+                v.insert("maximum".to_owned(), json!(max));
             }
-            (true, _, _) => {
-                self.report(
-                    span.clone(),
-                    format!(
-                        "number attribute `{}` needs `minimum` and `maximum`",
-                        name.value
-                    ),
-                    "incomplete",
-                    Some(
-                        "Ground Truth needs the inclusive integer range of a number attribute"
-                            .to_owned(),
-                    ),
-                );
-                ok = false;
-            }
-            (false, None, None) => {}
-            (false, min, max) => {
-                let s = min.as_ref().map_or_else(
-                    || max.as_ref().map_or(0..0, |m| m.span.clone()),
-                    |m| m.span.clone(),
-                );
-                self.report(s, format!("`minimum` and `maximum` only apply to number attributes, and `{}` is a string", name.value), "remove this", None);
-                ok = false;
-            }
+            Some(None) => {}
+            None => ok = false,
         }
         match self.expand_opt(a.description.as_ref()) {
             Some(d) => {
@@ -404,6 +348,103 @@ impl Resolver<'_> {
             v.insert("editsAllowed".to_owned(), json!(e.value));
         }
         ok.then_some((span, Value::Object(v)))
+    }
+
+    /// An attribute's `enum`: strings only, 1-10 unique values of 1-16 characters.
+    fn enum_values(&mut self, values: &StrList, name: &str, number: bool) -> Option<Vec<String>> {
+        let mut ok = true;
+        if number {
+            self.report(
+                values.span.clone(),
+                format!("number attribute `{name}` cannot have an `enum`"),
+                "only for strings",
+                Some("use `minimum` and `maximum` for numbers".to_owned()),
+            );
+            ok = false;
+        }
+        if values.value.is_empty() || values.value.len() > MAX_ENUM_VALUES {
+            self.report(
+                values.span.clone(),
+                format!("attribute `{name}` has {} values", values.value.len()),
+                format!("1-{MAX_ENUM_VALUES} values"),
+                Some(format!("an `enum` lists 1 to {MAX_ENUM_VALUES} values")),
+            );
+            ok = false;
+        }
+        let mut seen = BTreeSet::new();
+        let mut list = Vec::new();
+        for value in &values.value {
+            let Some(value) = self.expand(value) else {
+                ok = false;
+                continue;
+            };
+            ok &= self.short_text(&value, MAX_NAME, "enum value");
+            if !seen.insert(value.value.clone()) {
+                self.report(
+                    value.span.clone(),
+                    format!("value `{}` is listed twice", value.value),
+                    "duplicate",
+                    Some("`enum` values must be unique".to_owned()),
+                );
+                ok = false;
+            }
+            list.push(value.value);
+        }
+        ok.then_some(list)
+    }
+
+    /// `minimum` and `maximum`: both required for numbers, refused for strings. Outer `None`:
+    /// invalid (reported); inner `None`: a string attribute.
+    #[expect(
+        clippy::option_option,
+        reason = "outer `None`: invalid and reported; inner `None`: not a number"
+    )]
+    fn number_range(
+        &mut self,
+        a: &RawAttribute,
+        name: &str,
+        number: bool,
+    ) -> Option<Option<(i64, i64)>> {
+        match (number, &a.minimum, &a.maximum) {
+            (true, Some(min), Some(max)) => {
+                if min.value > max.value {
+                    self.report(
+                        min.span.clone(),
+                        format!("`minimum` of attribute `{name}` is above its `maximum`"),
+                        "above the maximum",
+                        None,
+                    );
+                    return None;
+                }
+                Some(Some((min.value, max.value)))
+            }
+            (true, _, _) => {
+                self.report(
+                    a.span.clone(),
+                    format!("number attribute `{name}` needs `minimum` and `maximum`"),
+                    "incomplete",
+                    Some(
+                        "Ground Truth needs the inclusive integer range of a number attribute"
+                            .to_owned(),
+                    ),
+                );
+                None
+            }
+            (false, None, None) => Some(None),
+            (false, min, max) => {
+                let span = min
+                    .as_ref()
+                    .or(max.as_ref())
+                    .map_or(a.span.clone(), |m| m.span.clone());
+                self.report(
+                    span,
+                    format!("`minimum` and `maximum` only apply to number attributes, and `{name}` is a string"),
+                    "remove this",
+                    None,
+                );
+                None
+            }
+        }
     }
 
     fn short_text(&mut self, value: &Located<String>, max: usize, what: &str) -> bool {

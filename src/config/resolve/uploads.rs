@@ -83,50 +83,7 @@ impl Resolver<'_> {
             return None;
         }
         let kind = sources[0].0;
-        let not_for = |r: &mut Self, span: Option<Range<usize>>, key: &str, only: &str| {
-            if let Some(span) = span {
-                r.report(
-                    span,
-                    format!("`{key}` only applies to uploads with {only}"),
-                    "remove this",
-                    None,
-                );
-            }
-        };
-        if kind != "file" {
-            not_for(
-                self,
-                raw.expand_vars.as_ref().map(|v| v.span.clone()),
-                "expand_vars",
-                "a `file`",
-            );
-        }
-        if kind != "labels" {
-            for (key, span) in [
-                (
-                    "annotation_type",
-                    raw.annotation_type.as_ref().map(|v| v.span.clone()),
-                ),
-                (
-                    "edits_allowed",
-                    raw.edits_allowed.as_ref().map(|v| v.span.clone()),
-                ),
-                (
-                    "global_attributes",
-                    raw.global_attributes.as_ref().map(|v| v.span.clone()),
-                ),
-                (
-                    "label_attributes",
-                    raw.label_attributes.as_ref().map(|v| v.span.clone()),
-                ),
-                (
-                    "frame_attributes",
-                    raw.frame_attributes.as_ref().map(|v| v.span.clone()),
-                ),
-            ] {
-                not_for(self, span, key, "`labels`");
-            }
-        }
+        self.refuse_keys_not_for(raw, kind);
         let instructions = self.instructions(raw, from);
         match kind {
             "file" => {
@@ -152,47 +109,104 @@ impl Resolver<'_> {
                     attributes,
                 })
             }
-            _ => {
-                let value = self.expand(raw.worker_ui.as_ref()?)?;
-                let task = crate::catalog::find(&value.value)
-                    .filter(|t| crate::config::worker_ui::template(t.name).is_some());
-                let Some(task) = task else {
-                    let with_ui: Vec<&str> = crate::catalog::task_types::TASK_TYPES
-                        .iter()
-                        .map(|t| t.name)
-                        .filter(|n| crate::config::worker_ui::template(n).is_some())
-                        .collect();
-                    let help = match suggest::did_you_mean(&value.value, &with_ui) {
-                        Some(close) => format!("did you mean `{close}`?"),
-                        None => format!(
-                            "gtplan has worker UIs for {}; the other task types use an AWS-owned UI",
-                            suggest::list(&with_ui)
-                        ),
-                    };
-                    self.report(
-                        value.span.clone(),
-                        format!("gtplan has no built-in worker UI for `{}`", value.value),
-                        "no built-in UI",
-                        Some(help),
-                    );
-                    return None;
-                };
-                let Some(instructions) = instructions? else {
-                    self.report(
-                        raw.span.clone(),
-                        format!("{from} builds a worker UI but gives workers no instructions"),
-                        "",
-                        Some("add `instructions = { short = \"...\", full = \"...\" }` (HTML): what to do, shown beside every task".to_owned()),
-                    );
-                    return None;
-                };
-                Some(UploadContent::WorkerUi {
-                    task,
-                    span: value.span.clone(),
-                    instructions,
-                })
+            _ => self.worker_ui_content(raw, instructions?, from),
+        }
+    }
+
+    /// Keys that only go with another kind of upload.
+    fn refuse_keys_not_for(&mut self, raw: &RawUpload, kind: &str) {
+        let span = |v: Option<Range<usize>>| v;
+        let mut refused: Vec<(&str, Option<Range<usize>>, &str)> = Vec::new();
+        if kind != "file" {
+            refused.push((
+                "expand_vars",
+                span(raw.expand_vars.as_ref().map(|v| v.span.clone())),
+                "a `file`",
+            ));
+        }
+        if kind != "labels" {
+            for (key, value) in [
+                (
+                    "annotation_type",
+                    raw.annotation_type.as_ref().map(|v| v.span.clone()),
+                ),
+                (
+                    "edits_allowed",
+                    raw.edits_allowed.as_ref().map(|v| v.span.clone()),
+                ),
+                (
+                    "global_attributes",
+                    raw.global_attributes.as_ref().map(|v| v.span.clone()),
+                ),
+                (
+                    "label_attributes",
+                    raw.label_attributes.as_ref().map(|v| v.span.clone()),
+                ),
+                (
+                    "frame_attributes",
+                    raw.frame_attributes.as_ref().map(|v| v.span.clone()),
+                ),
+            ] {
+                refused.push((key, value, "`labels`"));
             }
         }
+        for (key, value, only) in refused {
+            if let Some(value) = value {
+                self.report(
+                    value,
+                    format!("`{key}` only applies to uploads with {only}"),
+                    "remove this",
+                    None,
+                );
+            }
+        }
+    }
+
+    /// `worker_ui = "TaskType"`: one of gtplan's built-in templates, which needs instructions.
+    fn worker_ui_content(
+        &mut self,
+        raw: &RawUpload,
+        instructions: Option<(String, String)>,
+        from: &str,
+    ) -> Option<UploadContent> {
+        let value = self.expand(raw.worker_ui.as_ref()?)?;
+        let task = crate::catalog::find(&value.value)
+            .filter(|t| crate::config::worker_ui::template(t.name).is_some());
+        let Some(task) = task else {
+            let with_ui: Vec<&str> = crate::catalog::task_types::TASK_TYPES
+                .iter()
+                .map(|t| t.name)
+                .filter(|n| crate::config::worker_ui::template(n).is_some())
+                .collect();
+            let help = match suggest::did_you_mean(&value.value, &with_ui) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!(
+                    "gtplan has worker UIs for {}; the other task types use an AWS-owned UI",
+                    suggest::list(&with_ui)
+                ),
+            };
+            self.report(
+                value.span.clone(),
+                format!("gtplan has no built-in worker UI for `{}`", value.value),
+                "no built-in UI",
+                Some(help),
+            );
+            return None;
+        };
+        let Some(instructions) = instructions else {
+            self.report(
+                raw.span.clone(),
+                format!("{from} builds a worker UI but gives workers no instructions"),
+                "",
+                Some("add `instructions = { short = \"...\", full = \"...\" }` (HTML): what to do, shown beside every task".to_owned()),
+            );
+            return None;
+        };
+        Some(UploadContent::WorkerUi {
+            task,
+            span: value.span.clone(),
+            instructions,
+        })
     }
 
     /// `instructions = { short, full }`: outer `None` when invalid (reported).
@@ -206,21 +220,19 @@ impl Resolver<'_> {
         };
         let short = self.expand_opt(i.short.as_ref());
         let full = self.expand_opt(i.full.as_ref());
-        match (short, full) {
-            (Some(short), Some(full)) => Some(Some((short.value, full.value))),
-            _ => {
-                self.report(
-                    i.span.clone(),
-                    format!("{from}'s `instructions` need `short` and `full`"),
-                    "incomplete",
-                    Some(
-                        "write `instructions = { short = \"...\", full = \"...\" }` (HTML allowed)"
-                            .to_owned(),
-                    ),
-                );
-                None
-            }
+        if let (Some(short), Some(full)) = (short, full) {
+            return Some(Some((short.value, full.value)));
         }
+        self.report(
+            i.span.clone(),
+            format!("{from}'s `instructions` need `short` and `full`"),
+            "incomplete",
+            Some(
+                "write `instructions = { short = \"...\", full = \"...\" }` (HTML allowed)"
+                    .to_owned(),
+            ),
+        );
+        None
     }
 
     pub(super) fn upload_file(&mut self, file: &Str, raw: &RawUpload) -> Option<UploadContent> {

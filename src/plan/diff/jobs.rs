@@ -123,7 +123,7 @@ fn wait_for_input(
         address,
         want.spec.name.as_str(),
         Action::Wait,
-        &format!("waits for {} to finish", up.address),
+        format!("waits for {} to finish", up.address),
         digest.to_owned(),
     );
     c.note = Some(format!(
