@@ -12,5 +12,6 @@ pub mod error_chain;
 pub mod model;
 pub mod plan;
 pub mod policy;
+pub mod policy_eval;
 pub mod sandbox;
 pub mod scaffold;

@@ -50,6 +50,8 @@ pub struct JobDraft {
     pub reads: BTreeSet<(String, String)>,
     /// Prefixes its manifest's `source-ref`s point into: `(bucket, prefix)`.
     pub read_prefixes: BTreeSet<(String, String)>,
+    /// One `source-ref` object under each of those prefixes, `(bucket, key)`.
+    pub sample_reads: BTreeSet<(String, String)>,
     /// `(bucket, prefix)` the job writes its output under.
     pub output: (String, String),
     pub manifest_bucket: Option<String>,
@@ -280,13 +282,16 @@ impl Resolver<'_> {
         let audit_label_attribute =
             self.audit_label_attribute(raw, task, input_job.is_some(), &from);
         let mut read_prefixes = BTreeSet::new();
+        let mut sample_reads = BTreeSet::new();
         let mut manifest_bucket = None;
         if let Some(target) = &manifest_target {
             note_upload(target, &mut depends_on, &mut reads);
             manifest_bucket = Some(target.object().0);
             if let (Target::Upload(u), Some(task)) = (target, task) {
                 let audited = audit_label_attribute.as_ref().and_then(Option::as_deref);
-                read_prefixes = self.scan_manifest(u, task, manifest.as_ref(), audited)?;
+                let scan = self.scan_manifest(u, task, manifest.as_ref(), audited)?;
+                read_prefixes = scan.source_refs;
+                sample_reads = scan.samples;
             }
         }
 
@@ -764,6 +769,7 @@ impl Resolver<'_> {
             depends_on,
             reads,
             read_prefixes,
+            sample_reads,
             output,
             manifest_bucket,
             kms_keys,
@@ -825,7 +831,7 @@ impl Resolver<'_> {
         task: &TaskType,
         reference: Option<&Located<String>>,
         audited: Option<&str>,
-    ) -> Option<BTreeSet<(String, String)>> {
+    ) -> Option<manifest::ManifestScan> {
         let (shown, body) = match &upload.content {
             UploadContent::File { shown, body, .. } => (shown, body),
             UploadContent::Labels { .. } | UploadContent::WorkerUi { .. } => {
@@ -858,7 +864,7 @@ impl Resolver<'_> {
         };
         let source = SourceFile::new(path, text);
         match manifest::scan(&source, task, audited) {
-            Ok(scan) => Some(scan.source_refs),
+            Ok(scan) => Some(scan),
             Err(problems) => {
                 for p in problems {
                     self.problems.push(p);

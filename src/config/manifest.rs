@@ -18,6 +18,9 @@ pub struct ManifestScan {
     /// `(bucket, key prefix)` of every `source-ref`: the key up to its last `/`, or the whole key
     /// when it has none.
     pub source_refs: BTreeSet<(String, String)>,
+    /// The first object seen under each of those prefixes, `(bucket, key)`: what the plan checks
+    /// the role can read.
+    pub samples: BTreeSet<(String, String)>,
 }
 
 /// `s3://bucket/key` → `(bucket, key)`.
@@ -175,9 +178,12 @@ fn check_line(
         let prefix = key
             .rsplit_once('/')
             .map_or(key, |(dir, _)| &key[..=dir.len()]);
-        found
+        if found
             .source_refs
-            .insert((bucket.to_owned(), prefix.to_owned()));
+            .insert((bucket.to_owned(), prefix.to_owned()))
+        {
+            found.samples.insert((bucket.to_owned(), key.to_owned()));
+        }
     }
     if let Some(audited) = audited
         && !object.contains_key(audited)

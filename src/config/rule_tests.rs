@@ -405,3 +405,33 @@ fn manifest_over_the_task_type_quota() {
     );
     insta::assert_snapshot!(f.error());
 }
+
+#[test]
+fn role_policy_that_cannot_read_the_manifest_objects() {
+    let f = Fixture::new(&format!(
+        "{VALID}\n[templates]\nrole_policy = \"role-policy.json.tera\"\n"
+    ));
+    // Reads the uploads, writes the output, but forgets the images the manifest lists.
+    f.write(
+        "role-policy.json.tera",
+        r#"{"Version": "2012-10-17", "Statement": [
+  {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::gtplan-test-data/input/*"},
+  {"Effect": "Allow", "Action": "s3:PutObject", "Resource": {{ write_objects | json_encode() }}}
+]}"#,
+    );
+    insta::assert_snapshot!(f.error());
+}
+
+#[test]
+fn bucket_policy_that_denies_the_role() {
+    let f = Fixture::new(&format!(
+        "{VALID}\n[templates]\nbucket_policy = \"bucket-policy.json.tera\"\n"
+    ));
+    f.write(
+        "bucket-policy.json.tera",
+        r#"{"Version": "2012-10-17", "Statement": [
+  {"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": {{ objects_arn | json_encode() }}}
+]}"#,
+    );
+    insta::assert_snapshot!(f.error());
+}

@@ -8,7 +8,6 @@ pub mod clock;
 pub mod error;
 pub mod fault;
 pub mod iam;
-pub mod policy_eval;
 pub mod protocol;
 pub mod request_log;
 pub mod router;

@@ -62,6 +62,7 @@ impl Resolver<'_> {
                 label_attribute: jobs[up].spec.label_attribute_name.as_str().to_owned(),
                 output: jobs[up].output.clone(),
                 read_prefixes: jobs[up].read_prefixes.clone(),
+                sample_reads: jobs[up].sample_reads.clone(),
                 labels: generated_labels(jobs[up].label_config_addr.as_deref(), uploads),
             };
             self.check_audit(&jobs[i], &upstream, &input.span, uploads);
@@ -160,6 +161,7 @@ struct Upstream {
     label_attribute: String,
     output: (String, String),
     read_prefixes: BTreeSet<(String, String)>,
+    sample_reads: BTreeSet<(String, String)>,
     labels: Option<Vec<String>>,
 }
 
@@ -173,6 +175,7 @@ fn link(job: &mut JobDraft, up: Upstream) {
     job.read_prefixes
         .insert((bucket.clone(), format!("{prefix}{}/", up.name)));
     job.read_prefixes.extend(up.read_prefixes);
+    job.sample_reads.extend(up.sample_reads);
     job.manifest_bucket = Some(bucket.clone());
     if job.task.audits.is_some() && job.audit_label_attribute.is_none() {
         job.audit_label_attribute = Some(up.label_attribute);

@@ -4,6 +4,7 @@
 //! CORS, label configs), then the tera templates rendered. Problems are collected so that one
 //! run reports all of them. Makes no AWS call.
 
+mod access;
 mod buckets;
 mod chains;
 mod label_attributes;
@@ -586,6 +587,8 @@ impl Resolver<'_> {
                     .insert(Address::new(Kind::Upload, &upload.addr), desired);
             }
         }
+        let jobs_for_access: Vec<access::JobAccess> =
+            jobs.iter().map(access::JobAccess::of).collect();
         for job in jobs {
             let address = Address::new(Kind::Job, &job.addr);
             let mut spec = job.spec;
@@ -600,6 +603,9 @@ impl Resolver<'_> {
                         .map(|(address, name)| Upstream { address, name }),
                 },
             );
+        }
+        if self.problems.is_empty() {
+            self.check_access(&state, &jobs_for_access);
         }
         self.problems.is_empty().then_some(state)
     }

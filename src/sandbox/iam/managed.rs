@@ -145,7 +145,7 @@ pub fn managed_policy_document(arn: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::policy_eval::{PolicyKind, parse};
+    use crate::policy_eval::{PolicyKind, parse};
 
     #[test]
     fn every_document_is_a_valid_identity_policy() {

@@ -3,7 +3,7 @@
 //! The router hands each IAM request to [`handle`], which dispatches by `Action` to one
 //! handler per operation (`roles`, `policies`, `tags`). Handlers validate the whole request
 //! first (IAM's constraint messages in `validate`, policy grammar through
-//! [`crate::sandbox::policy_eval::parse`]) and only then mutate the world inside one
+//! [`crate::policy_eval::parse`]) and only then mutate the world inside one
 //! `store.write`, so a rejected request leaves the state untouched. The `sagemaker` module
 //! reads roles back through [`IamState::role_by_arn`] and [`managed_policy_document`].
 

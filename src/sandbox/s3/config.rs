@@ -19,7 +19,7 @@ use s3s::{S3Error, S3Response, S3Result, s3_error};
 
 use super::state::{Bucket, CorsRule, EncryptionRule, PublicAccessBlock};
 use super::{SandboxS3, errors};
-use crate::sandbox::policy_eval::{self, PolicyKind};
+use crate::policy_eval::{self, PolicyKind};
 
 /// Runs `f` on the bucket under the write lock, after the policy check, and persists.
 fn update<R>(

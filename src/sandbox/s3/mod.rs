@@ -40,8 +40,8 @@ use s3s::service::{S3Service, S3ServiceBuilder};
 use s3s::{S3, S3Request, S3Response, S3Result, s3_error};
 
 pub use self::state::{Bucket, Object, S3State, split_s3_uri};
+use crate::policy_eval::{self, AuthzRequest, Decision, PolicyKind, Principal};
 use crate::sandbox::Shared;
-use crate::sandbox::policy_eval::{self, AuthzRequest, Decision, PolicyKind, Principal};
 use crate::sandbox::store::World;
 
 /// The S3 implementation behind s3s.

@@ -1,11 +1,12 @@
-//! A small IAM policy evaluator, enough for the sandbox to decide what AWS would decide for the
-//! policies gtplan writes.
+//! A small IAM policy evaluator, enough to decide what AWS would decide for the policies gtplan
+//! writes.
 //!
-//! Where it sits: the IAM handlers call [`parse`] before storing a role's trust or inline policy
-//! (its error becomes `MalformedPolicyDocument`), the S3 handlers call it on `PutBucketPolicy`
-//! (`MalformedPolicy`), and every authorized request goes through [`evaluate`] with the caller's
-//! identity policies and the resource's policy. `CreateLabelingJob` uses [`service_can_assume`]
-//! to check that the execution role trusts `sagemaker.amazonaws.com`.
+//! Two users. The sandbox: its IAM handlers call [`parse`] before storing a role's trust or
+//! inline policy (its error becomes `MalformedPolicyDocument`), the S3 handlers call it on
+//! `PutBucketPolicy` (`MalformedPolicy`), every authorized request goes through [`evaluate`], and
+//! `CreateLabelingJob` uses [`service_can_assume`] to check that the execution role trusts
+//! `sagemaker.amazonaws.com`. The planner: `config::resolve::access` checks that each job's role
+//! may read its inputs and write its output under the policies the plan renders.
 //!
 //! Pure code, no I/O: [`document`] parses and validates into typed statements, [`matching`]
 //! holds the wildcard/ARN/principal matchers, [`condition`] the condition operators, and

@@ -1,0 +1,131 @@
+//! Can each job's execution role do what the job needs, under the policies the plan renders?
+//! The default templates grant exactly that; a plan that replaces `role_policy` or
+//! `bucket_policy` may not, and SageMaker would only tell after the job started (fact sheet
+//! §4.2). The same evaluator the sandbox uses decides, with the role as the principal over TLS.
+
+use std::collections::BTreeMap;
+
+use crate::config::jobs::JobDraft;
+use crate::model::desired::DesiredState;
+use crate::model::{Address, Kind};
+use crate::policy_eval::{self, AuthzRequest, Decision, PolicyDocument, PolicyKind, Principal};
+
+use super::Resolver;
+
+/// What one job's role must be allowed, `(action, bucket, key, why)`.
+pub struct JobAccess {
+    addr: String,
+    role_addr: String,
+    needs: Vec<(&'static str, String, String, &'static str)>,
+}
+
+impl JobAccess {
+    pub fn of(job: &JobDraft) -> Self {
+        let mut needs = Vec::new();
+        for (bucket, key) in &job.reads {
+            needs.push((
+                "s3:GetObject",
+                bucket.clone(),
+                key.clone(),
+                "an input of the job",
+            ));
+        }
+        for (bucket, key) in &job.sample_reads {
+            needs.push((
+                "s3:GetObject",
+                bucket.clone(),
+                key.clone(),
+                "an object its manifest lists",
+            ));
+        }
+        let (bucket, prefix) = &job.output;
+        needs.push((
+            "s3:PutObject",
+            bucket.clone(),
+            format!(
+                "{prefix}{}/manifests/output/output.manifest",
+                job.spec.name.as_str()
+            ),
+            "its output manifest",
+        ));
+        Self {
+            addr: job.addr.clone(),
+            role_addr: job.role_addr.clone(),
+            needs,
+        }
+    }
+}
+
+fn parse(doc: &serde_json::Value, kind: PolicyKind) -> Option<PolicyDocument> {
+    policy_eval::parse(&doc.to_string(), kind).ok()
+}
+
+impl Resolver<'_> {
+    pub(super) fn check_access(&mut self, state: &DesiredState, jobs: &[JobAccess]) {
+        let bucket_policies: BTreeMap<String, PolicyDocument> = state
+            .buckets
+            .values()
+            .filter_map(|b| Some((b.name.to_string(), parse(&b.policy, PolicyKind::Resource)?)))
+            .collect();
+        for job in jobs {
+            let Some(role) = state.roles.get(&Address::new(Kind::Role, &job.role_addr)) else {
+                continue;
+            };
+            let identity: Vec<PolicyDocument> = role
+                .inline_policies
+                .values()
+                .filter_map(|p| parse(p, PolicyKind::Identity))
+                .collect();
+            let identity: Vec<&PolicyDocument> = identity.iter().collect();
+            let role_arn = self.role_arn(&role.name);
+            for (action, bucket, key, why) in &job.needs {
+                let resource = format!("arn:aws:s3:::{bucket}/{key}");
+                let request = AuthzRequest {
+                    action,
+                    resource: &resource,
+                    principal: Principal::Aws(&role_arn),
+                    context: BTreeMap::from([(
+                        "aws:SecureTransport".to_owned(),
+                        vec!["true".to_owned()],
+                    )]),
+                };
+                let resource_policies: Vec<&PolicyDocument> =
+                    bucket_policies.get(bucket).into_iter().collect();
+                let decision = policy_eval::evaluate(&identity, &resource_policies, &request);
+                if decision == Decision::Allow {
+                    continue;
+                }
+                let (cause, fix) = match decision {
+                    Decision::ExplicitDeny => (
+                        "the policy of bucket `{bucket}` denies it".replace("{bucket}", bucket),
+                        "change the `bucket_policy` template so that it does not deny the role",
+                    ),
+                    _ => (
+                        format!("the policy of role `{}` does not allow it", role.name),
+                        "change the `role_policy` template to allow it (the built-in template does)",
+                    ),
+                };
+                let span = self.job_span(&job.addr);
+                self.report(
+                    span,
+                    format!(
+                        "`jobs.{}` needs `{action}` on `s3://{bucket}/{key}` ({why}), but {cause}",
+                        job.addr
+                    ),
+                    "the job would fail after it starts",
+                    Some(fix.to_owned()),
+                );
+                break;
+            }
+        }
+    }
+
+    fn job_span(&self, addr: &str) -> std::ops::Range<usize> {
+        self.file
+            .raw
+            .jobs
+            .iter()
+            .find(|(a, _)| a.value == addr)
+            .map_or(0..0, |(a, _)| a.span.clone())
+    }
+}
