@@ -255,6 +255,7 @@ pub fn json(plan: &Plan) -> Value {
             "update": summary.update,
             "stop": summary.stop,
             "delete": summary.delete,
+            "wait": summary.wait,
         },
         "changes": changes,
     })

@@ -644,3 +644,48 @@ fn every_problem_is_reported_at_once() {
     let at: Vec<String> = errors.0.iter().map(|e| e.address.to_string()).collect();
     assert_eq!(at, ["bucket.data", "role.labeling", "job.pets"]);
 }
+
+#[test]
+fn a_chained_job_waits_until_its_input_job_has_finished() {
+    let mut want = desired();
+    let mut check = want.jobs[&addr("job.pets")].clone();
+    check.spec.name = crate::model::names::JobName::parse("demo-check-1").expect("name");
+    check.spec.input.manifest_uri =
+        Some("s3://b/output/demo-pets-1/manifests/output/output.manifest".to_owned());
+    check.waits_for = Some(crate::model::desired::Upstream {
+        address: addr("job.pets"),
+        name: "demo-pets-1".to_owned(),
+    });
+    check.depends_on.push(addr("job.pets"));
+    want.jobs.insert(addr("job.check"), check);
+
+    // Nothing exists: the input job is created, the chained one waits.
+    let plan = diff(&want, &empty(&want)).expect("plans");
+    assert_eq!(change_at(&plan, "job.pets").action, Action::Create);
+    let waiting = change_at(&plan, "job.check");
+    assert_eq!(waiting.action, Action::Wait);
+    assert!(waiting.steps.is_empty());
+    assert_eq!(plan.summary().wait, 1);
+
+    // The input job runs: nothing to apply, the plan says why.
+    let mut observed = applied(&want);
+    observed.jobs.insert(addr("job.check"), None);
+    job_mut(&mut observed, "job.pets").status = JobStatus::InProgress;
+    let plan = diff(&want, &observed).expect("plans");
+    assert!(!plan.has_changes());
+    insta::assert_snapshot!(crate::plan::render::text(&plan));
+
+    // It completed: the chained job is created.
+    job_mut(&mut observed, "job.pets").status = JobStatus::Completed;
+    let plan = diff(&want, &observed).expect("plans");
+    assert_eq!(change_at(&plan, "job.check").action, Action::Create);
+
+    // It failed: an error, since its output cannot be trusted.
+    job_mut(&mut observed, "job.pets").status = JobStatus::Failed;
+    job_mut(&mut observed, "job.pets").failure_reason = Some("ClientError: no access".to_owned());
+    let error = only_error(diff(&want, &observed));
+    assert_eq!(
+        error.message,
+        "`demo-check-1` reads the output of job.pets (`demo-pets-1`), which failed: ClientError: no access"
+    );
+}
