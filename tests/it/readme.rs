@@ -180,3 +180,38 @@ print("boto3 ok")
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("boto3 ok"));
 }
+
+/// The README's `gtplan init` example, as written (with `gtplan` being the built binary): the
+/// catalog lists, the new plan applies against the embedded sandbox, and a rerun changes nothing.
+#[test]
+fn the_init_example_runs_as_written() {
+    let script = readme_block("<!-- readme-test: init -->");
+    let work = tempfile::tempdir().expect("tempdir");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_gtplan"))
+            .args(args)
+            .current_dir(work.path())
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ENDPOINT_URL")
+            .output()
+            .expect("gtplan runs");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let mut last = String::new();
+    for line in script.lines().filter(|l| l.starts_with("gtplan ")) {
+        let command = line.split('#').next().unwrap_or_default();
+        let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+        last = run(&args);
+    }
+    assert!(
+        last.contains("Apply complete! Resources: 9 created"),
+        "{last}"
+    );
+    let again = run(&["plan", "street-boxes/plan.toml", "--sandbox"]);
+    assert!(again.contains("No changes."), "{again}");
+}
