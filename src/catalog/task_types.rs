@@ -167,6 +167,8 @@ use PriceFamily::{BoundingBox, Classification, SemanticSegmentation};
 /// All built-in task types (§2.2). Where the fact sheet marks a CONFLICT, the current service
 /// model's behaviour is chosen and noted.
 pub const TASK_TYPES: [TaskType; 23] = [
+    // CONFLICT (§7.6): `DescribeLabelingJob`'s doc says bounding box jobs take 10 labels; the
+    // quota table and the current model's `LabelCategoryConfigS3Uri` doc say 50, which we follow.
     template(
         "BoundingBox",
         "Draw boxes around objects in images",

@@ -60,6 +60,8 @@ pub const CONTENT_CLASSIFIERS: [&str; 2] = [
 ];
 
 /// `TaskKeywords` items: 1-30 chars of ASCII words separated by single spaces.
+/// CONFLICT (§7.7): the developer guide's sample keyword `"Multi-label"` breaks the model's
+/// pattern; the pattern wins, so hyphens are refused with a hint.
 pub fn keyword(k: &str) -> Result<(), Check> {
     if KEYWORD.is_match(k) && k.len() <= 30 {
         return Ok(());

@@ -24,6 +24,9 @@ use super::resolve::{BucketDraft, Resolver, RoleDraft, UploadContent, UploadDraf
 use super::suggest;
 
 /// Built-in and custom template tasks may last at most 8 h per task (the API reference).
+/// CONFLICT (§7.5): 3D point cloud and video frame tasks may last "30 days (2952,000 s)" in the
+/// model's doc (a typo) or 7 days in the developer guide; gtplan caps every task at the role's
+/// 12-hour session anyway (see `resolve::session_duration`), well below both.
 const MAX_TEMPLATE_TASK_SECONDS: u64 = 28_800;
 /// Private and vendor workforces keep tasks available at most 30 days; Mechanical Turk 12 h.
 const MAX_AVAILABILITY_PRIVATE: u64 = 2_592_000;
@@ -637,6 +640,8 @@ impl Resolver<'_> {
             });
 
         // Lambdas: the catalog's built-ins for the region unless the plan overrides them.
+        // CONFLICT (§7.1): the current model makes both optional (since 2024-09-24), older SDKs
+        // require them; gtplan always sends them, which every model accepts.
         let mut lambda =
             |r: &mut Self, value: Option<&Str>, built_in: Option<String>| -> Option<String> {
                 match r.expand_opt(value) {

@@ -612,6 +612,9 @@ impl Resolver<'_> {
 
     /// max(3600, the longest task time limit of the role's jobs); above IAM's 12 h cap the job
     /// cannot run, which is reported on the job's `task_time_limit`.
+    /// CONFLICT (§4.1, §7.2): the rule that the session must cover the task time limit is only
+    /// in pre-2021 docs and one notebook, and may no longer be enforced. Following it costs
+    /// nothing (a longer allowed session) and keeps jobs working if it is.
     fn session_duration(&mut self, role: &RoleDraft, jobs: &[JobDraft]) -> Option<u32> {
         let mut longest = MIN_SESSION;
         let mut ok = true;
