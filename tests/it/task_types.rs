@@ -348,3 +348,45 @@ async fn a_verification_job_reads_the_output_of_the_job_it_checks() {
         Some("arn:aws:lambda:us-west-2:081040173940:function:PRE-VerificationBoundingBox")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streaming_job_applies_with_its_topics() {
+    let p = Project::empty().await;
+    p.gtplan(&[
+        "init",
+        "--task-type",
+        "TextMultiClass",
+        "--region",
+        "eu-west-2",
+        "stream",
+    ])
+    .await
+    .success();
+    // Turn the sample into a streaming job: objects arrive on the input topic.
+    p.edit(
+        "stream/plan.toml",
+        "manifest = \"manifest\"\n",
+        "input_sns_topic = \"arn:aws:sns:eu-west-2:${account_id}:reviews-in\"\noutput_sns_topic = \"arn:aws:sns:eu-west-2:${account_id}:reviews-out\"\n",
+    );
+    p.apply_converges("stream/plan.toml").await;
+    let job =
+        p.sb.sagemaker_in("eu-west-2")
+            .await
+            .describe_labeling_job()
+            .labeling_job_name("text-multi-class-1")
+            .send()
+            .await
+            .expect("the job exists");
+    let input = job.input_config().and_then(|i| i.data_source());
+    assert_eq!(
+        input
+            .and_then(|d| d.sns_data_source())
+            .and_then(|s| s.sns_topic_arn()),
+        Some("arn:aws:sns:eu-west-2:000000000000:reviews-in")
+    );
+    assert!(input.and_then(|d| d.s3_data_source()).is_none());
+    assert_eq!(
+        job.output_config().and_then(|o| o.sns_topic_arn()),
+        Some("arn:aws:sns:eu-west-2:000000000000:reviews-out")
+    );
+}
