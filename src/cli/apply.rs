@@ -116,6 +116,18 @@ pub async fn run(
         "\n{what} complete! Resources: {} created, {} updated, {} stopped, {} destroyed.",
         s.create, s.update, s.stop, s.delete
     );
+    if s.wait > 0 {
+        println!(
+            "{} labeling {} for {} input job to finish; apply again once it has.",
+            s.wait,
+            if s.wait == 1 {
+                "job waits"
+            } else {
+                "jobs wait"
+            },
+            if s.wait == 1 { "its" } else { "their" }
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
