@@ -163,7 +163,8 @@ fn every_example_plan_loads_and_resolves() {
             for dep in &job.depends_on {
                 let known = desired.buckets.contains_key(dep)
                     || desired.roles.contains_key(dep)
-                    || desired.uploads.contains_key(dep);
+                    || desired.uploads.contains_key(dep)
+                    || desired.jobs.contains_key(dep);
                 assert!(known, "{}: job depends on unknown {dep}", path.display());
             }
         }
