@@ -66,11 +66,7 @@ fn streaming_job_grants_its_topics_and_queue() {
         "manifest = \"manifest\"",
         "input_sns_topic = \"arn:aws:sns:us-east-1:111122223333:in\"\noutput_sns_topic = \"arn:aws:sns:us-east-1:111122223333:out\"",
     ));
-    let d = f
-        .load()
-        .expect("loads")
-        .resolve("111122223333")
-        .expect("resolves");
+    let d = f.resolved("111122223333");
     let role = &d.roles[&Address::new(Kind::Role, "labeling")];
     let policy = serde_json::to_string(&role.inline_policies).expect("JSON");
     assert!(
@@ -140,11 +136,7 @@ fn chained_jobs_wire_the_output_manifest_and_permissions() {
         "VerificationBoundingBox",
         "input_job = \"pets\"\nlabel_attribute = \"animal-checked\"",
     ));
-    let d = f
-        .load()
-        .expect("loads")
-        .resolve("111122223333")
-        .expect("resolves");
+    let d = f.resolved("111122223333");
     let check = &d.jobs[&Address::new(Kind::Job, "check")];
     assert_eq!(
         check.spec.input.manifest_uri.as_deref(),
@@ -231,11 +223,7 @@ fn worker_ui_gets_the_title_and_instructions() {
         "file = \"ui/template.liquid.html\"",
         "worker_ui = \"ImageMultiClass\"\ninstructions = { short = \"<p>Pick one</p>\", full = \"<p>Pick the animal</p>\" }",
     ));
-    let d = f
-        .load()
-        .expect("loads")
-        .resolve(PLACEHOLDER_ACCOUNT)
-        .expect("resolves");
+    let d = f.resolved(PLACEHOLDER_ACCOUNT);
     let ui = &d.uploads[&Address::new(Kind::Upload, "ui")];
     let html = String::from_utf8_lossy(&ui.body);
     assert!(html.contains("header=\"Which animal?\""), "{html}");
@@ -330,11 +318,7 @@ fn attribute_format_config_is_generated_with_the_audit() {
         "data/manifest.jsonl",
         "{\"source-ref\": \"s3://gtplan-test-data/points/1.txt\", \"boxes\": {}}\n",
     );
-    let d = f
-        .load()
-        .expect("loads")
-        .resolve(PLACEHOLDER_ACCOUNT)
-        .expect("resolves");
+    let d = f.resolved(PLACEHOLDER_ACCOUNT);
     let labels = &d.uploads[&Address::new(Kind::Upload, "labels")];
     let doc: serde_json::Value = serde_json::from_slice(&labels.body).expect("JSON");
     insta::assert_snapshot!(serde_json::to_string_pretty(&doc).expect("JSON"));

@@ -94,6 +94,14 @@ impl Fixture {
         load(&self.plan_path(), vars)
     }
 
+    /// The desired state the plan resolves to in `account`; it must load and resolve.
+    pub(super) fn resolved(&self, account: &str) -> crate::model::desired::DesiredState {
+        self.load()
+            .expect("loads")
+            .resolve(account)
+            .expect("resolves")
+    }
+
     pub(super) fn load(&self) -> Result<PlanFile, ConfigError> {
         self.load_with(&VarOverrides::default())
     }

@@ -24,6 +24,24 @@ fn readme_block(marker: &str) -> String {
         .to_owned()
 }
 
+/// Runs the built `gtplan` in `dir` as a new user would (no AWS profile or endpoint set) and
+/// returns its output; it must succeed.
+fn gtplan_in(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_gtplan"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .expect("gtplan runs");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn aws_cli() -> PathBuf {
     std::env::var("GTPLAN_AWS_CLI").map_or_else(
         |_| {
@@ -102,21 +120,7 @@ fn the_first_command_applies_the_quickstart_and_a_rerun_changes_nothing() {
         &work.path().join("plans"),
     );
     let args: Vec<&str> = command.split_whitespace().skip(3).collect();
-    let run = || {
-        let out = Command::new(env!("CARGO_BIN_EXE_gtplan"))
-            .args(&args)
-            .current_dir(work.path())
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ENDPOINT_URL")
-            .output()
-            .expect("gtplan runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let run = || gtplan_in(work.path(), &args);
     let first = run();
     assert!(
         first.contains("Apply complete! Resources: 11 created"),
@@ -187,21 +191,7 @@ print("boto3 ok")
 fn the_init_example_runs_as_written() {
     let script = readme_block("<!-- readme-test: init -->");
     let work = tempfile::tempdir().expect("tempdir");
-    let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_gtplan"))
-            .args(args)
-            .current_dir(work.path())
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ENDPOINT_URL")
-            .output()
-            .expect("gtplan runs");
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let run = |args: &[&str]| gtplan_in(work.path(), args);
     let mut last = String::new();
     for line in script.lines().filter(|l| l.starts_with("gtplan ")) {
         let command = line.split('#').next().unwrap_or_default();
