@@ -2,23 +2,33 @@
 //! ARNs from the catalog for the plan's region, references to the plan's role, uploads and
 //! buckets followed, durations and prices parsed, every field checked against SageMaker's rules
 //! (fact sheet §1.3). Also records what the job touches, for the role policy and CORS.
+//!
+//! `job` reads the keys in the order the docs list them; the larger parts live beside it:
+//! [`inputs`] (manifest, label config, audited labels), [`ui`], [`output`], [`workforce`] and
+//! [`automated`] labeling. Chaining (`input_job`) is linked once every job is drafted, in
+//! `resolve::chains`.
+
+mod automated;
+mod inputs;
+mod output;
+mod ui;
+mod workforce;
 
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use crate::catalog::{self, LabelConfigFormat, TaskType, Ui};
-use crate::model::job::{
-    AutomatedLabeling, HumanTask, JobInput, JobOutput, JobSpec, Price, StoppingConditions,
-    UiConfig, VpcConfig,
-};
+use self::workforce::Workforce;
+
+use crate::catalog::{self, LabelConfigFormat, TaskType};
+use crate::model::job::{HumanTask, JobInput, JobOutput, JobSpec, StoppingConditions};
 use crate::model::names::{JobName, LabelAttributeName};
 use crate::model::{Address, Kind};
 
-use super::checks::{self, CONTENT_CLASSIFIERS};
-use super::duration::{DURATION_HINT, format_seconds, parse_seconds};
-use super::error::{Problem, SourceFile};
-use super::manifest::{self, split_s3_uri};
-use super::raw::{RawAutomatedLabeling, RawJob, Str};
+use super::checks;
+use super::duration::{DURATION_HINT, parse_seconds};
+use super::error::Problem;
+use super::manifest::split_s3_uri;
+use super::raw::{RawJob, Str};
 use super::reader::Located;
 use super::resolve::{BucketDraft, Resolver, RoleDraft, UploadContent, UploadDraft};
 use super::suggest;
@@ -92,6 +102,19 @@ impl Target<'_> {
             Target::Uri(b, k) => (b.clone(), k.clone()),
         }
     }
+}
+
+/// Records that a job reads `t`: it depends on the upload and its bucket, and reads the object.
+fn note_upload(
+    t: &Target<'_>,
+    deps: &mut BTreeSet<Address>,
+    reads: &mut BTreeSet<(String, String)>,
+) {
+    if let Target::Upload(u) = t {
+        deps.insert(Address::new(Kind::Upload, &u.addr));
+        deps.insert(Address::new(Kind::Bucket, &u.bucket_addr));
+    }
+    reads.insert(t.object());
 }
 
 /// Normalises an output prefix: no leading `/`, a trailing `/` unless empty.
@@ -241,16 +264,6 @@ impl Resolver<'_> {
             depends_on.insert(Address::new(Kind::Role, &role.addr));
         }
 
-        let note_upload = |t: &Target<'_>,
-                           deps: &mut BTreeSet<Address>,
-                           reads: &mut BTreeSet<(String, String)>| {
-            if let Target::Upload(u) = t {
-                deps.insert(Address::new(Kind::Upload, &u.addr));
-                deps.insert(Address::new(Kind::Bucket, &u.bucket_addr));
-            }
-            reads.insert(t.object());
-        };
-
         // Input: a manifest and/or an SNS topic (streaming).
         let input_sns = self.expand_opt(raw.input_sns_topic.as_ref());
         if let Some(t) = &input_sns {
@@ -325,114 +338,16 @@ impl Resolver<'_> {
         }
 
         // Worker UI.
-        let mut ui_template_addr = None;
-        let ui_template = self.expand_opt(raw.ui_template.as_ref());
-        let ui_arn = self.expand_opt(raw.human_task_ui_arn.as_ref());
-        if let Some(arn) = &ui_arn {
-            self.check(&arn.span, checks::human_task_ui_arn(&arn.value, &region));
-        }
-        let ui = match (task.map(|t| t.ui), &ui_template, &ui_arn) {
-            (_, Some(t), Some(a)) => {
-                self.problems.push(
-                    Problem::at(
-                        self.src(),
-                        t.span.clone(),
-                        format!("{from} sets both `ui_template` and `human_task_ui_arn`"),
-                        "remove one",
-                    )
-                    .label(a.span.clone(), "")
-                    .help("a job shows workers either your template or an AWS-owned UI"),
-                );
-                None
-            }
-            (_, None, Some(a)) => Some(UiConfig::HumanTaskUiArn(a.value.clone())),
-            (Some(Ui::HumanTaskUi(_)), Some(t), None) => {
-                self.report(
-                    t.span.clone(),
-                    format!(
-                        "`{}` jobs use an AWS-owned worker UI, not a template",
-                        task.map_or("", |t| t.name)
-                    ),
-                    "not used by this task type",
-                    Some(
-                        "remove `ui_template`; gtplan fills in the task type's human task UI"
-                            .to_owned(),
-                    ),
-                );
-                None
-            }
-            (Some(Ui::HumanTaskUi(_)), None, None) => task
-                .and_then(|t| catalog::arns::human_task_ui(&region, t))
-                .map(UiConfig::HumanTaskUiArn),
-            (Some(Ui::Template), Some(t), None) => {
-                let target = self.upload_target(t, uploads, &from);
-                if let Some(target) = &target {
-                    note_upload(target, &mut depends_on, &mut reads);
-                    if let Target::Upload(u) = target {
-                        ui_template_addr = Some(u.addr.clone());
-                    }
-                }
-                target.map(|t| UiConfig::TemplateS3Uri(t.uri()))
-            }
-            (Some(Ui::Template), None, None) => {
-                self.report(
-                    raw.span.clone(),
-                    format!("missing key `ui_template` in `jobs.{}`", addr.value),
-                    "",
-                    Some(format!(
-                        "`{}` jobs show workers a Liquid template: add `ui_template = \"NAME\"` naming an upload with `file = \"ui/template.liquid.html\"`",
-                        task.map_or("", |t| t.name)
-                    )),
-                );
-                None
-            }
-            (None, _, None) => None,
-        };
+        let (ui, ui_template_addr) = self.ui_config(
+            raw,
+            task,
+            uploads,
+            (&addr.value, &from),
+            (&mut depends_on, &mut reads),
+        );
 
         // Output.
-        let output = self.expand(&raw.output);
-        let prefix = self.expand_opt(raw.output_prefix.as_ref());
-        let output_location = output.as_ref().and_then(|o| {
-            if o.value.starts_with("s3://") {
-                if let Some(p) = &prefix {
-                    self.report(
-                        p.span.clone(),
-                        "`output_prefix` cannot be combined with an `s3://` output",
-                        "remove this",
-                        Some("put the prefix in the `output` URI".to_owned()),
-                    );
-                    return None;
-                }
-                let Some((b, k)) = split_s3_uri(&o.value) else {
-                    self.report(
-                        o.span.clone(),
-                        format!("`{}` is not an S3 URI", o.value),
-                        "not `s3://bucket/prefix/`",
-                        None,
-                    );
-                    return None;
-                };
-                return Some((b.to_owned(), normalize_prefix(k)));
-            }
-            let bucket_names: Vec<String> = self
-                .file
-                .raw
-                .buckets
-                .iter()
-                .map(|(a, _)| a.value.clone())
-                .collect();
-            let found = self.refer(o, Kind::Bucket, &bucket_names, &from)?.clone();
-            let bucket = buckets.iter().find(|b| b.addr == found)?;
-            depends_on.insert(Address::new(Kind::Bucket, &bucket.addr));
-            Some((
-                bucket.name.to_string(),
-                normalize_prefix(
-                    prefix
-                        .as_ref()
-                        .map_or(DEFAULT_OUTPUT_PREFIX, |p| p.value.as_str()),
-                ),
-            ))
-        });
+        let output_location = self.output_location(raw, buckets, &from, &mut depends_on);
 
         let label_attribute = self.expand(&raw.label_attribute).and_then(|l| {
             let parsed = self.name(&l, LabelAttributeName::parse(&l.value))?;
@@ -542,94 +457,12 @@ impl Resolver<'_> {
         };
 
         // Workforce.
-        let workteam = self.expand(&raw.workteam);
-        let public = workteam.as_ref().is_some_and(|w| w.value == "public");
-        let price_value = self.expand_opt(raw.public_price.as_ref());
-        let workteam_arn = workteam.as_ref().and_then(|w| {
-            if public {
-                if let Some(task) = task
-                    && !task.mechanical_turk
-                {
-                    self.report(w.span.clone(), format!("`{}` jobs cannot use the public workforce", task.name), "Mechanical Turk not allowed", Some("3D point cloud and video frame jobs need a private or vendor workteam ARN".to_owned()));
-                    return None;
-                }
-                Some(catalog::arns::public_workteam(&region))
-            } else {
-                self.check(&w.span, checks::workteam_arn(&w.value, &region))?;
-                Some(w.value.clone())
-            }
-        });
-        let price: Option<Option<Price>> = match (&price_value, public) {
-            (Some(p), true) => task
-                .filter(|t| t.mechanical_turk)
-                .and_then(|t| self.check(&p.span, checks::public_price(&p.value, t.price_family)))
-                .map(Some),
-            (None, true) => {
-                let span = workteam
-                    .as_ref()
-                    .map_or(raw.span.clone(), |w| w.span.clone());
-                self.report(span, format!("{from} uses the public workforce but sets no `public_price`"), "needs `public_price`", Some("Mechanical Turk workers are paid per task: add `public_price = \"0.012\"` (USD)".to_owned()));
-                None
-            }
-            (Some(p), false) => {
-                self.report(
-                    p.span.clone(),
-                    "`public_price` only applies to `workteam = \"public\"`",
-                    "remove this",
-                    Some(
-                        "private and vendor workforces are not paid per task through SageMaker"
-                            .to_owned(),
-                    ),
-                );
-                None
-            }
-            (None, false) => Some(None),
-        };
-
-        let mut classifiers = BTreeSet::new();
-        if let Some(list) = &raw.content_classifiers {
-            for c in &list.value {
-                let Some(c) = self.expand(c) else { continue };
-                if CONTENT_CLASSIFIERS.contains(&c.value.as_str()) {
-                    classifiers.insert(c.value);
-                } else {
-                    let help = match suggest::did_you_mean(&c.value, &CONTENT_CLASSIFIERS) {
-                        Some(close) => format!("did you mean `{close}`?"),
-                        None => format!(
-                            "the content classifiers are {}",
-                            suggest::list(CONTENT_CLASSIFIERS)
-                        ),
-                    };
-                    self.report(
-                        c.span.clone(),
-                        format!("unknown content classifier `{}`", c.value),
-                        "unknown classifier",
-                        Some(help),
-                    );
-                }
-            }
-        }
-        if public && !classifiers.contains(CONTENT_CLASSIFIERS[0]) {
-            let span = raw.content_classifiers.as_ref().map_or_else(
-                || {
-                    workteam
-                        .as_ref()
-                        .map_or(raw.span.clone(), |w| w.span.clone())
-                },
-                |c| c.span.clone(),
-            );
-            self.report(span, format!("{from} sends data to the public workforce without declaring it free of personal information"), "needs `FreeOfPersonallyIdentifiableInformation`", Some("SageMaker fails Mechanical Turk jobs without it: add `content_classifiers = [\"FreeOfPersonallyIdentifiableInformation\", \"FreeOfAdultContent\"]` (only if true of your data)".to_owned()));
-        }
-
-        let availability = self.expand_opt(raw.task_availability_lifetime.as_ref()).and_then(|a| {
-            let s = self.duration(&a, "task_availability_lifetime", &from)?;
-            let max = if public { MAX_AVAILABILITY_PUBLIC } else { MAX_AVAILABILITY_PRIVATE };
-            if s < 60 || s > max {
-                self.report(a.span.clone(), format!("task availability lifetime `{}` of {from} is out of range", a.value), format!("not in 1m-{}", format_seconds(max)), Some(format!("SageMaker keeps tasks available from 1 minute to {} for this workforce", format_seconds(max))));
-                return None;
-            }
-            u32::try_from(s).ok()
-        });
+        let Workforce {
+            workteam_arn,
+            price,
+            classifiers,
+            availability,
+        } = self.workforce(raw, task, &from);
 
         let output_kms = self
             .expand_opt(raw.output_kms_key_id.as_ref())
@@ -784,279 +617,5 @@ impl Resolver<'_> {
             audit_label_attribute: audit_label_attribute?,
             sns_topics,
         })
-    }
-
-    /// `audit_label_attribute`: required by verification and adjustment task types unless
-    /// `input_job` supplies it, refused by the others.
-    #[expect(
-        clippy::option_option,
-        reason = "outer `None`: invalid and reported; inner `None`: not an audit"
-    )]
-    fn audit_label_attribute(
-        &mut self,
-        raw: &RawJob,
-        task: Option<&TaskType>,
-        chained: bool,
-        from: &str,
-    ) -> Option<Option<String>> {
-        let value = self.expand_opt(raw.audit_label_attribute.as_ref());
-        let task = task?;
-        match (task.audits, value) {
-            (None, None) => Some(None),
-            (None, Some(v)) => {
-                self.report(
-                    v.span.clone(),
-                    format!("`{}` jobs audit no earlier labels", task.name),
-                    "only for verification and adjustment",
-                    Some("remove `audit_label_attribute`; it names the labels a Verification* or Adjustment* job reviews".to_owned()),
-                );
-                None
-            }
-            (Some(_), None) if chained => Some(None),
-            (Some(audited), None) => {
-                self.report(
-                    raw.span.clone(),
-                    format!("{from} (task type `{}`) does not say which labels it audits", task.name),
-                    "",
-                    Some(format!("add `input_job = \"JOB\"` naming the `{audited}` job of this plan whose labels it reviews, or `audit_label_attribute = \"NAME\"`: the label attribute of the earlier job in your manifest")),
-                );
-                None
-            }
-            (Some(_), Some(v)) => {
-                let parsed = self.name(&v, LabelAttributeName::parse(&v.value))?;
-                Some(Some(parsed.as_str().to_owned()))
-            }
-        }
-    }
-
-    /// Checks the manifest's lines for the task type and returns the `source-ref` prefixes.
-    fn scan_manifest(
-        &mut self,
-        upload: &UploadDraft,
-        task: &TaskType,
-        reference: Option<&Located<String>>,
-        audited: Option<&str>,
-    ) -> Option<manifest::ManifestScan> {
-        let (shown, body) = match &upload.content {
-            UploadContent::File { shown, body, .. } => (shown, body),
-            UploadContent::Labels { .. } | UploadContent::WorkerUi { .. } => {
-                let span = reference.map_or(0..0, |r| r.span.clone());
-                self.report(
-                    span,
-                    format!(
-                        "upload `{}` is generated by gtplan, not a manifest",
-                        upload.addr
-                    ),
-                    "not a manifest",
-                    Some(
-                        "point `manifest` at an upload with `file = \"data/manifest.jsonl\"`"
-                            .to_owned(),
-                    ),
-                );
-                return None;
-            }
-        };
-        let path = self.file.dir.join(shown).display().to_string();
-        let Ok(text) = String::from_utf8(body.clone()) else {
-            let span = reference.map_or(0..0, |r| r.span.clone());
-            self.report(
-                span,
-                format!("manifest `{path}` is not UTF-8 text"),
-                "not a manifest",
-                Some("a manifest is UTF-8 JSON Lines".to_owned()),
-            );
-            return None;
-        };
-        let source = SourceFile::new(path, text);
-        match manifest::scan(&source, task, audited) {
-            Ok(scan) => Some(scan),
-            Err(problems) => {
-                for p in problems {
-                    self.problems.push(p);
-                }
-                None
-            }
-        }
-    }
-
-    /// A label config file must be JSON; when it has a `labels` list, its length must suit the
-    /// task type.
-    fn check_label_file(
-        &mut self,
-        body: &[u8],
-        shown: &str,
-        task: &TaskType,
-        from: &str,
-    ) -> Option<()> {
-        if task.label_config == LabelConfigFormat::Custom {
-            return Some(());
-        }
-        let path = self.file.dir.join(shown).display().to_string();
-        let text = String::from_utf8_lossy(body).into_owned();
-        match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(doc) => {
-                if let Some(labels) = doc.get("labels").and_then(serde_json::Value::as_array) {
-                    let count = labels.len();
-                    let ok = count >= task.min_labels && task.max_labels.is_none_or(|m| count <= m);
-                    if !ok {
-                        let limits = match task.max_labels {
-                            Some(max) => format!("{} to {max}", task.min_labels),
-                            None => format!("at least {}", task.min_labels),
-                        };
-                        self.problems.push(
-                            Problem::plain(format!(
-                                "label config `{path}` of {from} has {count} labels"
-                            ))
-                            .help(format!("`{}` jobs take {limits} labels", task.name)),
-                        );
-                        return None;
-                    }
-                }
-                Some(())
-            }
-            Err(e) => {
-                let offset = text
-                    .split_inclusive('\n')
-                    .take(e.line().saturating_sub(1))
-                    .map(str::len)
-                    .sum::<usize>()
-                    + e.column().saturating_sub(1);
-                let offset = offset.min(text.len());
-                let source = SourceFile::new(&path, text.clone());
-                self.problems.push(
-                    Problem::at(&source, offset..offset, format!("label config `{path}` is not JSON: {}", super::template::json_error_message(&e)), "here")
-                        .help("a label category config is a JSON document such as `{\"document-version\": \"2018-11-28\", \"labels\": [{\"label\": \"cat\"}]}`"),
-                );
-                None
-            }
-        }
-    }
-
-    #[expect(
-        clippy::option_option,
-        reason = "outer `None`: invalid and reported; inner `None`: not set in the plan"
-    )]
-    fn automated_labeling(
-        &mut self,
-        raw: &RawAutomatedLabeling,
-        task: &TaskType,
-        streaming: bool,
-        kms_keys: &mut BTreeSet<String>,
-    ) -> Option<Option<AutomatedLabeling>> {
-        let region = self.file.region.as_str().to_owned();
-        if streaming {
-            self.report(
-                raw.span.clone(),
-                "automated labeling is not available for streaming jobs",
-                "remove this",
-                Some("remove `input_sns_topic` or `[automated_labeling]`".to_owned()),
-            );
-            return None;
-        }
-        let Some(own) = task.auto_labeling else {
-            let supported: Vec<&str> = catalog::task_types::TASK_TYPES
-                .iter()
-                .filter(|t| t.auto_labeling.is_some())
-                .map(|t| t.name)
-                .collect();
-            self.report(
-                raw.span.clone(),
-                format!("`{}` jobs cannot use automated labeling", task.name),
-                "not available",
-                Some(format!(
-                    "automated labeling exists for {}",
-                    suggest::list(&supported)
-                )),
-            );
-            return None;
-        };
-        let arn = catalog::arns::algorithm(&region, task)?;
-        if let Some(a) = self.expand_opt(raw.algorithm.as_ref()) {
-            let matches = a.value == own
-                || (a.value.starts_with("arn:") && a.value.ends_with(&format!("/{own}")));
-            if !matches {
-                self.report(
-                    a.span.clone(),
-                    format!(
-                        "algorithm `{}` does not label `{}` jobs",
-                        a.value, task.name
-                    ),
-                    "wrong algorithm",
-                    Some(format!(
-                        "`{}` jobs use `{own}` (or remove `algorithm`; gtplan picks it)",
-                        task.name
-                    )),
-                );
-                return None;
-            }
-        }
-        let model = self.expand_opt(raw.initial_model.as_ref()).and_then(|m| {
-            self.check(&m.span, checks::model_arn(&m.value, &region))?;
-            Some(m.value)
-        });
-        let volume = self
-            .expand_opt(raw.volume_kms_key_id.as_ref())
-            .and_then(|k| {
-                self.check(&k.span, checks::kms_key(&k.value))?;
-                kms_keys.insert(k.value.clone());
-                Some(k.value)
-            });
-        let vpc = self.vpc(raw)?;
-        Some(Some(AutomatedLabeling {
-            algorithm_specification_arn: arn,
-            initial_active_learning_model_arn: model,
-            volume_kms_key_id: volume,
-            vpc,
-        }))
-    }
-
-    /// `security_group_ids` and `subnets` of automated labeling: both or neither.
-    #[expect(
-        clippy::option_option,
-        reason = "outer `None`: invalid and reported; inner `None`: not set in the plan"
-    )]
-    fn vpc(&mut self, raw: &RawAutomatedLabeling) -> Option<Option<VpcConfig>> {
-        let ids = |r: &mut Self,
-                   list: Option<&Located<Vec<Str>>>,
-                   max: usize,
-                   what: &str|
-         -> Option<Vec<String>> {
-            let list = list?;
-            if list.value.is_empty() || list.value.len() > max {
-                r.report(
-                    list.span.clone(),
-                    format!("{} {what} listed", list.value.len()),
-                    format!("1-{max} {what}"),
-                    Some(format!("a VPC config takes 1 to {max} {what}")),
-                );
-            }
-            let mut out = Vec::new();
-            for item in &list.value {
-                if let Some(id) = r.expand(item)
-                    && r.check(&id.span, checks::vpc_id(&id.value)).is_some()
-                {
-                    out.push(id.value);
-                }
-            }
-            Some(out)
-        };
-        let groups = ids(self, raw.security_group_ids.as_ref(), 5, "security groups");
-        let subnets = ids(self, raw.subnets.as_ref(), 16, "subnets");
-        match (groups, subnets) {
-            (None, None) => Some(None),
-            (Some(security_group_ids), Some(subnets)) => Some(Some(VpcConfig {
-                security_group_ids,
-                subnets,
-            })),
-            _ => {
-                self.report(
-                    raw.span.clone(),
-                    "a VPC config needs both `security_group_ids` and `subnets`",
-                    "incomplete VPC config",
-                    None,
-                );
-                None
-            }
-        }
     }
 }
