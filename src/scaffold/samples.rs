@@ -14,6 +14,10 @@ use crate::catalog::{LabelConfigFormat, ManifestKey, TaskType};
 const CAT: &[u8] = include_bytes!("../../plans/quickstart/images/cat-1.png");
 const DOG: &[u8] = include_bytes!("../../plans/quickstart/images/dog-1.png");
 const BIRD: &[u8] = include_bytes!("../../plans/quickstart/images/bird-1.png");
+/// Those three pictures as a 1.5-second H.264 clip (32×32, 2 frames a second), made with
+/// `ffmpeg -framerate 2 -pattern_type glob -i '*.png' -vf scale=32:32:flags=neighbor,format=yuv420p
+/// -c:v libx264 -crf 35 -movflags +faststart animals.mp4`.
+const ANIMALS_CLIP: &[u8] = include_bytes!("animals.mp4");
 
 pub struct SampleFile {
     /// Relative to `data/` locally and the object key in the bucket.
@@ -82,12 +86,9 @@ pub fn data(task: &TaskType, audited: Option<&str>) -> Data {
     }
     if task.name == "VideoMultiClass" {
         return Data {
-            files: Vec::new(),
-            manifest: lines(&[
-                json!({ "source-ref": "s3://${bucket}/videos/clip-1.mp4" }),
-                json!({ "source-ref": "s3://${bucket}/videos/clip-2.mp4" }),
-            ]),
-            labels: &["walking", "running", "cycling"],
+            files: vec![file("videos/animals.mp4", ANIMALS_CLIP.to_vec())],
+            manifest: lines(&[json!({ "source-ref": "s3://${bucket}/videos/animals.mp4" })]),
+            labels: &["cats", "dogs", "birds"],
         };
     }
     images(task, audited)
