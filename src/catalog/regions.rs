@@ -85,6 +85,24 @@ pub fn region(name: &str) -> Option<&'static GroundTruthRegion> {
     REGIONS.iter().find(|r| r.name == name)
 }
 
+/// A region without Ground Truth's built-in task types.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Ground Truth's built-in task types are not available in `{0}`")]
+pub struct UnsupportedRegion(pub String);
+
+impl UnsupportedRegion {
+    /// What to do instead: the list of supported regions.
+    pub fn hint(&self) -> String {
+        let names: Vec<String> = supported().map(|r| format!("`{r}`")).collect();
+        format!("use one of the supported regions: {}", names.join(", "))
+    }
+}
+
+/// The Ground Truth region `name`, or the error that lists the supported ones.
+pub fn require(name: &str) -> Result<&'static GroundTruthRegion, UnsupportedRegion> {
+    region(name).ok_or_else(|| UnsupportedRegion(name.to_owned()))
+}
+
 /// The region whose built-in Lambdas belong to `account`, if any.
 pub fn region_of_lambda_account(account: &str) -> Option<&'static GroundTruthRegion> {
     REGIONS.iter().find(|r| r.lambda_account == account)

@@ -37,17 +37,8 @@ pub fn exec(args: &InitArgs) -> Result<ExitCode, CliError> {
             hint,
         ));
     };
-    if regions::region(&args.region).is_none() {
-        return Err(CliError::user(
-            format!(
-                "Ground Truth's built-in task types are not available in `{}`",
-                args.region
-            ),
-            format!(
-                "use one of the supported regions: {}",
-                regions::supported().collect::<Vec<_>>().join(", ")
-            ),
-        ));
+    if let Err(unsupported) = regions::require(&args.region) {
+        return Err(CliError::user(unsupported.to_string(), unsupported.hint()));
     }
     let files = scaffold::scaffold(task, &args.region);
     let existing: Vec<String> = files

@@ -25,15 +25,9 @@ pub struct TaskTypesArgs {
 
 pub fn exec(args: &TaskTypesArgs) -> Result<ExitCode, CliError> {
     if let Some(region) = &args.region
-        && regions::region(region).is_none()
+        && let Err(unsupported) = regions::require(region)
     {
-        return Err(CliError::user(
-            format!("Ground Truth's built-in task types are not available in `{region}`"),
-            format!(
-                "use one of the supported regions: {}",
-                regions::supported().collect::<Vec<_>>().join(", ")
-            ),
-        ));
+        return Err(CliError::user(unsupported.to_string(), unsupported.hint()));
     }
     if args.json {
         let doc = catalog_json(args.region.as_deref());

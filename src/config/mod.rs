@@ -98,23 +98,16 @@ pub fn load(path: &Path, vars: &VarOverrides) -> Result<PlanFile, ConfigError> {
         Region::parse,
     );
     if let Some(region) = &region
-        && crate::catalog::regions::region(region.as_str()).is_none()
+        && let Err(unsupported) = crate::catalog::regions::require(region.as_str())
     {
-        let supported: Vec<&str> = crate::catalog::regions::REGIONS
-            .iter()
-            .map(|r| r.name)
-            .collect();
         problems.push(
             Problem::at(
                 &source,
                 raw.region.span.clone(),
-                format!("Ground Truth's built-in task types are not available in `{region}`"),
+                unsupported.to_string(),
                 "unsupported region",
             )
-            .help(format!(
-                "use one of the supported regions: {}",
-                suggest::list(&supported)
-            )),
+            .help(unsupported.hint()),
         );
     }
     let (Some(name), Some(region)) = (name, region) else {

@@ -419,3 +419,12 @@ fn bucket_policy_that_denies_the_role() {
     );
     insta::assert_snapshot!(f.error());
 }
+
+#[test]
+fn label_too_long_for_the_attribute_format() {
+    let f = Fixture::new(&point_cloud().replace(
+        "labels = [\"cat\", \"dog\"]",
+        "labels = [\"cat\", \"delivery-van-with-trailer\"]",
+    ));
+    insta::assert_snapshot!(f.error());
+}

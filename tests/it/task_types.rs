@@ -185,11 +185,30 @@ async fn init_never_overwrites() {
         .gtplan(&["init", "--task-type", "BoundingBoxes", "other"])
         .await;
     assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("did you mean `BoundingBox`?"),
-        "{}",
-        run.stderr
-    );
+    insta::assert_snapshot!("init_unknown_task_type_error", run.stderr);
+    let run = p
+        .gtplan(&[
+            "init",
+            "--task-type",
+            "BoundingBox",
+            "--region",
+            "sa-east-1",
+            "other",
+        ])
+        .await;
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!("init_unsupported_region_error", run.stderr);
+    assert!(!p.path("other").exists(), "nothing was written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn task_types_refuses_a_region_without_ground_truth() {
+    let p = Project::empty().await;
+    let run = p
+        .gtplan(&["task-types", "--json", "--region", "eu-south-1"])
+        .await;
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!("task_types_unsupported_region_error", run.stderr);
 }
 
 const CHAINED: &str = r#"name = "chained"
