@@ -6,7 +6,7 @@ pub mod aws;
 
 use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
 use crate::model::observed::{
-    BucketLookup, ObservedBucket, ObservedJob, ObservedObject, ObservedRole,
+    BucketLookup, BucketRegion, ObservedBucket, ObservedJob, ObservedObject, ObservedRole,
 };
 use crate::plan::Step;
 
@@ -50,6 +50,9 @@ pub trait Cloud: Send + Sync {
 
     /// A bucket with all its settings, or why it cannot be read.
     async fn bucket(&self, name: &BucketName) -> Result<BucketLookup, CloudError>;
+
+    /// Only the region of a bucket the plan does not manage (`HeadBucket`).
+    async fn bucket_region(&self, name: &str) -> Result<BucketRegion, CloudError>;
 
     /// A role with its trust policy, inline policies, attached policy ARNs and tags.
     async fn role(&self, name: &RoleName) -> Result<Option<ObservedRole>, CloudError>;

@@ -19,6 +19,11 @@ pub struct DesiredState {
     pub roles: BTreeMap<Address, DesiredRole>,
     pub uploads: BTreeMap<Address, DesiredUpload>,
     pub jobs: BTreeMap<Address, DesiredJob>,
+    /// Buckets outside the plan that jobs read from or write to (`s3://` URIs in the plan,
+    /// `source-ref`s of manifests), with the jobs that use each. Ground Truth needs them in the
+    /// job's region.
+    #[serde(default)]
+    pub external_buckets: BTreeMap<String, Vec<Address>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

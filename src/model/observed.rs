@@ -76,6 +76,18 @@ pub struct ObservedState {
     pub jobs: BTreeMap<super::Address, Option<ObservedJob>>,
     /// Resources carrying the plan's tag (or IAM path) whose address left the plan file.
     pub orphans: Vec<Orphan>,
+    /// Where the buckets outside the plan that jobs read or write are.
+    #[serde(default)]
+    pub external_buckets: BTreeMap<String, BucketRegion>,
+}
+
+/// The region of a bucket the plan does not manage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BucketRegion {
+    In(String),
+    Missing,
+    /// Another account's bucket that does not say where it is.
+    Hidden,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,7 +10,8 @@ use crate::cloud::{Cloud, CloudError};
 use crate::model::desired::DesiredState;
 use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
 use crate::model::observed::{
-    BucketLookup, ObservedBucket, ObservedJob, ObservedObject, ObservedRole, ObservedState, Orphan,
+    BucketLookup, BucketRegion, ObservedBucket, ObservedJob, ObservedObject, ObservedRole,
+    ObservedState, Orphan,
 };
 use crate::model::{Address, Kind, TAG_ADDRESS, TAG_PLAN, Tags};
 
@@ -24,6 +25,7 @@ enum Read<'a> {
     Role(&'a Address, &'a RoleName),
     Upload(&'a Address, &'a BucketName, &'a ObjectKey),
     Job(&'a Address, &'a JobName),
+    ExternalBucket(&'a str),
 }
 
 /// What one read found.
@@ -36,6 +38,7 @@ enum Found {
     Role(Address, Option<ObservedRole>),
     Upload(Address, Option<ObservedObject>),
     Job(Address, Box<Option<ObservedJob>>),
+    ExternalBucket(String, BucketRegion),
 }
 
 async fn run(cloud: &dyn Cloud, read: Read<'_>) -> Result<Found, CloudError> {
@@ -50,6 +53,9 @@ async fn run(cloud: &dyn Cloud, read: Read<'_>) -> Result<Found, CloudError> {
             Found::Upload(address.clone(), cloud.object(bucket, key).await?)
         }
         Read::Job(address, name) => Found::Job(address.clone(), Box::new(cloud.job(name).await?)),
+        Read::ExternalBucket(name) => {
+            Found::ExternalBucket(name.to_owned(), cloud.bucket_region(name).await?)
+        }
     })
 }
 
@@ -82,6 +88,12 @@ pub async fn refresh(
             .map(|(a, u)| Read::Upload(a, &u.bucket, &u.key)),
     );
     reads.extend(desired.jobs.iter().map(|(a, j)| Read::Job(a, &j.spec.name)));
+    reads.extend(
+        desired
+            .external_buckets
+            .keys()
+            .map(|b| Read::ExternalBucket(b)),
+    );
 
     let found: Vec<Found> = futures::stream::iter(reads)
         .map(|read| run(cloud, read))
@@ -96,6 +108,7 @@ pub async fn refresh(
         uploads: std::collections::BTreeMap::new(),
         jobs: std::collections::BTreeMap::new(),
         orphans: Vec::new(),
+        external_buckets: std::collections::BTreeMap::new(),
     };
     let mut tagged = Tagged::default();
     for f in found {
@@ -115,6 +128,9 @@ pub async fn refresh(
             }
             Found::Job(a, j) => {
                 observed.jobs.insert(a, *j);
+            }
+            Found::ExternalBucket(name, region) => {
+                observed.external_buckets.insert(name, region);
             }
         }
     }

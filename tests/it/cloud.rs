@@ -878,6 +878,7 @@ fn desired_state() -> DesiredState {
         waits_for: None,
     };
     DesiredState {
+        external_buckets: std::collections::BTreeMap::new(),
         plan: PlanName::parse(PLAN).expect("plan"),
         region: Region::parse(REGION).expect("region"),
         account_id: SANDBOX_ACCOUNT.to_owned(),

@@ -409,3 +409,41 @@ async fn a_streaming_job_applies_with_its_topics() {
         Some("arn:aws:sns:eu-west-2:000000000000:reviews-out")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_in_another_region_is_a_plan_error() {
+    use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+    let p = Project::empty().await;
+    // The pictures live in someone's bucket in Ireland; the plan runs jobs in Virginia.
+    let conf = crate::support::sdk_config(&p.sb.endpoint(), "eu-west-1", "test", "test").await;
+    crate::support::s3_client(&conf)
+        .create_bucket()
+        .bucket("pictures-in-ireland")
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("bucket created");
+    p.gtplan(&[
+        "init",
+        "--task-type",
+        "ImageMultiClass",
+        "--region",
+        "us-east-1",
+        "pets",
+    ])
+    .await
+    .success();
+    p.write(
+        "pets/data/manifest.jsonl",
+        "{\"source-ref\": \"s3://pictures-in-ireland/cats/1.png\"}\n",
+    );
+    let run = p.gtplan(&["plan", "pets/plan.toml"]).await;
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    insta::assert_snapshot!("data_in_another_region_error", run.stderr);
+    // Nothing was written but the test's own bucket.
+    assert_eq!(p.writes(), ["s3 CreateBucket"]);
+}

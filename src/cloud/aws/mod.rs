@@ -25,7 +25,7 @@ use aws_sdk_s3::primitives::DateTime;
 use super::{Cloud, CloudError};
 use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
 use crate::model::observed::{
-    BucketLookup, ObservedBucket, ObservedJob, ObservedObject, ObservedRole,
+    BucketLookup, BucketRegion, ObservedBucket, ObservedJob, ObservedObject, ObservedRole,
 };
 use crate::plan::Step;
 
@@ -259,6 +259,10 @@ impl Cloud for AwsCloud {
 
     async fn bucket(&self, name: &BucketName) -> Result<BucketLookup, CloudError> {
         Box::pin(self.read_bucket(name.as_str())).await
+    }
+
+    async fn bucket_region(&self, name: &str) -> Result<BucketRegion, CloudError> {
+        self.read_bucket_region(name).await
     }
 
     async fn role(&self, name: &RoleName) -> Result<Option<ObservedRole>, CloudError> {

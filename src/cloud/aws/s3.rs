@@ -19,7 +19,7 @@ use super::{
 };
 use crate::cloud::CloudError;
 use crate::model::desired::{CorsRule, Encryption, PublicAccessBlock};
-use crate::model::observed::{BucketLookup, ObservedBucket, ObservedObject};
+use crate::model::observed::{BucketLookup, BucketRegion, ObservedBucket, ObservedObject};
 use crate::model::{META_SHA256, TAG_PLAN, Tags};
 use crate::plan::Step;
 use crate::policy;
@@ -28,6 +28,32 @@ use crate::policy;
 const REGION_HEADER: &str = "x-amz-bucket-region";
 
 impl AwsCloud {
+    /// `HeadBucket` alone: S3 names the region even on a 403 for another account's bucket or a
+    /// 301 from the wrong regional endpoint.
+    pub(super) async fn read_bucket_region(&self, name: &str) -> Result<BucketRegion, CloudError> {
+        let head = send("HeadBucket", || self.s3.head_bucket().bucket(name).send()).await;
+        match head {
+            Ok(out) => Ok(match out.bucket_region() {
+                Some(region) => BucketRegion::In(region.to_owned()),
+                None => BucketRegion::In(self.bucket_location(name).await?),
+            }),
+            Err(err) => {
+                let header = err
+                    .raw_response()
+                    .and_then(|r| r.headers().get(REGION_HEADER))
+                    .map(|r| BucketRegion::In(r.to_owned()));
+                match status_of(&err) {
+                    Some(404) => Ok(BucketRegion::Missing),
+                    Some(301 | 403) => Ok(header.unwrap_or(BucketRegion::Hidden)),
+                    _ => Err(cloud_error(
+                        format!("find the region of bucket `{name}`"),
+                        err,
+                    )),
+                }
+            }
+        }
+    }
+
     pub(super) async fn read_bucket(&self, name: &str) -> Result<BucketLookup, CloudError> {
         let action = format!("find bucket `{name}`");
         let head = send("HeadBucket", || self.s3.head_bucket().bucket(name).send()).await;

@@ -61,6 +61,32 @@ fn parse(doc: &serde_json::Value, kind: PolicyKind) -> Option<PolicyDocument> {
 }
 
 impl Resolver<'_> {
+    /// The buckets outside the plan each job reads from or writes to.
+    pub(super) fn external_buckets(
+        state: &DesiredState,
+        jobs: &[JobDraft],
+    ) -> BTreeMap<String, Vec<Address>> {
+        let ours: std::collections::BTreeSet<&str> =
+            state.buckets.values().map(|b| b.name.as_str()).collect();
+        let mut out: BTreeMap<String, Vec<Address>> = BTreeMap::new();
+        for job in jobs {
+            let used: std::collections::BTreeSet<&str> = job
+                .reads
+                .iter()
+                .chain(&job.read_prefixes)
+                .chain(std::iter::once(&job.output))
+                .map(|(bucket, _)| bucket.as_str())
+                .filter(|b| !ours.contains(b))
+                .collect();
+            for bucket in used {
+                out.entry(bucket.to_owned())
+                    .or_default()
+                    .push(Address::new(Kind::Job, &job.addr));
+            }
+        }
+        out
+    }
+
     pub(super) fn check_access(&mut self, state: &DesiredState, jobs: &[JobAccess]) {
         let bucket_policies: BTreeMap<String, PolicyDocument> = state
             .buckets

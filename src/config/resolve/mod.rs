@@ -521,6 +521,7 @@ impl Resolver<'_> {
             roles: BTreeMap::new(),
             uploads: BTreeMap::new(),
             jobs: BTreeMap::new(),
+            external_buckets: BTreeMap::new(),
         };
         let cors = Self::derived_cors(&buckets, &jobs);
         for b in buckets {
@@ -587,6 +588,7 @@ impl Resolver<'_> {
                     .insert(Address::new(Kind::Upload, &upload.addr), desired);
             }
         }
+        state.external_buckets = Self::external_buckets(&state, &jobs);
         let jobs_for_access: Vec<access::JobAccess> =
             jobs.iter().map(access::JobAccess::of).collect();
         for job in jobs {

@@ -164,6 +164,7 @@ pub fn desired() -> DesiredState {
         adopt: false,
     };
     DesiredState {
+        external_buckets: BTreeMap::new(),
         plan: PlanName::parse(PLAN).expect("plan name"),
         region: Region::parse("us-east-1").expect("region"),
         account_id: ACCOUNT.to_owned(),
@@ -205,6 +206,7 @@ pub fn desired() -> DesiredState {
 /// Nothing of the plan exists yet.
 pub fn empty(desired: &DesiredState) -> ObservedState {
     ObservedState {
+        external_buckets: BTreeMap::new(),
         account_id: ACCOUNT.to_owned(),
         buckets: desired
             .buckets
@@ -285,6 +287,7 @@ pub fn observed_job(spec: &JobSpec) -> ObservedJob {
 /// What AWS holds right after `desired` was applied.
 pub fn applied(desired: &DesiredState) -> ObservedState {
     ObservedState {
+        external_buckets: BTreeMap::new(),
         account_id: ACCOUNT.to_owned(),
         buckets: desired
             .buckets

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::model::Address;
 use crate::model::desired::{DesiredJob, DesiredState, Upstream};
 use crate::model::job::JobStatus;
-use crate::model::observed::{ObservedJob, ObservedState};
+use crate::model::observed::{BucketRegion, ObservedJob, ObservedState};
 use crate::plan::digest;
 use crate::plan::model::{Action, Change, FieldChange, Step};
 
@@ -85,6 +85,36 @@ pub(super) fn job_change(
     c.note = Some(job_note(found));
     c.depends_on.clone_from(&want.depends_on);
     Ok(c)
+}
+
+/// Buckets outside the plan that jobs use must exist in the plan's region: Ground Truth reads
+/// input data and writes output only in the job's region (fact sheet §3.2).
+pub(super) fn external_bucket_errors(
+    desired: &DesiredState,
+    observed: &ObservedState,
+) -> Vec<PlanError> {
+    let region = desired.region.as_str();
+    let mut errors = Vec::new();
+    for (bucket, users) in &desired.external_buckets {
+        let (message, hint) = match observed.external_buckets.get(bucket) {
+            Some(BucketRegion::In(other)) if other != region => (
+                format!("the job uses bucket `{bucket}` in `{other}`, but runs in `{region}`"),
+                format!(
+                    "Ground Truth reads a job's data and writes its labels only in the job's region: copy the data to a bucket in `{region}`, or make `{other}` the plan's region"
+                ),
+            ),
+            Some(BucketRegion::Missing) => (
+                format!("the job uses bucket `{bucket}`, which does not exist"),
+                "check the bucket name in the plan's `s3://` URIs and the manifest's `source-ref`s"
+                    .to_owned(),
+            ),
+            _ => continue,
+        };
+        for address in users {
+            errors.push(PlanError::new(address, message.clone(), hint.clone()));
+        }
+    }
+    errors
 }
 
 /// A chained job can be created once its input job has finished (its output manifest is

@@ -122,6 +122,9 @@ pub fn diff(desired: &DesiredState, observed: &ObservedState) -> Result<Plan, Pl
     for orphan in &observed.orphans {
         out.push(deletes::orphan_change(orphan));
     }
+    for error in jobs::external_bucket_errors(desired, observed) {
+        out.push(Err(error));
+    }
     out.finish(desired, observed)
 }
 

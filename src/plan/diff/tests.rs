@@ -689,3 +689,29 @@ fn a_chained_job_waits_until_its_input_job_has_finished() {
         "`demo-check-1` reads the output of job.pets (`demo-pets-1`), which failed: ClientError: no access"
     );
 }
+
+#[test]
+fn buckets_outside_the_plan_must_exist_in_its_region() {
+    use crate::model::observed::BucketRegion;
+    let mut want = desired();
+    want.external_buckets
+        .insert("their-data".to_owned(), vec![addr("job.pets")]);
+    let mut observed = applied(&want);
+    for (found, ok) in [
+        (BucketRegion::In("us-east-1".to_owned()), true),
+        // Another account's bucket that does not say where it is: SageMaker will tell.
+        (BucketRegion::Hidden, true),
+        (BucketRegion::In("eu-west-1".to_owned()), false),
+        (BucketRegion::Missing, false),
+    ] {
+        observed
+            .external_buckets
+            .insert("their-data".to_owned(), found.clone());
+        assert_eq!(diff(&want, &observed).is_ok(), ok, "{found:?}");
+    }
+    let error = only_error(diff(&want, &observed));
+    assert_eq!(
+        error.message,
+        "the job uses bucket `their-data`, which does not exist"
+    );
+}
