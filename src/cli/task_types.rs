@@ -147,7 +147,7 @@ fn table() -> String {
     out
 }
 
-/// The catalog as JSON (schema in README's "Task types" section).
+/// The catalog as JSON (schema: docs/task-types-json.md).
 fn catalog_json(region: Option<&str>) -> Value {
     let types: Vec<Value> = TASK_TYPES
         .iter()
