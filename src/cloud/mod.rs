@@ -73,7 +73,9 @@ pub trait Cloud: Send + Sync {
     /// Buckets tagged `gtplan:plan=<plan>`.
     async fn plan_buckets(&self, plan: &PlanName) -> Result<Vec<ObservedBucket>, CloudError>;
 
-    /// Labeling jobs tagged `gtplan:plan=<plan>`.
+    /// Running (`Initializing`, `InProgress`) labeling jobs tagged `gtplan:plan=<plan>`: the ones
+    /// a plan may have to stop. Finished jobs are not listed; the tags of every job in a region
+    /// would cost one call per job ever created.
     async fn plan_jobs(&self, plan: &PlanName) -> Result<Vec<ObservedJob>, CloudError>;
 
     /// Performs one write.

@@ -148,6 +148,15 @@ impl Project {
         Run::from(&out)
     }
 
+    /// How many `operation` requests the sandbox has served so far (from its request log).
+    pub fn requests(&self, operation: &str) -> usize {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|l| l["operation"] == operation)
+            .count()
+    }
+
     /// Write calls the sandbox has served so far (from its request log).
     pub fn writes(&self) -> Vec<String> {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
@@ -694,6 +703,15 @@ async fn removing_a_running_job_from_the_plan_stops_it() {
     assert!(
         ["Stopping", "Stopped"].contains(&status.as_str()),
         "{status}"
+    );
+
+    // A plan reads the tags of running jobs only: the stopped job costs it no call any more.
+    let seen = p.requests("ListTags");
+    p.gtplan(&["plan", "quickstart.toml"]).await.success();
+    assert_eq!(
+        p.requests("ListTags"),
+        seen,
+        "no ListTags for finished jobs"
     );
 }
 

@@ -83,27 +83,35 @@ impl AwsCloud {
     /// (paginated), `ListTags` of each, then the tagged ones read in full. SageMaker cannot
     /// filter by tag, and jobs live forever, so this reads every job's tags once.
     pub(super) async fn list_plan_jobs(&self, plan: &str) -> Result<Vec<ObservedJob>, CloudError> {
+        // Only running jobs: a finished job needs nothing from a plan, and reading the tags of
+        // every job ever created in the region would cost one call per job on every plan.
         let mut summaries = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = send("ListLabelingJobs", || {
-                self.sagemaker
-                    .list_labeling_jobs()
-                    .max_results(100)
-                    .set_next_token(token.clone())
-                    .send()
-            })
-            .await
-            .map_err(|e| cloud_error("list labeling jobs", e))?;
-            summaries.extend(out.labeling_job_summary_list().iter().filter_map(|s| {
-                Some((
-                    s.labeling_job_name()?.to_owned(),
-                    s.labeling_job_arn()?.to_owned(),
-                ))
-            }));
-            match out.next_token() {
-                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-                _ => break,
+        for status in [
+            LabelingJobStatus::Initializing,
+            LabelingJobStatus::InProgress,
+        ] {
+            let mut token: Option<String> = None;
+            loop {
+                let out = send("ListLabelingJobs", || {
+                    self.sagemaker
+                        .list_labeling_jobs()
+                        .status_equals(status.clone())
+                        .max_results(100)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await
+                .map_err(|e| cloud_error("list labeling jobs", e))?;
+                summaries.extend(out.labeling_job_summary_list().iter().filter_map(|s| {
+                    Some((
+                        s.labeling_job_name()?.to_owned(),
+                        s.labeling_job_arn()?.to_owned(),
+                    ))
+                }));
+                match out.next_token() {
+                    Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+                    _ => break,
+                }
             }
         }
         let mut jobs: Vec<ObservedJob> = futures::stream::iter(summaries)
