@@ -42,6 +42,43 @@ impl ManifestKey {
     }
 }
 
+/// What one object of a job is (one manifest line), which decides which jobs can feed which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Data {
+    Image,
+    Text,
+    VideoClip,
+    /// A sequence file of video frames.
+    VideoFrames,
+    /// One 3D point cloud frame per line.
+    PointCloudFrame,
+    /// A sequence file of point cloud frames.
+    PointCloudSequence,
+    /// Custom tasks: whatever the template shows.
+    Any,
+}
+
+impl Data {
+    /// Whether a job reading objects of this kind can take the output manifest of a job that
+    /// labeled objects of kind `other`.
+    pub fn reads(self, other: Data) -> bool {
+        self == other || self == Data::Any || other == Data::Any
+    }
+
+    /// For messages: "images", "texts", ...
+    pub fn describe(self) -> &'static str {
+        match self {
+            Data::Image => "images",
+            Data::Text => "texts",
+            Data::VideoClip => "video clips",
+            Data::VideoFrames => "video frame sequences",
+            Data::PointCloudFrame => "3D point cloud frames",
+            Data::PointCloudSequence => "3D point cloud sequences",
+            Data::Any => "any objects",
+        }
+    }
+}
+
 /// The label category config file format (§3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LabelConfigFormat {
@@ -71,6 +108,7 @@ pub struct TaskType {
     pub description: &'static str,
     pub ui: Ui,
     pub manifest_key: ManifestKey,
+    pub data: Data,
     /// Whether `LabelAttributeName` must end with `-ref` (true) or must not (false) (§1.4).
     pub label_attribute_ends_with_ref: bool,
     pub mechanical_turk: bool,
@@ -80,6 +118,10 @@ pub struct TaskType {
     pub min_labels: usize,
     /// `None`: no limit.
     pub max_labels: Option<usize>,
+    /// The label limit with automated labeling, when lower (semantic segmentation: 20).
+    pub max_labels_auto_labeling: Option<usize>,
+    /// The label config must carry worker instructions (named entity recognition).
+    pub needs_instructions: bool,
     /// The task type whose labels this one verifies or adjusts. Its input manifest carries the
     /// audited job's labels under that job's `LabelAttributeName`, which 3D point cloud and video
     /// frame label configs also name (`auditLabelAttributeName`, fact sheet §6.3).
@@ -106,12 +148,19 @@ const fn template(
         description,
         ui: Ui::Template,
         manifest_key,
+        data: match manifest_key {
+            ManifestKey::Source => Data::Text,
+            ManifestKey::SourceRef => Data::Image,
+            ManifestKey::Any => Data::Any,
+        },
         label_attribute_ends_with_ref: false,
         mechanical_turk: true,
         auto_labeling,
         label_config: LabelConfigFormat::Simple,
         min_labels: labels.0,
         max_labels: labels.1,
+        max_labels_auto_labeling: None,
+        needs_instructions: false,
         audits: None,
         max_objects: 100_000,
         price_family,
@@ -134,12 +183,15 @@ const fn frame_task(
         description,
         ui: Ui::HumanTaskUi(ui),
         manifest_key: ManifestKey::SourceRef,
+        data: Data::PointCloudFrame,
         label_attribute_ends_with_ref: ends_with_ref,
         mechanical_turk: false,
         auto_labeling: None,
         label_config: LabelConfigFormat::Attribute,
         min_labels: 1,
         max_labels: Some(30),
+        max_labels_auto_labeling: None,
+        needs_instructions: false,
         audits,
         max_objects: 100_000,
         price_family: PriceFamily::None,
@@ -199,6 +251,8 @@ pub const TASK_TYPES: [TaskType; 23] = [
     TaskType {
         label_attribute_ends_with_ref: true,
         max_objects: 20_000,
+        // At most 20 labels with automated labeling (fact sheet §2.2).
+        max_labels_auto_labeling: Some(20),
         ..template(
             "SemanticSegmentation",
             "Paint each pixel of an image with a label",
@@ -229,6 +283,7 @@ pub const TASK_TYPES: [TaskType; 23] = [
     ),
     TaskType {
         ui: Ui::HumanTaskUi("NamedEntityRecognition"),
+        needs_instructions: true,
         ..template(
             "NamedEntityRecognition",
             "Mark spans of text with entity labels",
@@ -241,18 +296,22 @@ pub const TASK_TYPES: [TaskType; 23] = [
     },
     // CONFLICT (§2.2): the developer guide names the suffix `VideoClassification`; the service
     // model and the SDKs use `VideoMultiClass`, which is what we follow.
-    template(
-        "VideoMultiClass",
-        "Classify a video clip into one of several labels",
-        SourceRef,
-        None,
-        (1, Some(30)),
-        Classification,
-        None,
-    ),
+    TaskType {
+        data: Data::VideoClip,
+        ..template(
+            "VideoMultiClass",
+            "Classify a video clip into one of several labels",
+            SourceRef,
+            None,
+            (1, Some(30)),
+            Classification,
+            None,
+        )
+    },
     // A video frame manifest lists at most 10 sequence files (fact sheet §3.2).
     TaskType {
         max_objects: 10,
+        data: Data::VideoFrames,
         ..frame_task(
             "VideoObjectDetection",
             "Detect objects in video frames",
@@ -265,6 +324,7 @@ pub const TASK_TYPES: [TaskType; 23] = [
     // A video frame manifest lists at most 10 sequence files (fact sheet §3.2).
     TaskType {
         max_objects: 10,
+        data: Data::VideoFrames,
         ..frame_task(
             "VideoObjectTracking",
             "Track objects across video frames",
@@ -282,14 +342,18 @@ pub const TASK_TYPES: [TaskType; 23] = [
         None,
         None,
     ),
-    frame_task(
-        "3DPointCloudObjectTracking",
-        "Track objects across 3D point cloud frames",
-        "PointCloudObjectTracking",
-        true,
-        None,
-        None,
-    ),
+    // A sequence manifest: one sequence file of point clouds per line.
+    TaskType {
+        data: Data::PointCloudSequence,
+        ..frame_task(
+            "3DPointCloudObjectTracking",
+            "Track objects across 3D point cloud frames",
+            "PointCloudObjectTracking",
+            true,
+            None,
+            None,
+        )
+    },
     frame_task(
         "3DPointCloudSemanticSegmentation",
         "Paint each point of a 3D point cloud with a label",
@@ -298,6 +362,8 @@ pub const TASK_TYPES: [TaskType; 23] = [
         None,
         None,
     ),
+    // The price list does not name verification and adjustment tasks (§5, UNVERIFIED); its
+    // "custom tasks" list, which starts at $0.012, is the closest fit and is what we allow.
     audit(
         template(
             "VerificationBoundingBox",
@@ -305,7 +371,7 @@ pub const TASK_TYPES: [TaskType; 23] = [
             SourceRef,
             None,
             (1, None),
-            BoundingBox,
+            Classification,
             Some("groundtruth/label-verification"),
         ),
         "BoundingBox",
@@ -318,7 +384,7 @@ pub const TASK_TYPES: [TaskType; 23] = [
             SourceRef,
             None,
             (1, None),
-            BoundingBox,
+            Classification,
             Some("groundtruth/object-detection"),
         ),
         "BoundingBox",
@@ -333,7 +399,7 @@ pub const TASK_TYPES: [TaskType; 23] = [
             SourceRef,
             None,
             (1, None),
-            SemanticSegmentation,
+            Classification,
             Some("groundtruth/label-verification"),
         ),
         "SemanticSegmentation",
@@ -346,7 +412,7 @@ pub const TASK_TYPES: [TaskType; 23] = [
             SourceRef,
             None,
             (1, None),
-            SemanticSegmentation,
+            Classification,
             Some("groundtruth/semantic-segmentation"),
         ),
         "SemanticSegmentation",
@@ -355,6 +421,7 @@ pub const TASK_TYPES: [TaskType; 23] = [
     // A video frame manifest lists at most 10 sequence files (fact sheet §3.2).
     TaskType {
         max_objects: 10,
+        data: Data::VideoFrames,
         ..frame_task(
             "AdjustmentVideoObjectDetection",
             "Verify or adjust video object detection labels",
@@ -367,6 +434,7 @@ pub const TASK_TYPES: [TaskType; 23] = [
     // A video frame manifest lists at most 10 sequence files (fact sheet §3.2).
     TaskType {
         max_objects: 10,
+        data: Data::VideoFrames,
         ..frame_task(
             "AdjustmentVideoObjectTracking",
             "Verify or adjust video object tracking labels",
@@ -384,14 +452,18 @@ pub const TASK_TYPES: [TaskType; 23] = [
         Some("3DPointCloudObjectDetection"),
         None,
     ),
-    frame_task(
-        "Adjustment3DPointCloudObjectTracking",
-        "Verify or adjust 3D point cloud object tracks",
-        "PointCloudObjectTracking",
-        true,
-        Some("3DPointCloudObjectTracking"),
-        None,
-    ),
+    // A sequence manifest: one sequence file of point clouds per line.
+    TaskType {
+        data: Data::PointCloudSequence,
+        ..frame_task(
+            "Adjustment3DPointCloudObjectTracking",
+            "Verify or adjust 3D point cloud object tracks",
+            "PointCloudObjectTracking",
+            true,
+            Some("3DPointCloudObjectTracking"),
+            None,
+        )
+    },
     frame_task(
         "Adjustment3DPointCloudSemanticSegmentation",
         "Verify or adjust 3D point cloud segmentation",
@@ -405,12 +477,17 @@ pub const TASK_TYPES: [TaskType; 23] = [
         description: "Custom task with your own template; labels pass through unchanged",
         ui: Ui::Template,
         manifest_key: ManifestKey::Any,
+        data: Data::Any,
         label_attribute_ends_with_ref: false,
+        // The fact sheet does not say (§2.2 "?"); SageMaker's custom tasks may use Mechanical
+        // Turk, so PassThrough is treated as one.
         mechanical_turk: true,
         auto_labeling: None,
         label_config: LabelConfigFormat::Custom,
         min_labels: 0,
         max_labels: None,
+        max_labels_auto_labeling: None,
+        needs_instructions: false,
         audits: None,
         max_objects: 100_000,
         price_family: Classification,

@@ -19,7 +19,7 @@ pub struct TaskTypesArgs {
     #[arg(long)]
     pub json: bool,
     /// With --json: add the Lambda, worker UI and algorithm ARNs for this region.
-    #[arg(long, value_name = "REGION")]
+    #[arg(long, value_name = "REGION", requires = "json")]
     pub region: Option<String>,
 }
 

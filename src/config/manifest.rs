@@ -145,7 +145,13 @@ fn check_line(
     }
     if let Some((name, size)) = object
         .iter()
-        .map(|(k, v)| (k, v.to_string().chars().count()))
+        // Strings count as written; other values as their JSON text.
+        .map(|(k, v)| {
+            let size = v
+                .as_str()
+                .map_or_else(|| v.to_string().chars().count(), |s| s.chars().count());
+            (k, size)
+        })
         .find(|(_, size)| *size > MAX_ATTRIBUTE_CHARS)
     {
         return Some((

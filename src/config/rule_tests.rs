@@ -364,7 +364,7 @@ fn manifest_attribute_over_the_size_limit() {
     );
     let error = f.error();
     assert!(
-        error.contains("line 1 of the manifest has a `note` of 20003 characters"),
+        error.contains("line 1 of the manifest has a `note` of 20001 characters"),
         "{}",
         &error[..200]
     );
@@ -426,5 +426,79 @@ fn label_too_long_for_the_attribute_format() {
         "labels = [\"cat\", \"dog\"]",
         "labels = [\"cat\", \"delivery-van-with-trailer\"]",
     ));
+    insta::assert_snapshot!(f.error());
+}
+
+#[test]
+fn verification_of_a_verification() {
+    let plan = with_second_job(
+        "VerificationBoundingBox",
+        "input_job = \"pets\"\nlabel_attribute = \"checked\"",
+    );
+    let f = Fixture::new(&format!(
+        "{plan}\n[jobs.again]\nname = \"test-again-1\"\ntask_type = \"VerificationBoundingBox\"\nrole = \"labeling\"\ninput_job = \"check\"\nlabel_config = \"labels\"\nui_template = \"again-ui\"\noutput = \"data\"\nlabel_attribute = \"rechecked\"\ntitle = \"Again\"\ndescription = \"Check again\"\n{PRIVATE_TEAM}\n\n[uploads.again-ui]\nbucket = \"data\"\nkey = \"input/again.html\"\nworker_ui = \"VerificationBoundingBox\"\ninstructions = {{ short = \"s\", full = \"f\" }}\n"
+    ));
+    insta::assert_snapshot!(f.error());
+}
+
+#[test]
+fn chained_job_of_another_kind_of_objects() {
+    let f = Fixture::new(&format!(
+        "{VALID}\n[jobs.texts]\nname = \"test-texts-1\"\ntask_type = \"TextMultiClass\"\nrole = \"labeling\"\ninput_job = \"pets\"\nlabel_config = \"labels\"\nui_template = \"ui\"\noutput = \"data\"\nlabel_attribute = \"sentiment\"\ntitle = \"Texts\"\ndescription = \"Classify\"\n{PRIVATE_TEAM}\n"
+    ));
+    insta::assert_snapshot!(f.error());
+}
+
+#[test]
+fn audit_under_the_label_attribute_it_audits_without_chaining() {
+    let plan = with(
+        "task_type = \"ImageMultiClass\"",
+        "task_type = \"VerificationBoundingBox\"",
+    )
+    .replace(
+        "label_attribute = \"animal\"",
+        "label_attribute = \"boxes\"\naudit_label_attribute = \"boxes\"",
+    );
+    let f = Fixture::new(&plan);
+    f.write(
+        "data/manifest.jsonl",
+        "{\"source-ref\": \"s3://gtplan-test-data/a.png\", \"boxes\": {}}\n",
+    );
+    insta::assert_snapshot!(f.error());
+}
+
+#[test]
+fn semantic_segmentation_with_automated_labeling_takes_20_labels() {
+    let labels: Vec<String> = (1..=21).map(|i| format!("\"c{i}\"")).collect();
+    let plan = with(
+        "task_type = \"ImageMultiClass\"",
+        "task_type = \"SemanticSegmentation\"",
+    )
+    .replace(
+        "label_attribute = \"animal\"",
+        "label_attribute = \"masks-ref\"",
+    )
+    .replace(
+        "labels = [\"cat\", \"dog\"]",
+        &format!("labels = [{}]", labels.join(", ")),
+    );
+    // 21 labels are fine for people alone.
+    Fixture::new(&plan).resolved(PLACEHOLDER_ACCOUNT);
+    let f = Fixture::new(&format!("{plan}\n[jobs.pets.automated_labeling]\n"));
+    insta::assert_snapshot!(f.error());
+}
+
+#[test]
+fn role_policy_that_denies_the_output() {
+    let f = Fixture::new(&format!(
+        "{VALID}\n[templates]\nrole_policy = \"role-policy.json.tera\"\n"
+    ));
+    f.write(
+        "role-policy.json.tera",
+        r#"{"Version": "2012-10-17", "Statement": [
+  {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::gtplan-test-data/*"},
+  {"Effect": "Deny", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::gtplan-test-data/output/*"}
+]}"#,
+    );
     insta::assert_snapshot!(f.error());
 }

@@ -210,7 +210,7 @@ fn plan_text(
          labels = {}",
         toml_list(data.labels)
     );
-    if task.name == "NamedEntityRecognition" {
+    if task.needs_instructions {
         let _ = writeln!(
             p,
             "instructions = {{ short = \"<p>Mark every name in the text.</p>\", full = \"<p>Select each span that names a person, a place or an organization, and choose its label.</p>\" }}"
@@ -276,7 +276,8 @@ fn plan_text(
         "task_time_limit = {}",
         toml_string(if frame_task { "1h" } else { "5m" })
     );
-    let _ = writeln!(p, "task_availability_lifetime = \"1d\"");
+    // 12 hours: the longest the public workforce allows, so switching to it needs no change.
+    let _ = writeln!(p, "task_availability_lifetime = \"12h\"");
     let _ = writeln!(p, "workteam = \"${{workteam}}\"");
     if task.mechanical_turk {
         let price = task
@@ -304,8 +305,10 @@ fn plan_text(
 
 /// Example label, global and frame attributes of the attribute format (fact sheet §3.1).
 fn attribute_examples(p: &mut String, task: &TaskType) {
-    let video = task.name.contains("Video");
-    let segmentation = task.name.contains("SemanticSegmentation");
+    let video = task.data == crate::catalog::task_types::Data::VideoFrames;
+    // Label attributes are ignored for 3D point cloud semantic segmentation (fact sheet §3.1).
+    let segmentation = task.label_attribute_ends_with_ref
+        && task.data == crate::catalog::task_types::Data::PointCloudFrame;
     if video {
         let _ = writeln!(
             p,

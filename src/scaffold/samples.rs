@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::catalog::{LabelConfigFormat, ManifestKey, TaskType};
+use crate::catalog::TaskType;
+use crate::catalog::task_types::Data as ObjectKind;
 
 /// Tiny 16×16 pictures, shared with the quickstart.
 const CAT: &[u8] = include_bytes!("../../plans/quickstart/images/cat-1.png");
@@ -75,23 +76,25 @@ fn metadata(kind: &str, extra: &Value) -> Value {
 /// The sample objects, manifest and labels for `task`; `audited` is the label attribute of the
 /// earlier labels a verification or adjustment job reviews.
 pub fn data(task: &TaskType, audited: Option<&str>) -> Data {
-    if task.manifest_key != ManifestKey::SourceRef {
-        return text(task);
-    }
-    if task.label_config == LabelConfigFormat::Attribute {
-        if task.name.contains("Video") {
-            return video_frames(audited);
-        }
-        return point_clouds(task, audited);
-    }
-    if task.name == "VideoMultiClass" {
-        return Data {
+    match task.data {
+        ObjectKind::Text | ObjectKind::Any => text(task),
+        ObjectKind::VideoFrames => video_frames(task, audited),
+        ObjectKind::PointCloudFrame | ObjectKind::PointCloudSequence => point_clouds(task, audited),
+        ObjectKind::VideoClip => Data {
             files: vec![file("videos/animals.mp4", ANIMALS_CLIP.to_vec())],
             manifest: lines(&[json!({ "source-ref": "s3://${bucket}/videos/animals.mp4" })]),
             labels: &["cats", "dogs", "birds"],
-        };
+        },
+        ObjectKind::Image => images(task, audited),
     }
-    images(task, audited)
+}
+
+/// The output `type` of the audited task, for the earlier labels' metadata.
+fn audited_type(task: &TaskType) -> &'static str {
+    task.audits
+        .and_then(crate::catalog::find)
+        .and_then(|t| t.output_type)
+        .unwrap_or("groundtruth/custom")
 }
 
 fn text(task: &TaskType) -> Data {
@@ -130,7 +133,13 @@ fn images(task: &TaskType, audited: Option<&str>) -> Data {
         .iter()
         .map(|(name, body, _)| file(&format!("images/{name}.png"), body.to_vec()))
         .collect();
-    let labels: &'static [&'static str] = &["cat", "dog", "bird"];
+    // A verification job's label config holds the audited labels plus the workers' verdicts.
+    let labels: &'static [&'static str] =
+        if task.output_type == Some("groundtruth/label-verification") {
+            &["cat", "dog", "bird", "correct", "wrong"]
+        } else {
+            &["cat", "dog", "bird"]
+        };
     let segmentation = task.audits == Some("SemanticSegmentation");
     let objects: Vec<Value> = pictures
         .iter()
@@ -182,7 +191,7 @@ fn images(task: &TaskType, audited: Option<&str>) -> Data {
 
 const ROAD_LABELS: &[&str] = &["car", "pedestrian", "cyclist"];
 
-fn video_frames(audited: Option<&str>) -> Data {
+fn video_frames(task: &TaskType, audited: Option<&str>) -> Data {
     let mut files: Vec<SampleFile> = [CAT, DOG, BIRD]
         .iter()
         .enumerate()
@@ -220,10 +229,7 @@ fn video_frames(audited: Option<&str>) -> Data {
             );
             m.insert(
                 format!("{attr}-metadata"),
-                metadata(
-                    "groundtruth/video-object-tracking",
-                    &json!({ "class-map": { "0": "car" } }),
-                ),
+                metadata(audited_type(task), &json!({ "class-map": { "0": "car" } })),
             );
         }
     }
@@ -263,7 +269,7 @@ fn point_clouds(task: &TaskType, audited: Option<&str>) -> Data {
         file("points/frame-1.txt", point_cloud(0.0)),
         file("points/frame-2.txt", point_cloud(0.5)),
     ];
-    let tracking = task.name.contains("Tracking");
+    let tracking = task.data == ObjectKind::PointCloudSequence;
     let mut objects: Vec<Value> = if tracking {
         // A sequence manifest: one line per sequence file.
         files.push(expanded(
@@ -310,10 +316,7 @@ fn point_clouds(task: &TaskType, audited: Option<&str>) -> Data {
                 m.insert(attr.to_owned(), value.clone());
                 m.insert(
                     format!("{attr}-metadata"),
-                    metadata(
-                        "groundtruth/point-cloud",
-                        &json!({ "class-map": { "0": "car" } }),
-                    ),
+                    metadata(audited_type(task), &json!({ "class-map": { "0": "car" } })),
                 );
             }
         }

@@ -79,9 +79,9 @@ impl AwsCloud {
         }
     }
 
-    /// Every labeling job in the region tagged `gtplan:plan=<plan>`: `ListLabelingJobs`
-    /// (paginated), `ListTags` of each, then the tagged ones read in full. SageMaker cannot
-    /// filter by tag, and jobs live forever, so this reads every job's tags once.
+    /// The running labeling jobs in the region tagged `gtplan:plan=<plan>`: `ListLabelingJobs`
+    /// by status (paginated), `ListTags` of each, then the tagged ones read in full. SageMaker
+    /// cannot filter by tag; filtering by status keeps this to the jobs a plan may stop.
     pub(super) async fn list_plan_jobs(&self, plan: &str) -> Result<Vec<ObservedJob>, CloudError> {
         // Only running jobs: a finished job needs nothing from a plan, and reading the tags of
         // every job ever created in the region would cost one call per job on every plan.

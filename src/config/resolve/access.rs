@@ -121,9 +121,16 @@ impl Resolver<'_> {
                 if decision == Decision::Allow {
                     continue;
                 }
+                // Which side said no: the role's own policy, or the bucket's.
+                let role_denies =
+                    policy_eval::evaluate(&identity, &[], &request) == Decision::ExplicitDeny;
                 let (cause, fix) = match decision {
+                    Decision::ExplicitDeny if role_denies => (
+                        format!("the policy of role `{}` denies it", role.name),
+                        "change the `role_policy` template so that it does not deny this",
+                    ),
                     Decision::ExplicitDeny => (
-                        "the policy of bucket `{bucket}` denies it".replace("{bucket}", bucket),
+                        format!("the policy of bucket `{bucket}` denies it"),
                         "change the `bucket_policy` template so that it does not deny the role",
                     ),
                     _ => (

@@ -55,7 +55,7 @@ impl Resolver<'_> {
             let Some(up) = jobs.iter().position(|j| j.addr == input.value) else {
                 continue;
             };
-            let upstream = Upstream {
+            let upstream = UpstreamDraft {
                 addr: jobs[up].addr.clone(),
                 task: jobs[up].task,
                 name: jobs[up].spec.name.as_str().to_owned(),
@@ -73,15 +73,35 @@ impl Resolver<'_> {
     fn check_audit(
         &mut self,
         job: &JobDraft,
-        up: &Upstream,
+        up: &UpstreamDraft,
         span: &std::ops::Range<usize>,
         uploads: &[UploadDraft],
     ) {
         let from = format!("`jobs.{}`", job.addr);
         let Some(audited) = job.task.audits else {
+            if !job.task.data.reads(up.task.data) {
+                self.report(
+                    span.clone(),
+                    format!(
+                        "{from} (task type `{}`) cannot label the objects of `jobs.{}` (task type `{}`)",
+                        job.task.name, up.addr, up.task.name
+                    ),
+                    "other kind of objects",
+                    Some(format!(
+                        "a chained job labels the objects its input job labeled: `{}` jobs read {}, `{}` jobs label {}",
+                        job.task.name,
+                        job.task.data.describe(),
+                        up.task.name,
+                        up.task.data.describe()
+                    )),
+                );
+            }
             return;
         };
-        if up.task.name != audited && up.task.audits != Some(audited) {
+        // A verification job writes verdicts, not labels: what can be audited is the original
+        // job's output or an adjustment of it, whose output mirrors the original (§6.3).
+        let verdicts = up.task.output_type == Some("groundtruth/label-verification");
+        if up.task.name != audited && (up.task.audits != Some(audited) || verdicts) {
             self.report(
                 span.clone(),
                 format!(
@@ -90,26 +110,11 @@ impl Resolver<'_> {
                 ),
                 format!("not a `{audited}` job"),
                 Some(format!(
-                    "`{}` jobs review the labels of `{audited}` jobs (or of an earlier review of them)",
+                    "`{}` jobs review the labels of `{audited}` jobs or of an adjustment of them (a verification job's output holds verdicts, not labels)",
                     job.task.name
                 )),
             );
             return;
-        }
-        if job.spec.label_attribute_name.as_str() == up.label_attribute {
-            let span = self.job_key_span(&job.addr, "label_attribute");
-            self.report(
-                span,
-                format!(
-                    "{from} writes its labels under `{}`, the label attribute it audits",
-                    up.label_attribute
-                ),
-                "same as the audited job's",
-                Some(format!(
-                    "a verification or adjustment job needs a new label attribute, e.g. `{}-checked`",
-                    up.label_attribute.trim_end_matches("-ref")
-                )),
-            );
         }
         // The audited labels must all be in the new label config (adjustment may add more).
         let mine = generated_labels(job.label_config_addr.as_deref(), uploads);
@@ -139,22 +144,45 @@ impl Resolver<'_> {
         }
     }
 
-    /// The span of `key` in `[jobs.ADDR]`, or of the table when absent.
-    fn job_key_span(&self, addr: &str, key: &str) -> std::ops::Range<usize> {
+    /// A verification or adjustment job must write its labels under a new label attribute
+    /// (fact sheet §1.4, §6.3), whether the audited one comes from `input_job` or the plan.
+    pub(super) fn check_audit_attributes(&mut self, jobs: &[JobDraft]) {
+        for job in jobs {
+            let Some(audited) = &job.audit_label_attribute else {
+                continue;
+            };
+            if job.spec.label_attribute_name.as_str() != audited {
+                continue;
+            }
+            let span = self.label_attribute_span(&job.addr);
+            self.report(
+                span,
+                format!(
+                    "`jobs.{}` writes its labels under `{audited}`, the label attribute it audits",
+                    job.addr
+                ),
+                "same as the audited labels'",
+                Some(format!(
+                    "a verification or adjustment job needs a new label attribute, e.g. `{}-checked`",
+                    audited.trim_end_matches("-ref")
+                )),
+            );
+        }
+    }
+
+    /// The span of `label_attribute` in `[jobs.ADDR]`.
+    fn label_attribute_span(&self, addr: &str) -> std::ops::Range<usize> {
         self.file
             .raw
             .jobs
             .iter()
             .find(|(a, _)| a.value == addr)
-            .map_or(0..0, |(_, raw)| match key {
-                "label_attribute" => raw.label_attribute.span.clone(),
-                _ => raw.span.clone(),
-            })
+            .map_or(0..0, |(_, raw)| raw.label_attribute.span.clone())
     }
 }
 
 /// What a chained job takes from the job it reads.
-struct Upstream {
+struct UpstreamDraft {
     addr: String,
     task: &'static crate::catalog::TaskType,
     name: String,
@@ -165,7 +193,7 @@ struct Upstream {
     labels: Option<Vec<String>>,
 }
 
-fn link(job: &mut JobDraft, up: Upstream) {
+fn link(job: &mut JobDraft, up: UpstreamDraft) {
     let address = Address::new(Kind::Job, &up.addr);
     job.spec.input.manifest_uri = Some(output_manifest_uri(&up.output, &up.name));
     job.depends_on.insert(address.clone());
@@ -174,6 +202,10 @@ fn link(job: &mut JobDraft, up: Upstream) {
     let (bucket, prefix) = &up.output;
     job.read_prefixes
         .insert((bucket.clone(), format!("{prefix}{}/", up.name)));
+    job.reads.insert((
+        bucket.clone(),
+        format!("{prefix}{}/manifests/output/output.manifest", up.name),
+    ));
     job.read_prefixes.extend(up.read_prefixes);
     job.sample_reads.extend(up.sample_reads);
     job.manifest_bucket = Some(bucket.clone());

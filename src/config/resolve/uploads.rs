@@ -64,7 +64,7 @@ impl Resolver<'_> {
         if sources.is_empty() {
             self.report(
                 raw.span.clone(),
-                format!("{from} has neither `file` nor `labels`"),
+                format!("{from} has none of `file`, `labels` and `worker_ui`"),
                 "",
                 Some("add `file = \"path/to/file\"` (relative to the plan), `labels = [\"cat\", \"dog\"]` or `worker_ui = \"TaskType\"`".to_owned()),
             );
@@ -115,12 +115,11 @@ impl Resolver<'_> {
 
     /// Keys that only go with another kind of upload.
     fn refuse_keys_not_for(&mut self, raw: &RawUpload, kind: &str) {
-        let span = |v: Option<Range<usize>>| v;
         let mut refused: Vec<(&str, Option<Range<usize>>, &str)> = Vec::new();
         if kind != "file" {
             refused.push((
                 "expand_vars",
-                span(raw.expand_vars.as_ref().map(|v| v.span.clone())),
+                raw.expand_vars.as_ref().map(|v| v.span.clone()),
                 "a `file`",
             ));
         }
@@ -483,10 +482,7 @@ impl Resolver<'_> {
         if instructions.is_some() {
             return;
         }
-        if let Some(job) = users
-            .iter()
-            .find(|j| j.task.name == "NamedEntityRecognition")
-        {
+        if let Some(job) = users.iter().find(|j| j.task.needs_instructions) {
             self.report(
                 span.clone(),
                 format!(
@@ -597,7 +593,9 @@ impl Resolver<'_> {
             return Some(None);
         }
         if let Some(t) = &attributes.annotation_type
-            && let Some(job) = users.iter().find(|j| !j.task.name.contains("Video"))
+            && let Some(job) = users
+                .iter()
+                .find(|j| j.task.data != crate::catalog::task_types::Data::VideoFrames)
         {
             self.report(
                 t.span.clone(),
@@ -650,12 +648,22 @@ impl Resolver<'_> {
         labels_span: Range<usize>,
     ) {
         let task: &TaskType = job.task;
+        let auto_labeling = job.spec.automated_labeling.is_some();
+        let max_labels = match (auto_labeling, task.max_labels_auto_labeling) {
+            (true, Some(max)) => Some(max),
+            _ => task.max_labels,
+        };
         let too_few = count < task.min_labels;
-        let too_many = task.max_labels.is_some_and(|max| count > max);
+        let too_many = max_labels.is_some_and(|max| count > max);
         if !too_few && !too_many {
             return;
         }
-        let limits = match task.max_labels {
+        let with = if auto_labeling && task.max_labels_auto_labeling.is_some() {
+            " with automated labeling"
+        } else {
+            ""
+        };
+        let limits = match max_labels {
             Some(max) if max == task.min_labels => format!("exactly {max}"),
             Some(max) => format!("{} to {max}", task.min_labels),
             None => format!("at least {}", task.min_labels),
@@ -677,7 +685,7 @@ impl Resolver<'_> {
                 labels_span,
                 format!("{count} {}", if count == 1 { "label" } else { "labels" }),
             )
-            .help(format!("`{}` jobs take {limits} labels", task.name)),
+            .help(format!("`{}` jobs{with} take {limits} labels", task.name)),
         );
     }
 }
