@@ -502,3 +502,15 @@ fn role_policy_that_denies_the_output() {
     );
     insta::assert_snapshot!(f.error());
 }
+
+#[test]
+fn attribute_names_repeated() {
+    let f = Fixture::new(&point_cloud_labels(
+        "[[uploads.labels.global_attributes]]\nname = \"color\"\ntype = \"string\"\nenum = [\"red\"]\n[[uploads.labels.global_attributes]]\nname = \"color\"\ntype = \"string\"\nenum = [\"blue\"]",
+    ));
+    insta::assert_snapshot!(f.error());
+    let f = Fixture::new(&point_cloud_labels(
+        "[[uploads.labels.global_attributes]]\nname = \"color\"\ntype = \"string\"\nenum = [\"red\"]\n[[uploads.labels.label_attributes]]\nlabels = [\"cat\"]\nname = \"color\"\ntype = \"string\"\nenum = [\"black\"]",
+    ));
+    insta::assert_snapshot!("attribute_names_repeated_across_global_and_label", f.error());
+}

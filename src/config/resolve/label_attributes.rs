@@ -173,19 +173,30 @@ impl Resolver<'_> {
         let frame = key == "frame_attributes";
         let mut ok = true;
         let mut out = Vec::new();
-        for a in &list.value {
-            ok &= self.refuse_labels_key(a, key);
-            match self.attribute(a, frame) {
-                Some((_, v)) => out.push(v),
-                None => ok = false,
-            }
-        }
+        let mut seen = BTreeSet::new();
         let what = if frame {
             "frame attribute"
         } else {
             "global attribute"
         };
-        ok &= self.unique_names(&out, &list.span, what);
+        for a in &list.value {
+            ok &= self.refuse_labels_key(a, key);
+            let Some((span, v)) = self.attribute(a, frame) else {
+                ok = false;
+                continue;
+            };
+            let name = v["name"].as_str().unwrap_or_default().to_owned();
+            if !seen.insert(name.clone()) {
+                self.report(
+                    span,
+                    format!("{what} `{name}` is defined twice"),
+                    "duplicate name",
+                    Some("attribute names must be unique".to_owned()),
+                );
+                ok = false;
+            }
+            out.push(v);
+        }
         (out, ok)
     }
 
@@ -218,9 +229,14 @@ impl Resolver<'_> {
             let mut names = BTreeSet::new();
             for name in attrs.iter().filter_map(|a| a["name"].as_str()) {
                 if global_names.contains(name) || !names.insert(name) {
+                    let twice = if global_names.contains(name) {
+                        "is also a global attribute"
+                    } else {
+                        "is defined twice"
+                    };
                     self.report(
                         span.clone(),
-                        format!("attribute `{name}` of {shown} in {from} is defined twice"),
+                        format!("attribute `{name}` of {shown} in {from} {twice}"),
                         "duplicate attribute",
                         Some(
                             "attribute names are unique per label, global attributes included"
@@ -279,22 +295,6 @@ impl Resolver<'_> {
             )),
         );
         false
-    }
-
-    fn unique_names(&mut self, attrs: &[Value], span: &Range<usize>, what: &str) -> bool {
-        let mut seen = BTreeSet::new();
-        for name in attrs.iter().filter_map(|a| a["name"].as_str()) {
-            if !seen.insert(name) {
-                self.report(
-                    span.clone(),
-                    format!("{what} `{name}` is defined twice"),
-                    "duplicate name",
-                    Some("attribute names must be unique".to_owned()),
-                );
-                return false;
-            }
-        }
-        true
     }
 
     /// One attribute in the API's shape, with the span of its table.
