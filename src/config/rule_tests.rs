@@ -512,5 +512,8 @@ fn attribute_names_repeated() {
     let f = Fixture::new(&point_cloud_labels(
         "[[uploads.labels.global_attributes]]\nname = \"color\"\ntype = \"string\"\nenum = [\"red\"]\n[[uploads.labels.label_attributes]]\nlabels = [\"cat\"]\nname = \"color\"\ntype = \"string\"\nenum = [\"black\"]",
     ));
-    insta::assert_snapshot!("attribute_names_repeated_across_global_and_label", f.error());
+    insta::assert_snapshot!(
+        "attribute_names_repeated_across_global_and_label",
+        f.error()
+    );
 }
