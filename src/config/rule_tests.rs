@@ -517,3 +517,27 @@ fn attribute_names_repeated() {
         f.error()
     );
 }
+
+#[test]
+fn audit_label_file_naming_other_labels() {
+    let plan = point_cloud()
+        .replace(
+            "task_type = \"3DPointCloudObjectDetection\"",
+            "task_type = \"Adjustment3DPointCloudObjectDetection\"\naudit_label_attribute = \"boxes\"",
+        )
+        .replace("label_attribute = \"animal\"", "label_attribute = \"checked\"")
+        .replace(
+            "labels = [\"cat\", \"dog\"]",
+            "file = \"labels.json\"",
+        );
+    let f = Fixture::new(&plan);
+    f.write(
+        "labels.json",
+        r#"{"documentVersion": "2020-03-01", "labels": [{"label": "car"}], "auditLabelAttributeName": "cuboids"}"#,
+    );
+    f.write(
+        "data/manifest.jsonl",
+        "{\"source-ref\": \"s3://gtplan-test-data/points/1.txt\", \"boxes\": {}}\n",
+    );
+    insta::assert_snapshot!(f.error());
+}

@@ -146,11 +146,12 @@ impl Resolver<'_> {
 
     /// A verification or adjustment job must write its labels under a new label attribute
     /// (fact sheet §1.4, §6.3), whether the audited one comes from `input_job` or the plan.
-    pub(super) fn check_audit_attributes(&mut self, jobs: &[JobDraft]) {
+    pub(super) fn check_audit_attributes(&mut self, jobs: &[JobDraft], uploads: &[UploadDraft]) {
         for job in jobs {
             let Some(audited) = &job.audit_label_attribute else {
                 continue;
             };
+            self.check_audit_in_label_file(job, audited, uploads);
             if job.spec.label_attribute_name.as_str() != audited {
                 continue;
             }
@@ -168,6 +169,50 @@ impl Resolver<'_> {
                 )),
             );
         }
+    }
+
+    /// A 3D point cloud or video frame audit whose label config is the user's own file: its
+    /// `auditLabelAttributeName` must name the audited labels (gtplan writes it into generated
+    /// configs itself).
+    fn check_audit_in_label_file(
+        &mut self,
+        job: &JobDraft,
+        audited: &str,
+        uploads: &[UploadDraft],
+    ) {
+        if job.task.label_config != crate::catalog::LabelConfigFormat::Attribute {
+            return;
+        }
+        let Some(UploadContent::File { body, shown }) = uploads
+            .iter()
+            .find(|u| Some(u.addr.as_str()) == job.label_config_addr.as_deref())
+            .map(|u| &u.content)
+        else {
+            return;
+        };
+        let Ok(doc) = serde_json::from_slice::<serde_json::Value>(body) else {
+            return; // reported by the label file check
+        };
+        let named = doc.get("auditLabelAttributeName").and_then(|v| v.as_str());
+        if named == Some(audited) {
+            return;
+        }
+        let span = job.label_config_span.clone().unwrap_or(job.span.clone());
+        self.report(
+            span,
+            format!(
+                "label config `{shown}` of `jobs.{}` {}, but the job audits `{audited}`",
+                job.addr,
+                named.map_or_else(
+                    || "has no `auditLabelAttributeName`".to_owned(),
+                    |n| format!("names `{n}` in `auditLabelAttributeName`")
+                )
+            ),
+            "another audited label attribute",
+            Some(format!(
+                "write `\"auditLabelAttributeName\": \"{audited}\"` into the file, or generate the config with `labels = [...]`"
+            )),
+        );
     }
 
     /// The span of `label_attribute` in `[jobs.ADDR]`.

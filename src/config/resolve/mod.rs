@@ -141,7 +141,7 @@ pub fn resolve(file: &PlanFile, account: &str) -> Result<DesiredState, ConfigErr
         .filter_map(|(addr, raw)| r.job(addr, raw, &buckets, &roles, &uploads))
         .collect();
     r.link_chains(&mut jobs, &uploads);
-    r.check_audit_attributes(&jobs);
+    r.check_audit_attributes(&jobs, &uploads);
     r.duplicates(&buckets, &roles, &uploads, &jobs);
     let Some(templates) = templates else {
         return Err(r.problems.into_error());
