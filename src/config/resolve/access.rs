@@ -11,6 +11,7 @@ use crate::model::{Address, Kind};
 use crate::policy_eval::{self, AuthzRequest, Decision, PolicyDocument, PolicyKind, Principal};
 
 use super::Resolver;
+use super::chains::output_manifest_key;
 
 /// What one job's role must be allowed, `(action, bucket, key, why)`.
 pub struct JobAccess {
@@ -42,10 +43,7 @@ impl JobAccess {
         needs.push((
             "s3:PutObject",
             bucket.clone(),
-            format!(
-                "{prefix}{}/manifests/output/output.manifest",
-                job.spec.name.as_str()
-            ),
+            output_manifest_key(prefix, job.spec.name.as_str()),
             "its output manifest",
         ));
         Self {

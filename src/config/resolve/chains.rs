@@ -10,10 +10,10 @@ use crate::model::{Address, Kind};
 use super::{Resolver, UploadContent, UploadDraft};
 use crate::config::jobs::JobDraft;
 
-/// Where Ground Truth writes a job's output manifest (fact sheet §3.3).
-pub fn output_manifest_uri(output: &(String, String), job_name: &str) -> String {
-    let (bucket, prefix) = output;
-    format!("s3://{bucket}/{prefix}{job_name}/manifests/output/output.manifest")
+/// The key Ground Truth writes a job's output manifest to under its output prefix (fact sheet
+/// §3.3).
+pub(super) fn output_manifest_key(prefix: &str, job_name: &str) -> String {
+    format!("{prefix}{job_name}/manifests/output/output.manifest")
 }
 
 impl Resolver<'_> {
@@ -240,17 +240,15 @@ struct UpstreamDraft {
 
 fn link(job: &mut JobDraft, up: UpstreamDraft) {
     let address = Address::new(Kind::Job, &up.addr);
-    job.spec.input.manifest_uri = Some(output_manifest_uri(&up.output, &up.name));
+    let (bucket, prefix) = &up.output;
+    let manifest_key = output_manifest_key(prefix, &up.name);
+    job.spec.input.manifest_uri = Some(format!("s3://{bucket}/{manifest_key}"));
     job.depends_on.insert(address.clone());
     // The output manifest, the label files it points to (masks, sequences) and the objects
     // the upstream job labeled.
-    let (bucket, prefix) = &up.output;
     job.read_prefixes
         .insert((bucket.clone(), format!("{prefix}{}/", up.name)));
-    job.reads.insert((
-        bucket.clone(),
-        format!("{prefix}{}/manifests/output/output.manifest", up.name),
-    ));
+    job.reads.insert((bucket.clone(), manifest_key));
     job.read_prefixes.extend(up.read_prefixes);
     job.sample_reads.extend(up.sample_reads);
     job.manifest_bucket = Some(bucket.clone());

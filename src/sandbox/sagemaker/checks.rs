@@ -854,11 +854,7 @@ fn failure_after_start(
             role.arn
         ));
     }
-    let output_object = format!(
-        "{}/{}/manifests/output/output.manifest",
-        req.output_path.trim_end_matches('/'),
-        req.name
-    );
+    let output_object = super::output::manifest_uri_at(req.output_path, req.name);
     if !allowed("s3:PutObject", &output_object) {
         return Some(format!(
             "ClientError: Access Denied: role {} cannot write to the output path {} (s3:PutObject).",

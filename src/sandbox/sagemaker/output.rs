@@ -11,10 +11,14 @@ use crate::sandbox::clock;
 
 /// `<S3OutputPath>/<job-name>/manifests/output/output.manifest`
 pub fn manifest_uri(job: &Job) -> String {
+    manifest_uri_at(&job.s3_output_path, &job.name)
+}
+
+/// Where a job named `name` writing to `output_path` puts its output manifest.
+pub fn manifest_uri_at(output_path: &str, name: &str) -> String {
     format!(
-        "{}/{}/manifests/output/output.manifest",
-        job.s3_output_path.trim_end_matches('/'),
-        job.name
+        "{}/{name}/manifests/output/output.manifest",
+        output_path.trim_end_matches('/')
     )
 }
 
