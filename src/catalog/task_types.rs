@@ -495,6 +495,39 @@ pub const TASK_TYPES: [TaskType; 23] = [
     },
 ];
 
+impl TaskType {
+    /// Whether a job of this type may have `count` labels; `auto_labeling` when it uses
+    /// automated labeling, which lowers the limit for some types.
+    pub fn takes_labels(&self, count: usize, auto_labeling: bool) -> bool {
+        count >= self.min_labels
+            && self
+                .max_labels_for(auto_labeling)
+                .is_none_or(|m| count <= m)
+    }
+
+    /// The label limits in words, for help texts: "`BoundingBox` jobs take 1 to 50 labels".
+    pub fn describe_label_limits(&self, auto_labeling: bool) -> String {
+        let with = if auto_labeling && self.max_labels_auto_labeling.is_some() {
+            " with automated labeling"
+        } else {
+            ""
+        };
+        let limits = match self.max_labels_for(auto_labeling) {
+            Some(max) if max == self.min_labels => format!("exactly {max}"),
+            Some(max) => format!("{} to {max}", self.min_labels),
+            None => format!("at least {}", self.min_labels),
+        };
+        format!("`{}` jobs{with} take {limits} labels", self.name)
+    }
+
+    fn max_labels_for(&self, auto_labeling: bool) -> Option<usize> {
+        match (auto_labeling, self.max_labels_auto_labeling) {
+            (true, Some(max)) => Some(max),
+            _ => self.max_labels,
+        }
+    }
+}
+
 /// Looks a task type up by name (case-sensitive, as in the Lambda ARNs).
 pub fn find(name: &str) -> Option<&'static TaskType> {
     TASK_TYPES.iter().find(|t| t.name == name)

@@ -541,3 +541,32 @@ fn audit_label_file_naming_other_labels() {
     );
     insta::assert_snapshot!(f.error());
 }
+
+#[test]
+fn label_file_over_the_automated_labeling_limit() {
+    let labels: Vec<String> = (1..=21)
+        .map(|i| format!("{{\"label\": \"c{i}\"}}"))
+        .collect();
+    let plan = with(
+        "task_type = \"ImageMultiClass\"",
+        "task_type = \"SemanticSegmentation\"",
+    )
+    .replace(
+        "label_attribute = \"animal\"",
+        "label_attribute = \"masks-ref\"",
+    )
+    .replace("labels = [\"cat\", \"dog\"]", "file = \"labels.json\"");
+    let f = Fixture::new(&format!("{plan}\n[jobs.pets.automated_labeling]\n"));
+    f.write(
+        "labels.json",
+        &format!(
+            "{{\"document-version\": \"2018-11-28\", \"labels\": [{}]}}",
+            labels.join(", ")
+        ),
+    );
+    let error = f.error();
+    assert!(
+        error.contains("`SemanticSegmentation` jobs with automated labeling take 1 to 20 labels"),
+        "{error}"
+    );
+}

@@ -104,12 +104,12 @@ impl Resolver<'_> {
     }
 
     /// A label config file must be JSON; when it has a `labels` list, its length must suit the
-    /// task type.
+    /// task type (and automated labeling, when the job uses it).
     pub(super) fn check_label_file(
         &mut self,
         body: &[u8],
         shown: &str,
-        task: &TaskType,
+        (task, auto_labeling): (&TaskType, bool),
         from: &str,
     ) -> Option<()> {
         if task.label_config == LabelConfigFormat::Custom {
@@ -121,17 +121,12 @@ impl Resolver<'_> {
             Ok(doc) => {
                 if let Some(labels) = doc.get("labels").and_then(serde_json::Value::as_array) {
                     let count = labels.len();
-                    let ok = count >= task.min_labels && task.max_labels.is_none_or(|m| count <= m);
-                    if !ok {
-                        let limits = match task.max_labels {
-                            Some(max) => format!("{} to {max}", task.min_labels),
-                            None => format!("at least {}", task.min_labels),
-                        };
+                    if !task.takes_labels(count, auto_labeling) {
                         self.problems.push(
                             Problem::plain(format!(
                                 "label config `{path}` of {from} has {count} labels"
                             ))
-                            .help(format!("`{}` jobs take {limits} labels", task.name)),
+                            .help(task.describe_label_limits(auto_labeling)),
                         );
                         return None;
                     }

@@ -557,7 +557,8 @@ impl Resolver<'_> {
             && let Target::Upload(u) = target
             && let UploadContent::File { body, shown, .. } = &u.content
         {
-            self.check_label_file(body, shown, task, &from)?;
+            let auto_labeling = matches!(automated, Some(Some(_)));
+            self.check_label_file(body, shown, (task, auto_labeling), &from)?;
         }
         let time_limit = u32::try_from(time_limit?).ok()?;
         let spec = JobSpec {

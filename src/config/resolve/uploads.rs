@@ -649,25 +649,9 @@ impl Resolver<'_> {
     ) {
         let task: &TaskType = job.task;
         let auto_labeling = job.spec.automated_labeling.is_some();
-        let max_labels = match (auto_labeling, task.max_labels_auto_labeling) {
-            (true, Some(max)) => Some(max),
-            _ => task.max_labels,
-        };
-        let too_few = count < task.min_labels;
-        let too_many = max_labels.is_some_and(|max| count > max);
-        if !too_few && !too_many {
+        if task.takes_labels(count, auto_labeling) {
             return;
         }
-        let with = if auto_labeling && task.max_labels_auto_labeling.is_some() {
-            " with automated labeling"
-        } else {
-            ""
-        };
-        let limits = match max_labels {
-            Some(max) if max == task.min_labels => format!("exactly {max}"),
-            Some(max) => format!("{} to {max}", task.min_labels),
-            None => format!("at least {}", task.min_labels),
-        };
         let span = job.label_config_span.clone().unwrap_or(job.span.clone());
         self.problems.push(
             Problem::at(
@@ -685,7 +669,7 @@ impl Resolver<'_> {
                 labels_span,
                 format!("{count} {}", if count == 1 { "label" } else { "labels" }),
             )
-            .help(format!("`{}` jobs{with} take {limits} labels", task.name)),
+            .help(task.describe_label_limits(auto_labeling)),
         );
     }
 }
