@@ -136,7 +136,7 @@ impl Resolver<'_> {
                         "change the `role_policy` template to allow it (the built-in template does)",
                     ),
                 };
-                let span = self.job_span(&job.addr);
+                let span = self.job_addr_span(&job.addr);
                 self.report(
                     span,
                     format!(
@@ -149,14 +149,5 @@ impl Resolver<'_> {
                 break;
             }
         }
-    }
-
-    fn job_span(&self, addr: &str) -> std::ops::Range<usize> {
-        self.file
-            .raw
-            .jobs
-            .iter()
-            .find(|(a, _)| a.value == addr)
-            .map_or(0..0, |(a, _)| a.span.clone())
     }
 }

@@ -155,7 +155,7 @@ impl Resolver<'_> {
             if job.spec.label_attribute_name.as_str() != audited {
                 continue;
             }
-            let span = self.label_attribute_span(&job.addr);
+            let span = self.job_label_attribute_span(&job.addr);
             self.report(
                 span,
                 format!(
@@ -213,16 +213,6 @@ impl Resolver<'_> {
                 "write `\"auditLabelAttributeName\": \"{audited}\"` into the file, or generate the config with `labels = [...]`"
             )),
         );
-    }
-
-    /// The span of `label_attribute` in `[jobs.ADDR]`.
-    fn label_attribute_span(&self, addr: &str) -> std::ops::Range<usize> {
-        self.file
-            .raw
-            .jobs
-            .iter()
-            .find(|(a, _)| a.value == addr)
-            .map_or(0..0, |(_, raw)| raw.label_attribute.span.clone())
     }
 }
 

@@ -467,6 +467,23 @@ impl Resolver<'_> {
             .unwrap_or_default()
     }
 
+    /// The span of `NAME` in `[jobs.NAME]`.
+    fn job_addr_span(&self, addr: &str) -> Range<usize> {
+        self.raw_job(addr)
+            .map(|(a, _)| a.span.clone())
+            .unwrap_or_default()
+    }
+
+    fn job_label_attribute_span(&self, addr: &str) -> Range<usize> {
+        self.raw_job(addr)
+            .map(|(_, j)| j.label_attribute.span.clone())
+            .unwrap_or_default()
+    }
+
+    fn raw_job(&self, addr: &str) -> Option<&(Str, super::raw::RawJob)> {
+        self.file.raw.jobs.iter().find(|(a, _)| a.value == addr)
+    }
+
     fn ownership_tags(&self, user: &Tags, address: &Address) -> Tags {
         let mut tags = user.clone();
         tags.insert(TAG_PLAN.to_owned(), self.file.name.as_str().to_owned());
