@@ -11,8 +11,9 @@ use futures::StreamExt;
 
 use crate::cloud::{Cloud, CloudError};
 use crate::model::Kind;
+use crate::model::Step;
 use crate::model::names::{BucketName, JobName, ObjectKey, RoleName};
-use crate::plan::{Change, Plan, Step, digest, graph};
+use crate::plan::{Change, Plan, digest, graph};
 
 #[derive(Debug, Clone, Copy)]
 pub struct ApplyOptions {

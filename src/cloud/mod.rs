@@ -4,11 +4,11 @@
 
 pub mod aws;
 
+use crate::model::Step;
 use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
 use crate::model::observed::{
     BucketLookup, BucketRegion, ObservedBucket, ObservedJob, ObservedObject, ObservedRole,
 };
-use crate::plan::Step;
 
 /// A failed call to AWS, with what gtplan was doing.
 #[derive(Debug, thiserror::Error)]

@@ -9,7 +9,6 @@
 mod checks;
 mod duration;
 mod error;
-mod jobs;
 mod manifest;
 mod raw;
 mod reader;

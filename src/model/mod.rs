@@ -6,8 +6,10 @@ pub mod desired;
 pub mod job;
 pub mod names;
 pub mod observed;
+pub mod step;
 
 pub use address::{Address, Kind};
+pub use step::Step;
 
 use std::collections::BTreeMap;
 

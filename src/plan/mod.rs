@@ -1,7 +1,6 @@
 //! Planning: refresh reads live state, `diff` compares it with the desired state (a pure
 //! function), the renderers print the result.
 
-pub mod destroy;
 pub mod diff;
 pub mod digest;
 pub mod graph;
@@ -9,4 +8,4 @@ pub mod model;
 pub mod refresh;
 pub mod render;
 
-pub use model::{Action, Change, FieldChange, Plan, Step, Summary};
+pub use model::{Action, Change, FieldChange, Plan, Summary};

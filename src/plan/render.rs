@@ -238,7 +238,7 @@ pub fn json(plan: &Plan) -> Value {
                     "is_document": f.is_document,
                 })).collect::<Vec<_>>(),
                 "depends_on": c.depends_on.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                "steps": c.steps.iter().map(super::model::Step::describe).collect::<Vec<_>>(),
+                "steps": c.steps.iter().map(crate::model::Step::describe).collect::<Vec<_>>(),
                 "note": c.note,
             })
         })

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use gtplan::catalog::{self, arns};
 use gtplan::cloud::Cloud;
 use gtplan::cloud::aws::{AwsCloud, ConnectOptions};
+use gtplan::model::Step;
 use gtplan::model::desired::{
     CorsRule, DesiredBucket, DesiredJob, DesiredRole, DesiredState, DesiredUpload, Encryption,
     PublicAccessBlock,
@@ -21,7 +22,6 @@ use gtplan::model::names::{
 };
 use gtplan::model::observed::{BucketLookup, ObservedBucket, Orphan};
 use gtplan::model::{Address, META_ADDRESS, META_PLAN, META_SHA256, TAG_ADDRESS, TAG_PLAN, Tags};
-use gtplan::plan::Step;
 use gtplan::plan::refresh::refresh;
 use gtplan::policy;
 use serde_json::{Value, json};

@@ -11,9 +11,9 @@ use serde_json::Value;
 use super::retry::send;
 use super::{AwsCloud, LIST_CONCURRENCY, build_error, cloud_error, code_of, malformed, written};
 use crate::cloud::CloudError;
+use crate::model::Step;
 use crate::model::Tags;
 use crate::model::observed::ObservedRole;
-use crate::plan::Step;
 use crate::policy;
 
 /// IAM's default when a role was created without `MaxSessionDuration`.

@@ -23,11 +23,11 @@ use aws_sdk_s3::error::{BuildError, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::DateTime;
 
 use super::{Cloud, CloudError};
+use crate::model::Step;
 use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
 use crate::model::observed::{
     BucketLookup, BucketRegion, ObservedBucket, ObservedJob, ObservedObject, ObservedRole,
 };
-use crate::plan::Step;
 
 /// How many reads one of the `plan_*` listings runs at once (one per listed resource).
 const LIST_CONCURRENCY: usize = 8;

@@ -18,10 +18,10 @@ use super::{
     AwsCloud, LIST_CONCURRENCY, build_error, cloud_error, code_of, malformed, status_of, written,
 };
 use crate::cloud::CloudError;
+use crate::model::Step;
 use crate::model::desired::{CorsRule, Encryption, PublicAccessBlock};
 use crate::model::observed::{BucketLookup, BucketRegion, ObservedBucket, ObservedObject};
 use crate::model::{META_SHA256, TAG_PLAN, Tags};
-use crate::plan::Step;
 use crate::policy;
 
 /// The header S3 names a bucket's region in, also on a 301 from the wrong region.

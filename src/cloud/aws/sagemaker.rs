@@ -19,13 +19,13 @@ use serde::de::DeserializeOwned;
 use super::retry::{self, Decision, Failure, send};
 use super::{AwsCloud, LIST_CONCURRENCY, cloud_error, code_of, malformed, written};
 use crate::cloud::CloudError;
+use crate::model::Step;
 use crate::model::job::{
     AutomatedLabeling, HumanTask, JobInput, JobOutput, JobSpec, JobStatus, LabelCounters, Price,
     StoppingConditions, UiConfig, VpcConfig,
 };
 use crate::model::observed::ObservedJob;
 use crate::model::{TAG_PLAN, Tags};
-use crate::plan::Step;
 
 impl AwsCloud {
     pub(super) async fn read_job(&self, name: &str) -> Result<Option<ObservedJob>, CloudError> {

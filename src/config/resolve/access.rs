@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::jobs::JobDraft;
+use super::drafts::JobDraft;
 use crate::model::desired::DesiredState;
 use crate::model::{Address, Kind};
 use crate::policy_eval::{self, AuthzRequest, Decision, PolicyDocument, PolicyKind, Principal};

@@ -7,12 +7,13 @@ use crate::catalog::{self, LabelConfigFormat};
 use crate::model::desired::{CorsRule, Encryption, PublicAccessBlock};
 use crate::model::names::BucketName;
 
+use super::drafts::JobDraft;
 use crate::config::checks;
-use crate::config::jobs::JobDraft;
 use crate::config::raw::{RawBucket, RawCorsRule, Str};
 use crate::config::reader::Located;
 
-use super::{BucketDraft, CorsMode, Resolver};
+use super::Resolver;
+use super::drafts::{BucketDraft, CorsMode};
 
 impl Resolver<'_> {
     pub(super) fn bucket(&mut self, addr: &Str, raw: &RawBucket) -> Option<BucketDraft> {

@@ -7,8 +7,9 @@ use std::collections::BTreeSet;
 
 use crate::model::{Address, Kind};
 
-use super::{Resolver, UploadContent, UploadDraft};
-use crate::config::jobs::JobDraft;
+use super::Resolver;
+use super::drafts::JobDraft;
+use super::drafts::{UploadContent, UploadDraft};
 
 /// The key Ground Truth writes a job's output manifest to under its output prefix (fact sheet
 /// §3.3).

@@ -3,10 +3,17 @@
 //! catalog, and the derived parts computed (role session length, least-privilege role policy,
 //! CORS, label configs), then the tera templates rendered. Problems are collected so that one
 //! run reports all of them. Makes no AWS call.
+//!
+//! [`resolve`] runs the steps in order, each turning raw tables into [`drafts`]: [`buckets`],
+//! roles, [`uploads`], [`jobs`], then [`chains`] links jobs that read each other's output, and
+//! `assemble` renders the documents and runs the [`access`] check. Steps share the
+//! [`Resolver`]'s helpers and the drafts; they never call back into `resolve`.
 
 mod access;
 mod buckets;
 mod chains;
+mod drafts;
+mod jobs;
 mod label_attributes;
 mod uploads;
 
@@ -14,15 +21,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use crate::model::desired::{
-    CorsRule, DesiredBucket, DesiredJob, DesiredRole, DesiredState, Encryption, PublicAccessBlock,
-    Upstream,
+    DesiredBucket, DesiredJob, DesiredRole, DesiredState, Encryption, Upstream,
 };
-use crate::model::names::{BucketName, NameError, ObjectKey, RoleName};
+use crate::model::names::{NameError, RoleName};
 use crate::model::{Address, Kind, TAG_ADDRESS, TAG_PLAN, Tags};
 
+use self::drafts::{BucketDraft, CorsMode, JobDraft, RoleDraft, UploadDraft};
 use super::checks::{self, Check};
 use super::error::{ConfigError, Problem, Problems, SourceFile};
-use super::jobs::JobDraft;
 use super::raw::{RawRole, Str, StrMap};
 use super::reader::{self, Located};
 use super::suggest;
@@ -40,67 +46,6 @@ pub struct Resolver<'p> {
     pub file: &'p PlanFile,
     pub account: &'p str,
     pub problems: Problems,
-}
-
-pub struct BucketDraft {
-    pub addr: String,
-    pub name: BucketName,
-    pub encryption: Encryption,
-    pub cors: CorsMode,
-    pub public_access_block: PublicAccessBlock,
-    pub tags: Tags,
-    pub force_destroy: bool,
-    pub adopt: bool,
-}
-
-pub enum CorsMode {
-    Auto,
-    Off,
-    Rules(Vec<CorsRule>),
-}
-
-pub struct RoleDraft {
-    pub addr: String,
-    pub span: Range<usize>,
-    pub name: RoleName,
-    pub description: Option<String>,
-    pub tags: Tags,
-    pub adopt: bool,
-}
-
-pub struct UploadDraft {
-    pub addr: String,
-    pub bucket_addr: String,
-    pub bucket: BucketName,
-    pub key: ObjectKey,
-    pub content: UploadContent,
-    pub content_type: Option<String>,
-}
-
-pub enum UploadContent {
-    File {
-        /// As written in the plan, relative to it.
-        shown: String,
-        body: Vec<u8>,
-    },
-    Labels {
-        labels: Vec<Located<String>>,
-        span: Range<usize>,
-        instructions: Option<(String, String)>,
-        attributes: label_attributes::AttributeConfig,
-    },
-    /// gtplan's built-in worker UI for a task type, with the plan's instructions.
-    WorkerUi {
-        task: &'static crate::catalog::TaskType,
-        span: Range<usize>,
-        instructions: (String, String),
-    },
-}
-
-impl UploadDraft {
-    pub fn uri(&self) -> String {
-        format!("s3://{}/{}", self.bucket, self.key)
-    }
 }
 
 pub fn resolve(file: &PlanFile, account: &str) -> Result<DesiredState, ConfigError> {

@@ -9,8 +9,8 @@ use crate::model::desired::DesiredUpload;
 use crate::model::names::ObjectKey;
 use crate::model::{Address, Kind};
 
+use super::drafts::JobDraft;
 use crate::config::error::{Problem, SourceFile};
-use crate::config::jobs::JobDraft;
 use crate::config::raw::{RawUpload, Str};
 use crate::config::reader::Located;
 use crate::config::suggest;
@@ -20,7 +20,8 @@ use crate::config::vars;
 
 use super::label_attributes::AttributeConfig;
 
-use super::{BucketDraft, Resolver, UploadContent, UploadDraft};
+use super::Resolver;
+use super::drafts::{BucketDraft, UploadContent, UploadDraft};
 
 impl Resolver<'_> {
     pub(super) fn upload(

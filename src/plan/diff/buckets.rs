@@ -2,11 +2,12 @@
 
 use serde_json::Value;
 
+use crate::model::Step;
 use crate::model::desired::{DesiredBucket, DesiredState};
 use crate::model::observed::{BucketLookup, ObservedBucket};
 use crate::model::{Address, Tags};
 use crate::plan::digest;
-use crate::plan::model::{Action, Change, FieldChange, Step};
+use crate::plan::model::{Action, Change, FieldChange};
 use crate::policy;
 
 use super::{PlanError, change, check_owner, document, field, tag_fields, to_json, update_or_noop};

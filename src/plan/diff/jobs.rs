@@ -7,11 +7,12 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use crate::model::Address;
+use crate::model::Step;
 use crate::model::desired::{DesiredJob, DesiredState, Upstream};
 use crate::model::job::JobStatus;
 use crate::model::observed::{BucketRegion, ObservedJob, ObservedState};
 use crate::plan::digest;
-use crate::plan::model::{Action, Change, FieldChange, Step};
+use crate::plan::model::{Action, Change, FieldChange};
 
 use super::{Ownership, PlanError, change, field, ownership, to_json};
 

@@ -4,16 +4,16 @@
 //!
 //! Every problem is collected and returned together, and nothing partial is returned: a plan
 //! either covers every resource or does not exist. Deletions of resources that left the plan
-//! and the `destroy` plan live in [`super::destroy`]; the apply order in [`super::graph`].
+//! and the `destroy` plan live in [`destroy`]; the apply order in [`super::graph`].
 
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 use serde_json::Value;
 
-pub use super::destroy::destroy;
-use super::model::{Action, Change, FORMAT_VERSION, FieldChange, Plan, Step};
-use super::{destroy as deletes, graph};
+use super::graph;
+use super::model::{Action, Change, FORMAT_VERSION, FieldChange, Plan};
+use crate::model::Step;
 use crate::model::desired::DesiredState;
 use crate::model::names::PlanName;
 use crate::model::observed::{BucketLookup, ObservedState};
@@ -64,24 +64,20 @@ fn summary(errors: &[PlanError]) -> String {
 
 /// Changes and errors as they are found; `finish` turns them into a plan or the error list.
 #[derive(Default)]
-pub(crate) struct Outcome {
+struct Outcome {
     changes: Vec<Change>,
     errors: Vec<PlanError>,
 }
 
 impl Outcome {
-    pub(crate) fn push(&mut self, result: Result<Change, PlanError>) {
+    fn push(&mut self, result: Result<Change, PlanError>) {
         match result {
             Ok(change) => self.changes.push(change),
             Err(error) => self.errors.push(error),
         }
     }
 
-    pub(crate) fn finish(
-        self,
-        desired: &DesiredState,
-        observed: &ObservedState,
-    ) -> Result<Plan, PlanErrors> {
+    fn finish(self, desired: &DesiredState, observed: &ObservedState) -> Result<Plan, PlanErrors> {
         if !self.errors.is_empty() {
             return Err(PlanErrors(self.errors));
         }
@@ -120,7 +116,7 @@ pub fn diff(desired: &DesiredState, observed: &ObservedState) -> Result<Plan, Pl
         out.push(job_change(desired, observed, address, want, found));
     }
     for orphan in &observed.orphans {
-        out.push(deletes::orphan_change(orphan));
+        out.push(destroy::orphan_change(orphan));
     }
     for error in jobs::external_bucket_errors(desired, observed) {
         out.push(Err(error));
@@ -132,7 +128,7 @@ pub fn diff(desired: &DesiredState, observed: &ObservedState) -> Result<Plan, Pl
 // Shared helpers
 
 /// A change with no fields or steps yet.
-pub(crate) fn change(
+fn change(
     address: &Address,
     name: impl Into<String>,
     action: Action,
@@ -153,7 +149,7 @@ pub(crate) fn change(
 }
 
 /// Our own plain data types always serialize; `Null` keeps this infallible without a panic.
-pub(crate) fn to_json<T: Serialize>(value: &T) -> Value {
+fn to_json<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
@@ -190,13 +186,13 @@ fn tag_fields(before: &Tags, after: &Tags) -> Vec<FieldChange> {
 
 /// Who manages a resource, by its `gtplan:plan` tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Ownership {
+enum Ownership {
     Ours,
     Untagged,
     OtherPlan(String),
 }
 
-pub(crate) fn ownership(tags: &Tags, plan: &PlanName) -> Ownership {
+fn ownership(tags: &Tags, plan: &PlanName) -> Ownership {
     match tags.get(TAG_PLAN) {
         Some(p) if p == plan.as_str() => Ownership::Ours,
         Some(p) => Ownership::OtherPlan(p.clone()),
@@ -236,9 +232,6 @@ fn check_owner(
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Buckets
-
 /// An existing resource's change: nothing to do, or an update of the differing fields.
 fn update_or_noop(
     address: &Address,
@@ -262,23 +255,16 @@ fn update_or_noop(
     c
 }
 
-// ---------------------------------------------------------------------------------------------
-// Roles
-
-// ---------------------------------------------------------------------------------------------
-// Uploads
-
-// ---------------------------------------------------------------------------------------------
-// Labeling jobs
-
 mod buckets;
+mod destroy;
 mod jobs;
 mod roles;
 mod uploads;
 
 use buckets::bucket_change;
+pub use destroy::destroy;
 use jobs::job_change;
-pub(crate) use jobs::job_note;
+use jobs::job_note;
 pub use jobs::next_job_name;
 use roles::role_change;
 use uploads::upload_change;

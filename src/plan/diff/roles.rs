@@ -3,11 +3,12 @@
 
 use serde_json::Value;
 
+use crate::model::Step;
 use crate::model::desired::{DesiredRole, DesiredState};
 use crate::model::observed::ObservedRole;
 use crate::model::{Address, Tags};
 use crate::plan::digest;
-use crate::plan::model::{Action, Change, FieldChange, Step};
+use crate::plan::model::{Action, Change, FieldChange};
 use crate::policy;
 
 use super::{PlanError, change, check_owner, document, field, tag_fields, update_or_noop};

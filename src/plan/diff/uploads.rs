@@ -2,11 +2,12 @@
 
 use serde_json::Value;
 
+use crate::model::Step;
 use crate::model::desired::{DesiredState, DesiredUpload};
 use crate::model::observed::ObservedObject;
 use crate::model::{Address, META_ADDRESS, META_PLAN, META_SHA256, Tags};
 use crate::plan::digest;
-use crate::plan::model::{Action, Change, Step};
+use crate::plan::model::{Action, Change};
 
 use super::{change, field};
 

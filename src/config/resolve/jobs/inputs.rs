@@ -1,15 +1,121 @@
 //! What a job reads: references to the plan's uploads, the manifest checked line by line for
 //! its task type, the label config file, and the labels an audit reviews.
 
+use std::collections::BTreeSet;
+
 use crate::catalog::{LabelConfigFormat, TaskType};
+use crate::config::checks;
 use crate::config::error::{Problem, SourceFile};
 use crate::config::manifest;
-use crate::config::raw::RawJob;
+use crate::config::raw::{RawJob, Str};
 use crate::config::reader::Located;
-use crate::config::resolve::{Resolver, UploadContent, UploadDraft};
+use crate::config::resolve::Resolver;
+use crate::config::resolve::drafts::{UploadContent, UploadDraft};
 use crate::model::names::LabelAttributeName;
 
+use super::{InputDraft, LabelConfigDraft, Target, Touches};
+
 impl Resolver<'_> {
+    /// `manifest`, `input_job` or `input_sns_topic`: where the job's objects come from. A
+    /// manifest among the plan's uploads is checked line by line; when it is invalid the job is
+    /// not resolved further (`None`), since every later check would repeat the problem.
+    pub(super) fn job_input<'u>(
+        &mut self,
+        raw: &RawJob,
+        addr: &Str,
+        task: Option<&'static TaskType>,
+        uploads: &'u [UploadDraft],
+        from: &str,
+        touches: &mut Touches,
+    ) -> Option<InputDraft<'u>> {
+        let region = self.file.region.as_str().to_owned();
+        let sns_topic = self.expand_opt(raw.input_sns_topic.as_ref());
+        if let Some(t) = &sns_topic {
+            self.check(&t.span, checks::sns_topic_arn(&t.value, &region));
+        }
+        let manifest = self.expand_opt(raw.manifest.as_ref());
+        let mut input_job = self.expand_opt(raw.input_job.as_ref());
+        if let (Some(m), Some(j)) = (&manifest, &input_job) {
+            self.problems.push(
+                Problem::at(
+                    self.src(),
+                    j.span.clone(),
+                    format!("{from} sets both `manifest` and `input_job`"),
+                    "remove one",
+                )
+                .label(m.span.clone(), "")
+                .help("a job reads one manifest: an upload, an `s3://` URI, or the output manifest of `input_job`"),
+            );
+            input_job = None;
+        }
+        let target = manifest
+            .as_ref()
+            .and_then(|m| self.upload_target(m, uploads, from));
+        if manifest.is_none() && sns_topic.is_none() && input_job.is_none() {
+            self.report(
+                raw.span.clone(),
+                format!("missing key `manifest` in `jobs.{}`", addr.value),
+                "",
+                Some(format!("add `manifest = \"NAME\"` naming the upload of the input manifest to `[jobs.{}]`, or `input_job = \"JOB\"` to label another job's output", addr.value)),
+            );
+        }
+        let audit_label_attribute =
+            self.audit_label_attribute(raw, task, input_job.is_some(), from);
+        let mut read_prefixes = BTreeSet::new();
+        let mut sample_reads = BTreeSet::new();
+        if let Some(target) = &target {
+            touches.upload(target);
+            if let (Target::Upload(u), Some(task)) = (target, task) {
+                let audited = audit_label_attribute.as_ref().and_then(Option::as_deref);
+                let scan = self.scan_manifest(u, task, manifest.as_ref(), audited)?;
+                read_prefixes = scan.source_refs;
+                sample_reads = scan.samples;
+            }
+        }
+        Some(InputDraft {
+            target,
+            sns_topic,
+            input_job,
+            audit_label_attribute,
+            read_prefixes,
+            sample_reads,
+        })
+    }
+
+    /// `label_config`: required unless the task type takes no label categories.
+    pub(super) fn job_label_config<'u>(
+        &mut self,
+        raw: &RawJob,
+        addr: &Str,
+        task: Option<&'static TaskType>,
+        uploads: &'u [UploadDraft],
+        from: &str,
+        touches: &mut Touches,
+    ) -> LabelConfigDraft<'u> {
+        let value = self.expand_opt(raw.label_config.as_ref());
+        let target = value
+            .as_ref()
+            .and_then(|l| self.upload_target(l, uploads, from));
+        if let Some(target) = &target {
+            touches.upload(target);
+        }
+        if value.is_none() && task.is_some_and(|t| t.label_config != LabelConfigFormat::Custom) {
+            self.report(
+                raw.span.clone(),
+                format!("missing key `label_config` in `jobs.{}`", addr.value),
+                "",
+                Some(format!(
+                    "add `label_config = \"NAME\"` naming an upload with `labels = [...]` to `[jobs.{}]`",
+                    addr.value
+                )),
+            );
+        }
+        LabelConfigDraft {
+            span: value.map(|l| l.span),
+            target,
+        }
+    }
+
     /// `audit_label_attribute`: required by verification and adjustment task types unless
     /// `input_job` supplies it, refused by the others.
     #[expect(

@@ -4,21 +4,21 @@
 //! The safety rules (design "Resource rules", style rule 3): only resources tagged with this
 //! plan are deleted; a bucket that still holds objects is an error unless the plan says
 //! `force_destroy`; labeling jobs cannot be deleted, only stopped while they run. Pure like
-//! [`super::diff`]; [`super::graph`] puts the deletes in reverse dependency order.
+//! [`super::diff`]; `plan::graph` puts the deletes in reverse dependency order.
 
-use super::diff::{Outcome, Ownership, PlanError, PlanErrors, change, job_note, ownership};
-use super::digest;
-use super::model::{Action, Change, Plan, Step};
-use crate::model::META_PLAN;
+use super::{Outcome, Ownership, PlanError, PlanErrors, change, job_note, ownership};
 use crate::model::desired::DesiredState;
 use crate::model::names::PlanName;
 use crate::model::observed::{
     BucketLookup, ObservedBucket, ObservedJob, ObservedRole, ObservedState, Orphan,
 };
 use crate::model::{Address, TAG_PLAN};
+use crate::model::{META_PLAN, Step};
+use crate::plan::digest;
+use crate::plan::model::{Action, Change, Plan};
 
 /// The change for a resource that carries the plan's tag but whose address left the plan file.
-pub(crate) fn orphan_change(orphan: &Orphan) -> Result<Change, PlanError> {
+pub(super) fn orphan_change(orphan: &Orphan) -> Result<Change, PlanError> {
     const REASON: &str = "removed from the plan";
     match orphan {
         Orphan::Bucket { address, bucket } => {

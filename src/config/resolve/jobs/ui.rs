@@ -1,17 +1,15 @@
 //! A job's worker UI: the plan's Liquid template (`ui_template`), an AWS-owned UI the task type
 //! comes with, or an explicit `human_task_ui_arn`; never two of them.
 
-use std::collections::BTreeSet;
-
 use crate::catalog::{self, TaskType, Ui};
 use crate::config::checks;
 use crate::config::error::Problem;
 use crate::config::raw::RawJob;
-use crate::config::resolve::{Resolver, UploadDraft};
-use crate::model::Address;
+use crate::config::resolve::Resolver;
+use crate::config::resolve::drafts::UploadDraft;
 use crate::model::job::UiConfig;
 
-use super::{Target, note_upload};
+use super::{Target, Touches};
 
 impl Resolver<'_> {
     /// The job's `UiConfig` and, when it is one of the plan's uploads, the template's address.
@@ -21,7 +19,7 @@ impl Resolver<'_> {
         task: Option<&'static TaskType>,
         uploads: &[UploadDraft],
         (addr, from): (&str, &str),
-        (depends_on, reads): (&mut BTreeSet<Address>, &mut BTreeSet<(String, String)>),
+        touches: &mut Touches,
     ) -> (Option<UiConfig>, Option<String>) {
         let region = self.file.region.as_str().to_owned();
         let mut ui_template_addr = None;
@@ -66,7 +64,7 @@ impl Resolver<'_> {
             (Some(Ui::Template), Some(t), None) => {
                 let target = self.upload_target(t, uploads, from);
                 if let Some(target) = &target {
-                    note_upload(target, depends_on, reads);
+                    touches.upload(target);
                     if let Target::Upload(u) = target {
                         ui_template_addr = Some(u.addr.clone());
                     }

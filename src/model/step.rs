@@ -1,0 +1,171 @@
+//! The write vocabulary: one [`Step`] per AWS write gtplan makes. The planner decides which
+//! steps a change needs; the `Cloud` port executes them. It lives in the model, below both, so
+//! that the port never depends on the planner.
+
+use serde::{Deserialize, Serialize};
+
+use super::Tags;
+use super::desired::{CorsRule, Encryption, PublicAccessBlock};
+use super::job::JobSpec;
+
+/// One write to AWS. Everything apply needs is in the step, so a saved plan applies exactly
+/// what was shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Step {
+    /// Tags go with the create (CreateBucketConfiguration.Tags), so a bucket never exists
+    /// without the plan's ownership tags, even when apply is interrupted right after.
+    CreateBucket {
+        bucket: String,
+        region: String,
+        #[serde(default)]
+        tags: Tags,
+    },
+    PutBucketTagging {
+        bucket: String,
+        tags: Tags,
+    },
+    PutPublicAccessBlock {
+        bucket: String,
+        config: PublicAccessBlock,
+    },
+    PutBucketEncryption {
+        bucket: String,
+        encryption: Encryption,
+    },
+    PutBucketPolicy {
+        bucket: String,
+        policy: serde_json::Value,
+    },
+    DeleteBucketPolicy {
+        bucket: String,
+    },
+    PutBucketCors {
+        bucket: String,
+        rules: Vec<CorsRule>,
+    },
+    DeleteBucketCors {
+        bucket: String,
+    },
+    /// Delete every object (only planned for `force_destroy` buckets).
+    EmptyBucket {
+        bucket: String,
+    },
+    DeleteBucket {
+        bucket: String,
+    },
+    CreateRole {
+        role: String,
+        path: String,
+        trust_policy: serde_json::Value,
+        max_session_duration: u32,
+        description: Option<String>,
+        tags: Tags,
+    },
+    UpdateAssumeRolePolicy {
+        role: String,
+        policy: serde_json::Value,
+    },
+    UpdateRole {
+        role: String,
+        max_session_duration: u32,
+        description: Option<String>,
+    },
+    PutRolePolicy {
+        role: String,
+        policy_name: String,
+        policy: serde_json::Value,
+    },
+    DeleteRolePolicy {
+        role: String,
+        policy_name: String,
+    },
+    DetachRolePolicy {
+        role: String,
+        policy_arn: String,
+    },
+    TagRole {
+        role: String,
+        tags: Tags,
+    },
+    UntagRole {
+        role: String,
+        keys: Vec<String>,
+    },
+    DeleteRole {
+        role: String,
+    },
+    PutObject {
+        bucket: String,
+        key: String,
+        content_type: String,
+        sha256: String,
+        metadata: Tags,
+        #[serde(with = "base64_body")]
+        body: Vec<u8>,
+    },
+    DeleteObject {
+        bucket: String,
+        key: String,
+    },
+    CreateLabelingJob {
+        spec: Box<JobSpec>,
+    },
+    StopLabelingJob {
+        job: String,
+    },
+}
+
+impl Step {
+    /// A short description for apply's progress lines, e.g. `PutBucketPolicy raw-data`.
+    pub fn describe(&self) -> String {
+        match self {
+            Step::CreateBucket { bucket, .. } => format!("CreateBucket {bucket}"),
+            Step::PutBucketTagging { bucket, .. } => format!("PutBucketTagging {bucket}"),
+            Step::PutPublicAccessBlock { bucket, .. } => format!("PutPublicAccessBlock {bucket}"),
+            Step::PutBucketEncryption { bucket, .. } => format!("PutBucketEncryption {bucket}"),
+            Step::PutBucketPolicy { bucket, .. } => format!("PutBucketPolicy {bucket}"),
+            Step::DeleteBucketPolicy { bucket } => format!("DeleteBucketPolicy {bucket}"),
+            Step::PutBucketCors { bucket, .. } => format!("PutBucketCors {bucket}"),
+            Step::DeleteBucketCors { bucket } => format!("DeleteBucketCors {bucket}"),
+            Step::EmptyBucket { bucket } => format!("EmptyBucket {bucket}"),
+            Step::DeleteBucket { bucket } => format!("DeleteBucket {bucket}"),
+            Step::CreateRole { role, .. } => format!("CreateRole {role}"),
+            Step::UpdateAssumeRolePolicy { role, .. } => format!("UpdateAssumeRolePolicy {role}"),
+            Step::UpdateRole { role, .. } => format!("UpdateRole {role}"),
+            Step::PutRolePolicy {
+                role, policy_name, ..
+            } => {
+                format!("PutRolePolicy {role}/{policy_name}")
+            }
+            Step::DeleteRolePolicy { role, policy_name } => {
+                format!("DeleteRolePolicy {role}/{policy_name}")
+            }
+            Step::DetachRolePolicy { role, policy_arn } => {
+                format!("DetachRolePolicy {role} {policy_arn}")
+            }
+            Step::TagRole { role, .. } => format!("TagRole {role}"),
+            Step::UntagRole { role, .. } => format!("UntagRole {role}"),
+            Step::DeleteRole { role } => format!("DeleteRole {role}"),
+            Step::PutObject { bucket, key, .. } => format!("PutObject s3://{bucket}/{key}"),
+            Step::DeleteObject { bucket, key } => format!("DeleteObject s3://{bucket}/{key}"),
+            Step::CreateLabelingJob { spec } => format!("CreateLabelingJob {}", spec.name),
+            Step::StopLabelingJob { job } => format!("StopLabelingJob {job}"),
+        }
+    }
+}
+
+mod base64_body {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(body: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(body))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
+}
