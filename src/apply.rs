@@ -39,10 +39,10 @@ pub enum ApplyEvent<'a> {
 pub enum ApplyError {
     #[error("`{address}` changed since the plan was made")]
     Drifted { address: String },
-    #[error("`{address}`: {step}")]
+    /// The call itself is named by its source ("failed to create role `x`: ...").
+    #[error("`{address}`")]
     Step {
         address: String,
-        step: String,
         #[source]
         source: CloudError,
     },
@@ -147,7 +147,6 @@ async fn apply_change(
             .await
             .map_err(|source| ApplyError::Step {
                 address: change.address.to_string(),
-                step: step.describe(),
                 source,
             })?;
     }

@@ -10,6 +10,7 @@ pub mod cloud;
 pub mod config;
 pub mod error_chain;
 pub mod model;
+pub mod ops;
 pub mod plan;
 pub mod policy;
 pub mod policy_eval;

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::apply::confirm_and_run;
-use super::common::{CliError, ConnectArgs, VarArgs};
-use super::plan::{Mode, make_plan};
+use super::apply::finish;
+use super::common::{ConnectArgs, Terminal, VarArgs};
+use crate::ops::{self, Command, Error, PlanRequest};
 
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
@@ -26,22 +26,16 @@ pub struct DestroyArgs {
     pub parallelism: usize,
 }
 
-pub async fn exec(args: &DestroyArgs) -> Result<ExitCode, CliError> {
-    let (session, plan) = make_plan(
-        &args.plan,
-        &args.vars,
-        &args.connect,
-        args.parallelism,
-        Mode::Destroy,
-    )
-    .await?;
-    confirm_and_run(
-        &session.cloud,
-        &plan,
-        args.auto_approve,
-        args.parallelism,
-        "Do you really want to destroy all resources of this plan?",
-        "Destroy",
-    )
-    .await
+pub async fn exec(args: &DestroyArgs) -> Result<ExitCode, Error> {
+    let ui = Terminal {
+        auto_approve: args.auto_approve,
+    };
+    let request = PlanRequest {
+        path: args.plan.clone(),
+        vars: args.vars.vars.clone(),
+        connection: args.connect.connection(),
+        parallelism: args.parallelism,
+    };
+    let outcome = ops::destroy(&request, &ui).await?;
+    Ok(finish(&outcome, Command::Destroy))
 }

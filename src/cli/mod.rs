@@ -6,6 +6,7 @@ pub mod common;
 pub mod destroy;
 pub mod init;
 pub mod plan;
+pub mod report;
 pub mod sandbox;
 pub mod task_types;
 pub mod validate;
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use self::common::CliError;
+use crate::ops::Error;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -61,7 +62,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 Command::Sandbox(args) => sandbox::exec(args).await,
             }
         }),
-        Err(e) => Err(CliError::user(
+        Err(e) => Err(Error::user(
             format!("failed to start the async runtime: {e}"),
             "this machine may be out of threads or memory",
         )),
@@ -69,7 +70,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            common::report(&err);
+            report::report(&err);
             ExitCode::from(1)
         }
     }

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::common::{CliError, error_chain};
+use crate::error_chain::error_chain;
+use crate::ops::Error;
 use crate::sandbox::{Sandbox, SandboxConfig};
 
 #[derive(Debug, Args)]
@@ -60,11 +61,11 @@ impl SandboxArgs {
     }
 }
 
-pub async fn exec(args: SandboxArgs) -> Result<ExitCode, CliError> {
+pub async fn exec(args: SandboxArgs) -> Result<ExitCode, Error> {
     let config = args.config();
     let state_dir = config.state_dir.clone();
     let sandbox = Sandbox::start(config).await.map_err(|e| {
-        CliError::user(
+        Error::user(
             error_chain(&e),
             "is another sandbox already listening there? pick another address with `--listen`",
         )

@@ -8,10 +8,10 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::{Value, json};
 
-use super::common::CliError;
 use crate::catalog::prices::format_mills;
 use crate::catalog::task_types::TASK_TYPES;
 use crate::catalog::{LabelConfigFormat, ManifestKey, TaskType, Ui, arns, regions};
+use crate::ops::Error;
 
 #[derive(Debug, Args)]
 pub struct TaskTypesArgs {
@@ -23,11 +23,11 @@ pub struct TaskTypesArgs {
     pub region: Option<String>,
 }
 
-pub fn exec(args: &TaskTypesArgs) -> Result<ExitCode, CliError> {
+pub fn exec(args: &TaskTypesArgs) -> Result<ExitCode, Error> {
     if let Some(region) = &args.region
         && let Err(unsupported) = regions::require(region)
     {
-        return Err(CliError::user(unsupported.to_string(), unsupported.hint()));
+        return Err(Error::user(unsupported.to_string(), unsupported.hint()));
     }
     if args.json {
         let doc = catalog_json(args.region.as_deref());

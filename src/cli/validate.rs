@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::common::{CliError, VarArgs, load_plan};
-use crate::config::PLACEHOLDER_ACCOUNT;
+use super::common::VarArgs;
+use crate::ops::{self, Error};
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -16,11 +16,8 @@ pub struct ValidateArgs {
     pub vars: VarArgs,
 }
 
-pub fn exec(args: &ValidateArgs) -> Result<ExitCode, CliError> {
-    let file = load_plan(&args.plan, &args.vars)?;
-    let desired = file
-        .resolve(PLACEHOLDER_ACCOUNT)
-        .map_err(|e| CliError::Config(Box::new(e)))?;
+pub fn exec(args: &ValidateArgs) -> Result<ExitCode, Error> {
+    let desired = ops::validate(&args.plan, &args.vars.vars)?.desired;
     println!(
         "Success! `{}` is valid: plan `{}` in {} with {} buckets, {} roles, {} uploads and {} labeling jobs.",
         args.plan.display(),

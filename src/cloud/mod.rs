@@ -20,7 +20,16 @@ pub enum CloudError {
         code: String,
         message: String,
     },
-    /// No answer (network, credentials, timeouts).
+    /// The endpoint could not be reached at all (refused, timed out, no such host).
+    #[error("failed to {action}: cannot reach {endpoint}: {reason}")]
+    Unreachable {
+        action: String,
+        /// The endpoint URL, or which AWS region.
+        endpoint: String,
+        /// In plain words: "connection refused", "timed out", ...
+        reason: String,
+    },
+    /// No answer for another reason (credentials, a malformed response).
     #[error("failed to {action}")]
     Transport {
         action: String,

@@ -121,7 +121,7 @@ impl Fixture {
 
 fn render(e: &ConfigError, tmp: &Path) -> String {
     let mut out = String::new();
-    miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+    crate::cli::report::handler(false)
         .with_width(100)
         .render_report(&mut out, e)
         .expect("renders");

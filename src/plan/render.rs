@@ -1,13 +1,14 @@
 //! Rendering a plan for people ([`text`], shaped like Terraform's plan output) and for programs
-//! ([`json`], a documented stable schema), and planning errors ([`errors_text`]). The last
-//! stage of `gtplan plan`; pure functions of the plan.
+//! ([`json`], a documented stable schema), and the fields of planning errors
+//! ([`error_fields`], which the CLI's error report shows). The last stage of `gtplan plan`;
+//! pure functions of the plan.
 
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 use similar::{ChangeTag, TextDiff};
 
-use super::diff::PlanErrors;
+use super::diff::PlanError;
 use super::model::{Action, Change, FieldChange, Plan};
 use crate::model::Kind;
 use crate::policy;
@@ -261,23 +262,13 @@ pub fn json(plan: &Plan) -> Value {
     })
 }
 
-/// Planning errors for people: each with its address, the differing fields when there are
-/// any, and the hint; then a closing line saying nothing was changed.
-pub fn errors_text(errors: &PlanErrors) -> String {
+/// The differing fields of a planning error (an immutable job's changed settings), one per
+/// line, as the plan shows them; empty when the error is about no field.
+pub fn error_fields(error: &PlanError) -> String {
     let mut out = String::new();
-    for e in &errors.0 {
-        let _ = writeln!(out, "error: {}: {}", e.address, e.message);
-        for f in &e.fields {
-            field_lines(&mut out, "    ", f);
-        }
-        let _ = writeln!(out, "  hint: {}\n", e.hint);
+    for f in &error.fields {
+        field_lines(&mut out, "  ", f);
     }
-    let n = errors.0.len();
-    let _ = writeln!(
-        out,
-        "planning failed with {n} error{}; nothing was changed",
-        if n == 1 { "" } else { "s" }
-    );
     out
 }
 
@@ -361,7 +352,10 @@ mod tests {
         spec.human_task.task_keywords.push("animals".to_owned());
         spec.tags.insert("team".to_owned(), "ml".to_owned());
         let errors = diff(&d, &o).expect_err("a changed job is refused");
-        insta::assert_snapshot!("immutable_job_error", errors_text(&errors));
+        insta::assert_snapshot!(
+            "immutable_job_error",
+            crate::cli::report::render(&crate::ops::Error::Plan(errors), false)
+        );
     }
 
     #[test]
@@ -382,7 +376,10 @@ mod tests {
     fn destroy_with_a_non_empty_bucket() {
         let d = desired();
         let errors = destroy(&d, &applied(&d)).expect_err("refused");
-        insta::assert_snapshot!("destroy_non_empty_bucket_error", errors_text(&errors));
+        insta::assert_snapshot!(
+            "destroy_non_empty_bucket_error",
+            crate::cli::report::render(&crate::ops::Error::Plan(errors), false)
+        );
     }
 
     #[test]

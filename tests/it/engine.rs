@@ -118,11 +118,16 @@ impl Project {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
+        self.command_to(&self.sb.endpoint(), args)
+    }
+
+    /// A gtplan command whose AWS calls go to `endpoint`.
+    pub fn command_to(&self, endpoint: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_gtplan"));
         cmd.args(args);
         // Only these commands call AWS and take an endpoint.
         if matches!(args.first(), Some(&("plan" | "apply" | "destroy"))) {
-            cmd.arg("--endpoint-url").arg(self.sb.endpoint());
+            cmd.arg("--endpoint-url").arg(endpoint);
         }
         cmd.current_dir(self.dir.path())
             .env("AWS_ACCESS_KEY_ID", "test")
@@ -605,6 +610,42 @@ async fn user_errors_of_the_cli_are_reported_before_any_call() {
     assert_eq!(saved.code, 1);
     insta::assert_snapshot!("not_a_saved_plan_error", saved.stderr);
     assert!(p.writes().is_empty(), "no error case wrote anything");
+}
+
+/// A write AWS refuses stops apply with one report: which resource, which call and AWS's
+/// answer once each, the hint, and what was applied before. Here the job names a private work
+/// team that does not exist, which only CreateLabelingJob can find out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_write_is_reported_once_with_what_was_applied() {
+    let p = Project::quickstart().await;
+    p.edit(
+        "quickstart.toml",
+        "workteam = \"public\"",
+        "workteam = \"arn:aws:sagemaker:us-east-1:000000000000:workteam/private-crowd/nobody\"",
+    );
+    p.edit("quickstart.toml", "public_price", "# public_price");
+    let run = p
+        .gtplan(&["apply", "quickstart.toml", "--auto-approve"])
+        .await;
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    insta::assert_snapshot!("apply_step_error", run.stderr);
+}
+
+/// An endpoint nothing listens on is named, in plain words, not as the SDK's dispatch failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_endpoint_is_said_in_plain_words() {
+    let p = Project::quickstart().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    let mut cmd = p.command_to(&url, &["plan", "quickstart.toml"]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("gtplan runs"))
+        .await
+        .expect("join");
+    let run = Run::from(&out);
+    assert_eq!(run.code, 1);
+    let stderr = run.stderr.replace(&url, "http://[CLOSED]");
+    insta::assert_snapshot!("unreachable_endpoint_error", stderr);
 }
 
 /// The quickstart's S3 and IAM parts (moto has no labeling jobs) against moto's server: apply,

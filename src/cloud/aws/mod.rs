@@ -127,6 +127,25 @@ impl AwsCloud {
         Ok(Self::new(&config, region))
     }
 
+    /// Where requests go, for messages: the endpoint URL, or AWS and the region.
+    fn endpoint(&self) -> String {
+        self.config
+            .endpoint_url()
+            .map_or_else(|| format!("AWS in {}", self.region), ToOwned::to_owned)
+    }
+
+    /// `err` with the endpoint filled in when it could not be reached.
+    fn located(&self, err: CloudError) -> CloudError {
+        match err {
+            CloudError::Unreachable { action, reason, .. } => CloudError::Unreachable {
+                action,
+                endpoint: self.endpoint(),
+                reason,
+            },
+            other => other,
+        }
+    }
+
     /// The region this adapter works in.
     pub fn region(&self) -> &str {
         &self.region
@@ -188,11 +207,69 @@ where
                 message: meta.message().unwrap_or_default().to_owned(),
             }
         }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => match unreachable(&err) {
+            Some(reason) => CloudError::Unreachable {
+                action,
+                // Filled in by `AwsCloud::located`, which knows where requests go.
+                endpoint: String::new(),
+                reason,
+            },
+            None => CloudError::Transport {
+                action,
+                source: Box::new(err),
+            },
+        },
         _ => CloudError::Transport {
             action,
             source: Box::new(err),
         },
     }
+}
+
+/// Why a request never reached AWS, in plain words, when the cause is the connection; `None`
+/// for other dispatch failures (credentials, signing), whose own message says more.
+fn unreachable<E>(err: &SdkError<E, HttpResponse>) -> Option<String>
+where
+    E: std::error::Error + 'static,
+{
+    if let SdkError::TimeoutError(_) = err {
+        return Some("timed out".to_owned());
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    let mut connect = false;
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind;
+            let reason = match io.kind() {
+                ErrorKind::ConnectionRefused => "connection refused".to_owned(),
+                ErrorKind::TimedOut => "timed out".to_owned(),
+                ErrorKind::ConnectionReset => "connection reset".to_owned(),
+                ErrorKind::ConnectionAborted => "connection aborted".to_owned(),
+                ErrorKind::AddrNotAvailable => "address not available".to_owned(),
+                _ => io.to_string(),
+            };
+            return Some(reason);
+        }
+        let text = e.to_string();
+        if text.contains("dns error") || text.contains("failed to lookup address") {
+            return Some("the host name does not resolve".to_owned());
+        }
+        connect |= text.contains("connect");
+        cause = e.source();
+    }
+    if let SdkError::DispatchFailure(d) = err
+        && (d.is_io() || d.is_timeout())
+    {
+        return Some(
+            if d.is_timeout() {
+                "timed out"
+            } else {
+                "connection failed"
+            }
+            .to_owned(),
+        );
+    }
+    connect.then(|| "connection failed".to_owned())
 }
 
 /// A write's outcome: nothing on success, the error with what gtplan was doing otherwise.
@@ -251,22 +328,28 @@ impl Cloud for AwsCloud {
             self.sts.get_caller_identity().send()
         })
         .await
-        .map_err(|e| cloud_error(ACTION, e))?;
+        .map_err(|e| self.located(cloud_error(ACTION, e)))?;
         out.account()
             .map(ToOwned::to_owned)
             .ok_or_else(|| malformed(ACTION, "GetCallerIdentity returned no account"))
     }
 
     async fn bucket(&self, name: &BucketName) -> Result<BucketLookup, CloudError> {
-        Box::pin(self.read_bucket(name.as_str())).await
+        Box::pin(self.read_bucket(name.as_str()))
+            .await
+            .map_err(|e| self.located(e))
     }
 
     async fn bucket_region(&self, name: &str) -> Result<BucketRegion, CloudError> {
-        self.read_bucket_region(name).await
+        self.read_bucket_region(name)
+            .await
+            .map_err(|e| self.located(e))
     }
 
     async fn role(&self, name: &RoleName) -> Result<Option<ObservedRole>, CloudError> {
-        Box::pin(self.read_role(name.as_str())).await
+        Box::pin(self.read_role(name.as_str()))
+            .await
+            .map_err(|e| self.located(e))
     }
 
     async fn object(
@@ -274,27 +357,37 @@ impl Cloud for AwsCloud {
         bucket: &BucketName,
         key: &ObjectKey,
     ) -> Result<Option<ObservedObject>, CloudError> {
-        self.read_object(bucket.as_str(), key.as_str()).await
+        self.read_object(bucket.as_str(), key.as_str())
+            .await
+            .map_err(|e| self.located(e))
     }
 
     async fn job(&self, name: &JobName) -> Result<Option<ObservedJob>, CloudError> {
-        self.read_job(name.as_str()).await
+        self.read_job(name.as_str())
+            .await
+            .map_err(|e| self.located(e))
     }
 
     async fn plan_roles(&self, plan: &PlanName) -> Result<Vec<ObservedRole>, CloudError> {
-        self.list_plan_roles(plan.as_str()).await
+        self.list_plan_roles(plan.as_str())
+            .await
+            .map_err(|e| self.located(e))
     }
 
     async fn plan_buckets(&self, plan: &PlanName) -> Result<Vec<ObservedBucket>, CloudError> {
-        self.list_plan_buckets(plan.as_str()).await
+        self.list_plan_buckets(plan.as_str())
+            .await
+            .map_err(|e| self.located(e))
     }
 
     async fn plan_jobs(&self, plan: &PlanName) -> Result<Vec<ObservedJob>, CloudError> {
-        self.list_plan_jobs(plan.as_str()).await
+        self.list_plan_jobs(plan.as_str())
+            .await
+            .map_err(|e| self.located(e))
     }
 
     async fn execute(&self, step: &Step) -> Result<(), CloudError> {
-        match step {
+        let result = match step {
             Step::CreateBucket { .. }
             | Step::PutBucketTagging { .. }
             | Step::PutPublicAccessBlock { .. }
@@ -319,6 +412,7 @@ impl Cloud for AwsCloud {
             Step::CreateLabelingJob { .. } | Step::StopLabelingJob { .. } => {
                 self.execute_sagemaker(step).await
             }
-        }
+        };
+        result.map_err(|e| self.located(e))
     }
 }

@@ -1,0 +1,20 @@
+//! One function per engine command, below the CLI (cargo's `ops`): each runs the pipeline
+//! load → connect → refresh → diff → confirm → apply and returns what happened, so that the
+//! CLI only parses arguments and prints, and tests and new commands call the same code.
+//!
+//! What a command shows or asks on the way (the plan, "apply these changes?", progress) goes
+//! through the caller's [`Ui`].
+
+mod apply;
+mod error;
+mod init;
+mod plan;
+mod session;
+mod validate;
+
+pub use apply::{Outcome, Ui, apply, apply_saved, destroy};
+pub use error::{Command, Error};
+pub use init::{Initialized, init};
+pub use plan::{Mode, PlanRequest, load_saved, make_plan, plan, save_plan};
+pub use session::{Connection, SANDBOX_STATE_DIR, Session, Target};
+pub use validate::{Validated, validate};

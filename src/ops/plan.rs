@@ -1,0 +1,96 @@
+//! The front half of plan, apply and destroy: load the plan file, connect, resolve for the
+//! account, refresh, diff. Also saving a plan for a later apply, and reading it back.
+
+use std::path::{Path, PathBuf};
+
+use crate::cloud::Cloud;
+use crate::config::{self, PlanFile, VarOverrides};
+use crate::plan::model::FORMAT_VERSION;
+use crate::plan::{Plan, diff, refresh};
+
+use super::{Connection, Error, Session};
+
+/// What to plan: a plan file with its variables, where, and how many reads at once.
+#[derive(Debug, Clone)]
+pub struct PlanRequest {
+    pub path: PathBuf,
+    /// `--var NAME=VALUE`, which override `[vars]` and `GTPLAN_VAR_<name>`.
+    pub vars: Vec<(String, String)>,
+    pub connection: Connection,
+    /// How many AWS calls run at once.
+    pub parallelism: usize,
+}
+
+/// Which plan to compute: converge on the plan file, or destroy what it manages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Converge,
+    Destroy,
+}
+
+/// Loads a plan file with the command's variables.
+pub(super) fn load(path: &Path, vars: &[(String, String)]) -> Result<PlanFile, Error> {
+    let overrides = VarOverrides::from_env_and_cli(vars.to_vec());
+    Ok(config::load(path, &overrides)?)
+}
+
+/// Loads, connects, resolves, refreshes and diffs. The session stays open for apply.
+pub async fn make_plan(request: &PlanRequest, mode: Mode) -> Result<(Session, Plan), Error> {
+    let file = load(&request.path, &request.vars)?;
+    let session = request.connection.open(file.region().as_str()).await?;
+    let account = session.cloud.account_id().await?;
+    let desired = file.resolve(&account)?;
+    let observed = refresh::refresh(&session.cloud, &desired, request.parallelism).await?;
+    let plan = match mode {
+        Mode::Converge => diff::diff(&desired, &observed),
+        Mode::Destroy => diff::destroy(&desired, &observed),
+    }
+    .map_err(Error::Plan)?;
+    Ok((session, plan))
+}
+
+/// `gtplan plan`: what apply would change.
+pub async fn plan(request: &PlanRequest) -> Result<Plan, Error> {
+    let (_session, plan) = make_plan(request, Mode::Converge).await?;
+    Ok(plan)
+}
+
+/// Saves `plan`, with what it observed, for `gtplan apply FILE`.
+pub fn save_plan(plan: &Plan, out: &Path) -> Result<(), Error> {
+    let json = serde_json::to_vec_pretty(plan)
+        .map_err(|e| Error::user(format!("failed to encode the plan: {e}"), "report this bug"))?;
+    std::fs::write(out, json).map_err(|e| {
+        Error::user(
+            format!("failed to write `{}`: {e}", out.display()),
+            "check that the folder exists and is writable",
+        )
+    })
+}
+
+/// Reads a plan saved with `gtplan plan --out`.
+pub fn load_saved(path: &Path) -> Result<Plan, Error> {
+    const HINT: &str = "save one with `gtplan plan PLAN.toml --out FILE.json`";
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::user(
+            format!("failed to read saved plan `{}`: {e}", path.display()),
+            HINT,
+        )
+    })?;
+    let plan: Plan = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::user(
+            format!("`{}` is not a saved gtplan plan: {e}", path.display()),
+            HINT,
+        )
+    })?;
+    if plan.format_version != FORMAT_VERSION {
+        return Err(Error::user(
+            format!(
+                "`{}` was saved by a gtplan with plan format {}, this one reads format {FORMAT_VERSION}",
+                path.display(),
+                plan.format_version,
+            ),
+            "make the plan again with this gtplan",
+        ));
+    }
+    Ok(plan)
+}
