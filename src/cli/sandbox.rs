@@ -8,6 +8,7 @@ use clap::Args;
 
 use crate::error_chain::error_chain;
 use crate::ops::Error;
+use crate::sandbox::clock::ClockMode;
 use crate::sandbox::{Sandbox, SandboxConfig};
 
 #[derive(Debug, Args)]
@@ -43,6 +44,15 @@ pub struct SandboxArgs {
     /// Fixed delay added to every request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
+    /// `system`: time passes; `manual`: it stands still until `PUT /_gtplan/clock?advance=S`.
+    #[arg(long, value_enum, default_value_t = ClockArg::System)]
+    pub clock: ClockArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClockArg {
+    System,
+    Manual,
 }
 
 impl SandboxArgs {
@@ -57,6 +67,10 @@ impl SandboxArgs {
         c.assume_tls = !self.plain_http;
         c.request_log = self.request_log;
         c.latency_ms = self.latency_ms;
+        c.clock = match self.clock {
+            ClockArg::System => ClockMode::System,
+            ClockArg::Manual => ClockMode::Manual,
+        };
         c
     }
 }

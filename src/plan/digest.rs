@@ -2,9 +2,12 @@
 //! resource before writing and refuses when the digest moved (someone changed it since the plan
 //! was made). Both sides call these functions, so they always hash the same view.
 //!
-//! A digest covers what the plan's decisions depend on and nothing that moves by itself: a
-//! running job's label counters grow every second, so a job is hashed by its request and
-//! whether it is still running.
+//! A digest covers what the plan's decisions depend on and nothing that moves by itself or by
+//! apply's own hand: a running job's label counters grow every second, so a job is hashed by
+//! its request and whether it is still running; whether a bucket holds objects changes when
+//! apply deletes the plan's uploads before the bucket, or when a job writes its output, so it
+//! is left out (S3 refuses to delete a bucket that holds objects, and a `force_destroy` bucket
+//! is emptied at apply time, so nothing depends on the planner's view of it).
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -19,7 +22,14 @@ fn hash<T: Serialize>(value: &T) -> String {
 }
 
 pub fn bucket(observed: &BucketLookup) -> String {
-    hash(observed)
+    match observed {
+        BucketLookup::Found(b) => {
+            let mut b = b.as_ref().clone();
+            b.has_objects = false;
+            hash(&BucketLookup::Found(Box::new(b)))
+        }
+        other => hash(other),
+    }
 }
 
 pub fn role(observed: Option<&ObservedRole>) -> String {
@@ -45,5 +55,25 @@ mod tests {
             bucket(&BucketLookup::OwnedElsewhere)
         );
         assert_eq!(role(None), role(None));
+    }
+
+    #[test]
+    fn a_bucket_emptied_or_filled_keeps_its_digest() {
+        use crate::plan::diff::fixture::{addr, desired, observed_bucket};
+        let full = observed_bucket(&desired().buckets[&addr("bucket.data")]);
+        let mut empty = full.clone();
+        empty.has_objects = false;
+        assert_eq!(
+            bucket(&BucketLookup::Found(Box::new(full.clone()))),
+            bucket(&BucketLookup::Found(Box::new(empty)))
+        );
+        let mut retagged = full.clone();
+        retagged
+            .tags
+            .insert("added-by-hand".to_owned(), "yes".to_owned());
+        assert_ne!(
+            bucket(&BucketLookup::Found(Box::new(full))),
+            bucket(&BucketLookup::Found(Box::new(retagged)))
+        );
     }
 }

@@ -5,7 +5,10 @@
 //! - `PUT  /_gtplan/latency?ms=N` — add a fixed delay of N ms to every non-admin request.
 //! - `GET  /_gtplan/health` — `ok` once the server accepts requests.
 //! - `PUT  /_gtplan/hold-writes?after=N` — let N more writes through, then hold every write
-//!   until `DELETE /_gtplan/hold-writes` (tests interrupt clients at exact points with it).
+//!   until `DELETE /_gtplan/hold-writes` (tests interrupt clients at exact points with it);
+//!   `GET /_gtplan/hold-writes` says how many writes are waiting.
+//! - `GET  /_gtplan/clock` — the sandbox's time; `PUT /_gtplan/clock?advance=SECONDS` moves it
+//!   forward (seconds may have a fraction), in either clock mode.
 
 use std::sync::atomic::Ordering;
 
@@ -59,6 +62,24 @@ pub fn handle(req: &Request<Incoming>, shared: &Shared) -> (String, Response<Bod
             }
             None => plain(StatusCode::BAD_REQUEST, "expected ?after=N"),
         },
+        (&Method::GET, "hold-writes") => plain(
+            StatusCode::OK,
+            format!("{} writes held", shared.write_gate.held()),
+        ),
+        (&Method::GET, "clock") => clock(shared),
+        (&Method::PUT | &Method::POST, "clock") => match query(req, "advance")
+            .and_then(|v| v.parse::<f64>().ok())
+            .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+        {
+            Some(by) => match shared.advance_clock(by) {
+                Ok(_) => clock(shared),
+                Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            },
+            None => plain(
+                StatusCode::BAD_REQUEST,
+                "expected ?advance=SECONDS with a number of seconds of 0 or more",
+            ),
+        },
         (&Method::DELETE, "hold-writes") => {
             shared.write_gate.release();
             plain(StatusCode::OK, "released")
@@ -71,9 +92,29 @@ pub fn handle(req: &Request<Incoming>, shared: &Shared) -> (String, Response<Bod
     (op, response)
 }
 
-fn query_u64(req: &Request<Incoming>, name: &str) -> Option<u64> {
+fn query(req: &Request<Incoming>, name: &str) -> Option<String> {
     let q = req.uri().query()?;
     form_urlencoded::parse(q.as_bytes())
         .find(|(k, _)| k == name)
-        .and_then(|(_, v)| v.parse().ok())
+        .map(|(_, v)| v.into_owned())
+}
+
+fn query_u64(req: &Request<Incoming>, name: &str) -> Option<u64> {
+    query(req, name).and_then(|v| v.parse().ok())
+}
+
+/// `{"mode": "manual", "now": "2026-12-01T10:00:00Z", "epoch_millis": 1796119200000}`
+fn clock(shared: &Shared) -> Response<Body> {
+    let now = shared.clock.now();
+    let body = serde_json::json!({
+        "mode": shared.clock.mode(),
+        "now": super::clock::iso8601(now),
+        "epoch_millis": now,
+    });
+    let mut r = plain(StatusCode::OK, body.to_string());
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    r
 }

@@ -13,6 +13,8 @@ pub struct WriteGate {
     remaining: Mutex<Option<u64>>,
     /// `true` while held writes must wait.
     held: watch::Sender<bool>,
+    /// How many writes are waiting now.
+    waiting: watch::Sender<u64>,
 }
 
 impl Default for WriteGate {
@@ -20,7 +22,17 @@ impl Default for WriteGate {
         Self {
             remaining: Mutex::new(None),
             held: watch::Sender::new(false),
+            waiting: watch::Sender::new(0),
         }
+    }
+}
+
+/// Counts a write as waiting for as long as it lives (also when the client goes away).
+struct Waiting<'a>(&'a watch::Sender<u64>);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
     }
 }
 
@@ -54,8 +66,20 @@ impl WriteGate {
             }
         }
         let mut rx = self.held.subscribe();
+        self.waiting.send_modify(|n| *n += 1);
+        let _waiting = Waiting(&self.waiting);
         // An error means the sender is gone, i.e. the sandbox is shutting down: let it through.
         let _ = rx.wait_for(|held| !*held).await;
+    }
+
+    /// How many writes are held right now.
+    pub fn held(&self) -> u64 {
+        *self.waiting.borrow()
+    }
+
+    /// Returns once at least `n` writes are held (tests wait for a client to reach the gate).
+    pub async fn until_held(&self, n: u64) {
+        let _ = self.waiting.subscribe().wait_for(|held| *held >= n).await;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<u64>> {
@@ -93,12 +117,16 @@ mod tests {
             let gate = Arc::clone(&gate);
             async move { gate.pass().await }
         });
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::timeout(Duration::from_secs(5), gate.until_held(1))
+            .await
+            .expect("the third write is held");
         assert!(!held.is_finished(), "the third write waits");
+        assert_eq!(gate.held(), 1);
         gate.release();
         tokio::time::timeout(Duration::from_secs(1), held)
             .await
             .expect("released")
             .expect("join");
+        assert_eq!(gate.held(), 0);
     }
 }

@@ -54,6 +54,8 @@ pub struct SandboxConfig {
     pub request_log: Option<PathBuf>,
     /// Fixed delay added to every request, in milliseconds (benchmarks).
     pub latency_ms: u64,
+    /// Whether time passes by itself or only when advanced (tests).
+    pub clock: clock::ClockMode,
 }
 
 impl SandboxConfig {
@@ -69,6 +71,7 @@ impl SandboxConfig {
             assume_tls: true,
             request_log: None,
             latency_ms: 0,
+            clock: clock::ClockMode::System,
         }
     }
 }
@@ -77,11 +80,27 @@ impl SandboxConfig {
 pub struct Shared {
     pub config: SandboxConfig,
     pub store: Store,
+    /// The sandbox's time (see [`clock`]).
+    pub clock: clock::Clock,
     /// Current per-request latency in milliseconds; the admin endpoint changes it at runtime.
     pub latency_ms: AtomicU64,
     /// Test-only fault injection: holds writes after the N-th (see `fault`).
     pub write_gate: fault::WriteGate,
     pub request_log: Option<request_log::RequestLog>,
+}
+
+impl Shared {
+    /// Moves the clock forward by `by` and persists where it stands.
+    pub fn advance_clock(&self, by: std::time::Duration) -> Result<clock::EpochMillis, StoreError> {
+        let now = self
+            .clock
+            .advance(i64::try_from(by.as_millis()).unwrap_or(i64::MAX));
+        self.store.write(|w| {
+            w.clock = self.clock.state(w.clock);
+            Ok::<_, StoreError>(())
+        })?;
+        Ok(now)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -151,7 +170,9 @@ impl Sandbox {
             addr: config.listen,
             source,
         })?;
+        let clock = clock::Clock::new(config.clock, store.read(|w| w.clock));
         let shared = Arc::new(Shared {
+            clock,
             latency_ms: AtomicU64::new(config.latency_ms),
             write_gate: fault::WriteGate::default(),
             config,
@@ -179,6 +200,11 @@ impl Sandbox {
 
     pub fn shared(&self) -> &Arc<Shared> {
         &self.shared
+    }
+
+    /// Moves the sandbox's clock forward (what `PUT /_gtplan/clock?advance=` does).
+    pub fn advance_clock(&self, by: std::time::Duration) -> Result<clock::EpochMillis, StoreError> {
+        self.shared.advance_clock(by)
     }
 
     /// Serves until the process is interrupted (used by `gtplan sandbox`).

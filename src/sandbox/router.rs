@@ -182,7 +182,8 @@ pub struct Ctx<'a> {
     pub shared: &'a Shared,
     pub region: String,
     pub request_id: String,
-    pub now: std::time::SystemTime,
+    /// The sandbox clock's time when the request arrived.
+    pub now: super::clock::EpochMillis,
 }
 
 impl Ctx<'_> {
@@ -211,7 +212,7 @@ async fn dispatch_non_s3(
         shared,
         region,
         request_id: uuid::Uuid::new_v4().to_string(),
-        now: std::time::SystemTime::now(),
+        now: shared.clock.now(),
     };
     let config = &shared.config;
     let signature = sigv4::verify(
@@ -219,7 +220,8 @@ async fn dispatch_non_s3(
         &body,
         &config.access_key_id,
         &config.secret_access_key,
-        ctx.now,
+        // Clients sign with the real time, whatever the sandbox's clock says.
+        std::time::SystemTime::now(),
     );
     if *service == Service::SageMaker {
         let op = parts

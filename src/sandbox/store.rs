@@ -15,6 +15,7 @@ use std::sync::{Mutex, MutexGuard};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::clock::ClockState;
 use super::iam::IamState;
 use super::s3::S3State;
 use super::sagemaker::SageMakerState;
@@ -25,6 +26,8 @@ use super::sagemaker::SageMakerState;
 pub struct World {
     /// Incremented by every persisted write; lets tests and the admin dump see that state moved.
     pub generation: u64,
+    /// Where the sandbox's clock stands, so that a restart continues from there.
+    pub clock: ClockState,
     pub s3: S3State,
     pub iam: IamState,
     pub sagemaker: SageMakerState,
@@ -125,9 +128,13 @@ impl Store {
 
     /// Replaces the whole world (admin reset) and persists it.
     /// Forgets every resource, then lets `seed` add what a fresh sandbox starts with.
+    /// The clock is kept: time never runs back.
     pub fn reset(&self, seed: impl FnOnce(&mut World)) -> Result<(), StoreError> {
         let mut world = self.lock();
-        *world = World::default();
+        *world = World {
+            clock: world.clock,
+            ..World::default()
+        };
         seed(&mut world);
         self.persist(&world)
     }

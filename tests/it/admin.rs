@@ -124,8 +124,10 @@ async fn writes_can_be_held_after_n_and_released() {
                 .await
         }
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    sb.until_writes_held(1).await;
     assert!(!held.is_finished(), "the second write is held");
+    let (status, body) = http("GET", &format!("{base}/_gtplan/hold-writes")).await;
+    assert_eq!((status, body.as_str()), (200, "1 writes held"));
     // Reads still pass while writes are held.
     sb.iam
         .get_role()

@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
 
@@ -315,20 +314,19 @@ async fn interrupted_apply_converges_on_rerun() {
                 .0,
             200
         );
-        let mut child = p
-            .command(&["apply", "quickstart.toml", "--auto-approve"])
-            .spawn()
-            .expect("spawn");
-        // Wait until the n writes have been served (or the apply finished early).
-        for _ in 0..200 {
-            if p.writes().len() as u64 >= n || child.try_wait().expect("wait").is_some() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        let mut child = tokio::process::Command::from(p.command(&[
+            "apply",
+            "quickstart.toml",
+            "--auto-approve",
+        ]))
+        .spawn()
+        .expect("spawn");
+        // Kill apply once its (n+1)-th write waits at the gate, or when it finished early.
+        tokio::select! {
+            () = p.sb.until_writes_held(1) => {}
+            _ = child.wait() => {}
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let _ = child.kill();
-        let _ = child.wait();
+        let _ = child.kill().await;
         assert_eq!(
             http("DELETE", &format!("{base}/_gtplan/hold-writes"))
                 .await

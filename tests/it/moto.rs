@@ -56,6 +56,8 @@ impl MotoServer {
             if tokio::net::TcpStream::connect(&addr).await.is_ok() {
                 return;
             }
+            // One of the two sleeps in the tests: moto is another process that tells nobody
+            // when it listens, so it is polled, bounded by the deadline.
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("moto_server did not start listening on {addr} within 30 s");

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
 
-use crate::support::{s3_client, sdk_config};
+use crate::support::{http, s3_client, sdk_config};
 
 /// A `gtplan sandbox` child process on an ephemeral port.
 pub struct SandboxProcess {
@@ -62,6 +62,16 @@ impl Drop for SandboxProcess {
     }
 }
 
+/// Moves a sandbox process's clock forward.
+async fn advance(endpoint: &str, seconds: f64) {
+    let (status, body) = http(
+        "PUT",
+        &format!("{endpoint}/_gtplan/clock?advance={seconds}"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sagemaker.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,6 +98,7 @@ async fn killed_sandbox_restarts_with_every_acknowledged_write() {
 
     // Upload objects as fast as possible and kill the server while uploads are in flight.
     let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let (acks, mut acked) = tokio::sync::watch::channel(0_usize);
     let writer = {
         let s3 = s3.clone();
         let acknowledged = Arc::clone(&acknowledged);
@@ -103,13 +114,20 @@ async fn killed_sandbox_restarts_with_every_acknowledged_write() {
                     .send()
                     .await
                 {
-                    Ok(_) => acknowledged.lock().expect("lock").push((key, body)),
+                    Ok(_) => {
+                        let mut list = acknowledged.lock().expect("lock");
+                        list.push((key, body));
+                        acks.send_replace(list.len());
+                    }
                     Err(_) => break,
                 }
             }
         })
     };
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    tokio::time::timeout(Duration::from_mins(1), acked.wait_for(|n| *n >= 20))
+        .await
+        .expect("20 uploads within a minute")
+        .expect("the writer runs");
     first.kill();
     let _ = writer.await;
     let acknowledged = acknowledged.lock().expect("lock").clone();
@@ -169,7 +187,14 @@ async fn a_running_job_survives_a_killed_sandbox() {
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("state");
-    let args = ["--init-seconds", "0", "--labeling-rate", "2"];
+    let args = [
+        "--init-seconds",
+        "0",
+        "--labeling-rate",
+        "2",
+        "--clock",
+        "manual",
+    ];
     let first = SandboxProcess::spawn(&state, &args);
     let conf = sdk_config(&first.endpoint, "us-east-1", "test", "test").await;
     let s3 = s3_client(&conf);
@@ -283,7 +308,7 @@ async fn a_running_job_survives_a_killed_sandbox() {
         .send()
         .await
         .expect("job created");
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    advance(&first.endpoint, 1.2).await;
     let before = sagemaker
         .describe_labeling_job()
         .labeling_job_name("survivor")
@@ -300,7 +325,8 @@ async fn a_running_job_survives_a_killed_sandbox() {
     let second = SandboxProcess::spawn(&state, &args);
     let conf = sdk_config(&second.endpoint, "us-east-1", "test", "test").await;
     let sagemaker = aws_sdk_sagemaker::Client::new(&conf);
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // The manual clock continues where it stood when the first process was killed.
+    advance(&second.endpoint, 2.5).await;
     let after = sagemaker
         .describe_labeling_job()
         .labeling_job_name("survivor")

@@ -127,12 +127,13 @@ async fn fast() -> TestSandbox {
     .await
 }
 
+/// The job's description once the sandbox's clock has moved on by `wait`.
 async fn status_after(
     sb: &TestSandbox,
     name: &str,
     wait: Duration,
 ) -> aws_sdk_sagemaker::operation::describe_labeling_job::DescribeLabelingJobOutput {
-    tokio::time::sleep(wait).await;
+    sb.advance(wait.as_secs_f64()).await;
     sb.sagemaker
         .describe_labeling_job()
         .labeling_job_name(name)
@@ -288,7 +289,7 @@ async fn stop_moves_through_stopping_to_stopped() {
         .send()
         .await
         .expect("created");
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    sb.advance(0.6).await;
     sb.sagemaker
         .stop_labeling_job()
         .labeling_job_name("pets-stop")
@@ -419,7 +420,7 @@ async fn names_are_unique_case_insensitively_and_forever() {
         .send()
         .await
         .expect("stop");
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    sb.advance(1.1).await;
     assert_eq!(
         rejected(valid(&sb, "pets-unique", &team)).await.0,
         "ResourceInUse",

@@ -4,6 +4,7 @@
 use aws_config::BehaviorVersion;
 use aws_config::Region;
 use aws_sdk_s3::config::Credentials;
+use gtplan::sandbox::clock::ClockMode;
 use gtplan::sandbox::{Sandbox, SandboxConfig};
 use tempfile::TempDir;
 
@@ -45,10 +46,13 @@ impl TestSandbox {
         Self::start_with(|_| {}).await
     }
 
-    /// Starts a sandbox whose config `tweak` may adjust (rates, latency, ...).
+    /// Starts a sandbox whose config `tweak` may adjust (rates, latency, ...). Its clock stands
+    /// still until a test advances it, so nothing a test checks depends on how fast the
+    /// machine is.
     pub async fn start_with(tweak: impl FnOnce(&mut SandboxConfig)) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = SandboxConfig::new(dir.path().join("state"));
+        config.clock = ClockMode::Manual;
         tweak(&mut config);
         let sandbox = Sandbox::start(config).await.expect("sandbox starts");
         let conf = sdk_config(&sandbox.endpoint_url(), "us-east-1", "test", "test").await;
@@ -64,6 +68,26 @@ impl TestSandbox {
 
     pub fn endpoint(&self) -> String {
         self.sandbox.endpoint_url()
+    }
+
+    /// Moves the sandbox's clock forward by `seconds`, through its admin endpoint.
+    pub async fn advance(&self, seconds: f64) {
+        let (status, body) = http(
+            "PUT",
+            &format!("{}/_gtplan/clock?advance={seconds}", self.endpoint()),
+        )
+        .await;
+        assert_eq!(status, 200, "advance the clock: {body}");
+    }
+
+    /// Returns once `n` writes wait at the write gate (`hold-writes`), failing after 30 s.
+    pub async fn until_writes_held(&self, n: u64) {
+        tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            self.sandbox.shared().write_gate.until_held(n),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{n} writes were not held within 30 s"));
     }
 
     /// Creates a private workteam and returns its ARN.

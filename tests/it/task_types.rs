@@ -5,8 +5,6 @@
 //! The expected ARNs are written out here from `shared/ground-truth-facts.md` §2 rather than
 //! taken from the catalog under test.
 
-use std::time::Duration;
-
 use futures::StreamExt;
 
 use crate::engine::Project;
@@ -328,6 +326,7 @@ async fn a_verification_job_reads_the_output_of_the_job_it_checks() {
         waiting.stdout
     );
     let sm = p.sb.sagemaker_in("us-west-2").await;
+    let mut waited = 0;
     let output = loop {
         let boxes = sm
             .describe_labeling_job()
@@ -341,7 +340,12 @@ async fn a_verification_job_reads_the_output_of_the_job_it_checks() {
                 .expect("an output manifest")
                 .to_owned();
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(
+            waited < 600,
+            "`chained-boxes-1` did not finish within 10 minutes of sandbox time: {boxes:?}"
+        );
+        p.sb.advance(10.0).await;
+        waited += 10;
     };
 
     // Second apply: the verification job is created on the finished job's output manifest.

@@ -151,10 +151,12 @@ pub fn destroy(desired: &DesiredState, observed: &ObservedState) -> Result<Plan,
                 format!("set `force_destroy = true` on `{address}` to delete its objects with it, or empty it first (e.g. `aws s3 rm s3://{name} --recursive`)"),
             )));
         } else {
+            // A `force_destroy` bucket is emptied at apply time whatever it held when planned:
+            // a running job may write its output into it meanwhile.
             out.push(Ok(delete_bucket(
                 address,
                 bucket,
-                bucket.has_objects,
+                want.force_destroy,
                 REASON,
             )));
         }

@@ -109,7 +109,7 @@ pub fn create_role(ctx: &Ctx<'_>, params: &QueryParams) -> Result<Xml, ApiError>
         path: path.to_owned(),
         role_id: new_role_id(),
         arn: format!("arn:aws:iam::{}:role{path}{name}", ctx.account_id()),
-        created: clock::millis(ctx.now),
+        created: ctx.now,
         description: description.map(str::to_owned),
         max_session_duration: max_session.unwrap_or(DEFAULT_MAX_SESSION),
         assume_role_policy: trust.to_owned(),

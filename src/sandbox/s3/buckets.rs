@@ -1,7 +1,7 @@
 //! Bucket lifecycle: CreateBucket, HeadBucket, ListBuckets, DeleteBucket, GetBucketLocation.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use http::StatusCode;
 use s3s::dto::{
@@ -13,7 +13,7 @@ use s3s::{S3Error, S3Request, S3Response, S3Result, s3_error};
 
 use super::SandboxS3;
 use super::state::Bucket;
-use crate::sandbox::clock::{self, EpochMillis};
+use crate::sandbox::clock::EpochMillis;
 
 /// The region a request was signed for; S3's default endpoint region otherwise.
 fn request_region(req: &S3Request<CreateBucketInput>) -> String {
@@ -105,7 +105,7 @@ pub fn create_bucket(
     tags: BTreeMap<String, String>,
 ) -> S3Result<()> {
     let region = bucket_region(constraint, endpoint)?;
-    let now = clock::millis(SystemTime::now());
+    let now = s3.shared.clock.now();
     s3.shared.store.write(|w| {
         if let Some(existing) = w.s3.buckets.get(name) {
             // S3 keeps a legacy answer in us-east-1: re-creating your own bucket there is a

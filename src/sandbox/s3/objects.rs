@@ -3,7 +3,6 @@
 //! refers to them.
 
 use std::collections::HashMap;
-use std::time::SystemTime;
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -17,7 +16,6 @@ use s3s::{Body, S3Error, S3Response, S3Result, s3_error};
 use super::buckets::timestamp;
 use super::state::Object;
 use super::{SandboxS3, errors};
-use crate::sandbox::clock;
 
 pub(super) fn etag(object: &Object) -> ETag {
     ETag::Strong(object.etag.trim_matches('"').to_owned())
@@ -51,7 +49,7 @@ pub async fn put(s3: &SandboxS3, input: PutObjectInput) -> S3Result<S3Response<P
     let mut object = Object::new(
         blob,
         &body,
-        clock::millis(SystemTime::now()),
+        s3.shared.clock.now(),
         input.content_type.clone(),
     );
     object.metadata = input

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::lifecycle::{self, Progress, Status, Timeline};
 use super::shapes::CreateLabelingJobRequest;
 use super::{Job, SageMakerError, checks, job_key, not_found, output, paging, validation};
-use crate::sandbox::clock::{self, EpochMillis, epoch_seconds};
+use crate::sandbox::clock::{EpochMillis, epoch_seconds};
 use crate::sandbox::error::ApiError;
 use crate::sandbox::protocol::json::parse_input;
 use crate::sandbox::router::Ctx;
@@ -28,7 +28,7 @@ fn timeline(ctx: &Ctx<'_>, job: &Job) -> Timeline {
 }
 
 fn now(ctx: &Ctx<'_>) -> EpochMillis {
-    clock::millis(ctx.now)
+    ctx.now
 }
 
 pub fn create(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {

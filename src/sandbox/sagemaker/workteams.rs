@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::constraints::{self as c, Violations};
 use super::{SageMakerError, Tag, Workteam, not_found, paging};
-use crate::sandbox::clock::{self, epoch_seconds};
+use crate::sandbox::clock::epoch_seconds;
 use crate::sandbox::error::ApiError;
 use crate::sandbox::protocol::json::parse_input;
 use crate::sandbox::router::Ctx;
@@ -88,7 +88,7 @@ pub fn create(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
     v.into_result()?;
     let name = input.workteam_name.unwrap_or_default();
     let arn = arn(ctx, &name);
-    let created = clock::millis(ctx.now);
+    let created = ctx.now;
     ctx.shared.store.write(|w| {
         if w.sagemaker.workteams.contains_key(&arn) {
             return Err(ApiError::new(
