@@ -1,17 +1,16 @@
 //! CreateBucket with `CreateBucketConfiguration.Tags`. S3 accepts a new bucket's tags in the
 //! create request itself, which is what lets gtplan never leave a bucket without its ownership
 //! tags; the s3s version we build on predates that member and would drop it. So `PUT /<bucket>`
-//! without a sub-resource is routed here (after s3s has verified the signature) and the small,
-//! fixed-shape configuration document is read directly.
-
-use std::sync::LazyLock;
+//! without a sub-resource is routed here (after s3s has verified the signature) and the
+//! configuration document is read with quick-xml, the XML parser s3s itself uses.
 
 use http::{HeaderMap, Method, StatusCode, Uri};
 use http_body_util::BodyExt;
-use regex::Regex;
+use quick_xml::events::Event;
 use s3s::dto::Tag;
 use s3s::route::S3Route;
 use s3s::{Body, S3Request, S3Response, S3Result, s3_error};
+use serde::Deserialize;
 
 use super::SandboxS3;
 use super::buckets::create_bucket;
@@ -19,37 +18,77 @@ use super::config::check_tags;
 
 pub struct CreateBucketRoute(pub SandboxS3);
 
-static LOCATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"<LocationConstraint>\s*([^<]*?)\s*</LocationConstraint>")
-        .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
-});
-static TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?s)<Tag>\s*<Key>([^<]*)</Key>\s*<Value>([^<]*)</Value>\s*</Tag>")
-        .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
-});
-
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
+/// The request body (`CreateBucketConfiguration` in the S3 API reference), with the members
+/// the sandbox serves; others (`Location`, `Bucket` of directory buckets) are ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Configuration {
+    #[serde(default)]
+    location_constraint: Option<String>,
+    #[serde(default)]
+    tags: Option<TagSet>,
 }
 
-/// The location constraint and tags of a CreateBucketConfiguration document.
-fn parse(xml: &str) -> (Option<String>, Vec<Tag>) {
-    let location = LOCATION
-        .captures(xml)
-        .map(|c| unescape(&c[1]))
+#[derive(Debug, Default, Deserialize)]
+struct TagSet {
+    #[serde(rename = "Tag", default)]
+    tags: Vec<XmlTag>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct XmlTag {
+    key: String,
+    #[serde(default)]
+    value: String,
+}
+
+fn malformed() -> s3s::S3Error {
+    s3_error!(
+        MalformedXML,
+        "The XML you provided was not well-formed or did not validate against our published schema"
+    )
+}
+
+/// The name of the document's root element, if it is well-formed enough to have one.
+fn root_element(xml: &str) -> Option<String> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) | Event::Empty(e) => {
+                return Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
+/// The location constraint and tags of a CreateBucketConfiguration document; an empty body is
+/// no configuration.
+fn parse(xml: &str) -> Result<(Option<String>, Vec<Tag>), s3s::S3Error> {
+    if xml.trim().is_empty() {
+        return Ok((None, Vec::new()));
+    }
+    if root_element(xml).as_deref() != Some("CreateBucketConfiguration") {
+        return Err(malformed());
+    }
+    let config: Configuration = quick_xml::de::from_str(xml).map_err(|_| malformed())?;
+    let location = config
+        .location_constraint
+        .map(|l| l.trim().to_owned())
         .filter(|l| !l.is_empty());
-    let tags = TAG
-        .captures_iter(xml)
-        .map(|c| Tag {
-            key: Some(unescape(&c[1])),
-            value: Some(unescape(&c[2])),
+    let tags = config
+        .tags
+        .unwrap_or_default()
+        .tags
+        .into_iter()
+        .map(|t| Tag {
+            key: Some(t.key),
+            value: Some(t.value),
         })
         .collect();
-    (location, tags)
+    Ok((location, tags))
 }
 
 #[async_trait::async_trait]
@@ -86,14 +125,8 @@ impl S3Route for CreateBucketRoute {
             .await
             .map_err(|e| s3_error!(IncompleteBody, "{e}"))?
             .to_bytes();
-        let xml = String::from_utf8_lossy(&body);
-        if !xml.trim().is_empty() && !xml.contains("CreateBucketConfiguration") {
-            return Err(s3_error!(
-                MalformedXML,
-                "The XML you provided was not well-formed or did not validate against our published schema"
-            ));
-        }
-        let (location, tags) = parse(&xml);
+        let xml = std::str::from_utf8(&body).map_err(|_| malformed())?;
+        let (location, tags) = parse(xml)?;
         let tags = check_tags(&tags)?;
         create_bucket(&self.0, &bucket, &endpoint, location.as_deref(), tags)?;
         let mut response = S3Response::with_status(Body::empty(), StatusCode::OK);
@@ -108,22 +141,51 @@ impl S3Route for CreateBucketRoute {
 mod tests {
     use super::*;
 
+    fn pairs(tags: Vec<Tag>) -> Vec<(String, String)> {
+        tags.into_iter()
+            .map(|t| (t.key.unwrap_or_default(), t.value.unwrap_or_default()))
+            .collect()
+    }
+
     #[test]
     fn reads_location_and_tags() {
         let xml = r#"<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>eu-west-1</LocationConstraint><Tags><Tag><Key>gtplan:plan</Key><Value>a &amp; b</Value></Tag><Tag><Key>team</Key><Value></Value></Tag></Tags></CreateBucketConfiguration>"#;
-        let (location, tags) = parse(xml);
+        let (location, tags) = parse(xml).expect("parses");
         assert_eq!(location.as_deref(), Some("eu-west-1"));
-        let pairs: Vec<(String, String)> = tags
-            .into_iter()
-            .map(|t| (t.key.unwrap_or_default(), t.value.unwrap_or_default()))
-            .collect();
         assert_eq!(
-            pairs,
+            pairs(tags),
             [
                 ("gtplan:plan".to_owned(), "a & b".to_owned()),
                 ("team".to_owned(), String::new())
             ]
         );
-        assert_eq!(parse(""), (None, Vec::new()));
+        assert_eq!(parse("").expect("empty body"), (None, Vec::new()));
+    }
+
+    #[test]
+    fn character_references_cdata_and_member_order_are_xml_not_text() {
+        let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+            <CreateBucketConfiguration>
+              <Tags>
+                <Tag><Value>caf&#233; &#x41;</Value><Key><![CDATA[a<b>&c]]></Key></Tag>
+              </Tags>
+              <LocationConstraint> us-west-2 </LocationConstraint>
+            </CreateBucketConfiguration>"#;
+        let (location, tags) = parse(xml).expect("parses");
+        assert_eq!(location.as_deref(), Some("us-west-2"));
+        assert_eq!(pairs(tags), [("a<b>&c".to_owned(), "café A".to_owned())]);
+    }
+
+    #[test]
+    fn other_documents_are_malformed() {
+        for xml in [
+            "<Tagging><TagSet/></Tagging>",
+            "<CreateBucketConfiguration><LocationConstraint>eu-west-1",
+            "not xml at all",
+            "<CreateBucketConfiguration><Tags><Tag><Value>v</Value></Tag></Tags></CreateBucketConfiguration>",
+        ] {
+            let err = parse(xml).expect_err(xml);
+            assert_eq!(err.code().as_str(), "MalformedXML", "{xml}");
+        }
     }
 }
