@@ -117,7 +117,7 @@ impl BucketName {
                 ));
             }
         }
-        for suffix in ["-s3alias", "--ol-s3", "--x-s3", ".mrap"] {
+        for suffix in ["-s3alias", "--ol-s3", "--x-s3", "--table-s3", ".mrap"] {
             if s.ends_with(suffix) {
                 return Err(NameError::new(
                     format!("S3 reserves bucket names ending with `{suffix}`"),

@@ -1,7 +1,10 @@
 //! Accepts connections and routes each request to a service by the service name in its SigV4
 //! credential scope (`Credential=AKID/20260101/us-east-1/iam/aws4_request`), the way one
-//! endpoint URL can serve the AWS CLI, boto3 and aws-sdk-rust for every service. Requests with
-//! no signature are anonymous S3 requests; paths under [`super::ADMIN_PREFIX`] are admin calls.
+//! endpoint URL can serve the AWS CLI, boto3 and aws-sdk-rust for every service. A request with
+//! no signature is told apart by its shape: `X-Amz-Target: SageMaker.*` is SageMaker, a `POST /`
+//! is IAM or STS (by its `Action`), anything else is an anonymous S3 request; each is then
+//! refused the way its service refuses unsigned calls. Paths under [`super::ADMIN_PREFIX`] are
+//! admin calls.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -94,12 +97,27 @@ pub fn classify<B>(req: &Request<B>, scope: Option<&CredentialScope>) -> Service
     if req.uri().path().starts_with(ADMIN_PREFIX) {
         return Service::Admin;
     }
-    match scope.map(|s| s.service.as_str()) {
-        None | Some("s3") => Service::S3,
-        Some("iam") => Service::Iam,
-        Some("sts") => Service::Sts,
-        Some("sagemaker") => Service::SageMaker,
-        Some(other) => Service::Other(other.to_owned()),
+    let Some(scope) = scope else {
+        let target = req
+            .headers()
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        return if target.starts_with("SageMaker.") {
+            Service::SageMaker
+        } else if req.method() == http::Method::POST && req.uri().path() == "/" {
+            // S3 has no operation on `POST /`; the query protocol has only that.
+            Service::Iam
+        } else {
+            Service::S3
+        };
+    };
+    match scope.service.as_str() {
+        "s3" => Service::S3,
+        "iam" => Service::Iam,
+        "sts" => Service::Sts,
+        "sagemaker" => Service::SageMaker,
+        other => Service::Other(other.to_owned()),
     }
 }
 
@@ -146,14 +164,23 @@ async fn handle(
         Service::Admin => admin::handle(&req, &shared),
         Service::S3 => {
             let op = s3_operation.unwrap_or_default();
-            if fault::is_write(&service, req.method(), &op) {
-                shared.write_gate.pass().await;
+            let ids = s3::wire::RequestIds::fresh();
+            let redirect = scope
+                .as_ref()
+                .and_then(|s| s3::wire::wrong_region(&shared, &req, &op, &s.region, &ids));
+            if let Some(redirect) = redirect {
+                (op, redirect)
+            } else {
+                if fault::is_write(&service, req.method(), &op) {
+                    shared.write_gate.pass().await;
+                }
+                let response = match s3.call(req.map(Body::from)).await {
+                    Ok(r) => r,
+                    Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:?}")),
+                };
+                let key = scope.as_ref().map(|s| s.access_key_id.as_str());
+                (op.clone(), s3::wire::finish(&op, response, &ids, key).await)
             }
-            let response = match s3.call(req.map(Body::from)).await {
-                Ok(r) => r,
-                Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:?}")),
-            };
-            (op, response)
         }
         Service::Iam | Service::Sts | Service::SageMaker => {
             let region = scope
@@ -163,7 +190,8 @@ async fn handle(
         }
         Service::Other(ref name) => {
             let err = ApiError::not_implemented(name, "*");
-            (String::new(), json_error_response(&err))
+            let request_id = uuid::Uuid::new_v4().to_string();
+            (String::new(), json_error_response(&err, &request_id))
         }
     };
     if let Some(log) = &shared.request_log {
@@ -192,6 +220,11 @@ impl Ctx<'_> {
     }
 }
 
+/// The largest IAM, STS or SageMaker request body the sandbox reads. AWS publishes no limit
+/// for these APIs; every valid request is far smaller (IAM's largest document, an inline
+/// policy, is 10,240 characters), and a limit keeps a runaway client from filling memory.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
 async fn dispatch_non_s3(
     req: Request<Incoming>,
     service: &Service,
@@ -199,19 +232,47 @@ async fn dispatch_non_s3(
     shared: &Shared,
 ) -> (String, Response<Body>) {
     let (parts, body) = req.into_parts();
-    let body = match body.collect().await {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let body = match http_body_util::Limited::new(body, MAX_BODY_BYTES)
+        .collect()
+        .await
+    {
         Ok(b) => b.to_bytes(),
         Err(e) => {
-            return (
-                String::new(),
-                plain(StatusCode::BAD_REQUEST, format!("failed to read body: {e}")),
-            );
+            let too_large = e.is::<http_body_util::LengthLimitError>();
+            let err = ApiError {
+                status: if too_large { 413 } else { 400 },
+                code: if too_large {
+                    "RequestEntityTooLarge"
+                } else {
+                    "IncompleteBody"
+                },
+                message: if too_large {
+                    format!("The request body is larger than {MAX_BODY_BYTES} bytes.")
+                } else {
+                    format!("Failed to read the request body: {e}")
+                },
+            };
+            let response = match service {
+                Service::SageMaker => json_error_response(&err, &request_id),
+                Service::Sts => query_response(
+                    status(err.status),
+                    query::render_error(sts::NAMESPACE, &err, &request_id),
+                    &request_id,
+                ),
+                _ => query_response(
+                    status(err.status),
+                    query::render_error(iam::NAMESPACE, &err, &request_id),
+                    &request_id,
+                ),
+            };
+            return (String::new(), response);
         }
     };
     let ctx = Ctx {
         shared,
         region,
-        request_id: uuid::Uuid::new_v4().to_string(),
+        request_id,
         now: shared.clock.now(),
     };
     let config = &shared.config;
@@ -239,6 +300,12 @@ async fn dispatch_non_s3(
     } else {
         let params = query::QueryParams::parse(&body, parts.uri.query());
         let action = params.action().unwrap_or_default().to_owned();
+        // An unsigned query request names its service only by its action.
+        let service = if signature == Err(SigError::Missing) && sts::is_sts_action(&action) {
+            &Service::Sts
+        } else {
+            service
+        };
         if fault::is_write(service, &parts.method, &action) {
             shared.write_gate.pass().await;
         }
@@ -264,7 +331,7 @@ fn dispatch_json(
             json::CONTENT_TYPE,
             &ctx.request_id,
         ),
-        Err(e) => json_error_response(&e),
+        Err(e) => json_error_response(&e, &ctx.request_id),
     }
 }
 
@@ -301,7 +368,11 @@ fn dispatch_query(
             query::render_error(namespace, &e, &ctx.request_id),
         ),
     };
-    let mut response = with_type(Response::new(Body::from(xml)), "text/xml", &ctx.request_id);
+    query_response(status, xml, &ctx.request_id)
+}
+
+fn query_response(status: StatusCode, xml: String, request_id: &str) -> Response<Body> {
+    let mut response = with_type(Response::new(Body::from(xml)), "text/xml", request_id);
     *response.status_mut() = status;
     response
 }
@@ -324,7 +395,9 @@ fn signature_error_query(e: &SigError) -> ApiError {
 /// A failed signature check in the JSON protocol's codes (SageMaker).
 fn signature_error_json(e: &SigError) -> ApiError {
     let (status, code) = match e {
-        SigError::Missing => (403, "MissingAuthenticationTokenException"),
+        // 400 as DynamoDB, another JSON-protocol service, answers it (SageMaker's own status
+        // for an unsigned call is not published).
+        SigError::Missing => (400, "MissingAuthenticationTokenException"),
         SigError::Malformed(_) => (403, "IncompleteSignatureException"),
         SigError::UnknownAccessKey => (400, "UnrecognizedClientException"),
         SigError::Mismatch | SigError::Expired(_) => (403, "InvalidSignatureException"),
@@ -353,13 +426,13 @@ fn with_type(
     r
 }
 
-pub fn json_error_response(e: &ApiError) -> Response<Body> {
-    let mut r = Response::new(Body::from(json::render_error(e)));
-    *r.status_mut() = status(e.status);
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(json::CONTENT_TYPE),
+pub fn json_error_response(e: &ApiError, request_id: &str) -> Response<Body> {
+    let mut r = with_type(
+        Response::new(Body::from(json::render_error(e))),
+        json::CONTENT_TYPE,
+        request_id,
     );
+    *r.status_mut() = status(e.status);
     if let Ok(v) = HeaderValue::from_str(e.code) {
         r.headers_mut().insert("x-amzn-errortype", v);
     }

@@ -27,7 +27,7 @@ pub enum SigError {
         "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method."
     )]
     Mismatch,
-    #[error("Signature expired: {0} is more than 15 minutes away from the sandbox's clock.")]
+    #[error("Signature expired: {0} is more than 15 minutes away from the current time.")]
     Expired(String),
 }
 

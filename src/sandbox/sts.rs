@@ -7,6 +7,25 @@ use super::router::Ctx;
 
 pub const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
+/// STS's operations (the service model's), which tell an unsigned query request for STS from
+/// one for IAM: both are a `POST /` with an `Action`.
+const ACTIONS: [&str; 10] = [
+    "AssumeRole",
+    "AssumeRoleWithSAML",
+    "AssumeRoleWithWebIdentity",
+    "AssumeRoot",
+    "DecodeAuthorizationMessage",
+    "GetAccessKeyInfo",
+    "GetCallerIdentity",
+    "GetDelegatedAccessToken",
+    "GetFederationToken",
+    "GetSessionToken",
+];
+
+pub fn is_sts_action(action: &str) -> bool {
+    ACTIONS.contains(&action)
+}
+
 pub fn handle(ctx: &Ctx<'_>, action: &str, _params: &QueryParams) -> Result<Xml, ApiError> {
     match action {
         "GetCallerIdentity" => {

@@ -869,6 +869,27 @@ async fn tag_limits_and_errors() {
         .expect_err("duplicate keys");
     assert_eq!(code(&err), "InvalidInput");
 
+    // AWS keeps the `aws:` namespace for its own tags, on create as on tagging.
+    let err = sb
+        .iam
+        .tag_role()
+        .role_name("exec")
+        .tags(tag("aws:cloudformation:stack-name", "x"))
+        .send()
+        .await
+        .expect_err("reserved key");
+    assert_eq!(code(&err), "InvalidInput");
+    let err = sb
+        .iam
+        .create_role()
+        .role_name("reserved-tags")
+        .assume_role_policy_document(TRUST)
+        .tags(tag("AWS:team", "x"))
+        .send()
+        .await
+        .expect_err("reserved key on create");
+    assert_eq!(code(&err), "InvalidInput");
+
     let too_many = (0..51)
         .map(|i| tag(&format!("k{i}"), "v"))
         .collect::<Vec<_>>();

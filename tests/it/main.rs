@@ -19,3 +19,4 @@ mod sagemaker;
 mod sts;
 mod support;
 mod task_types;
+mod wire;

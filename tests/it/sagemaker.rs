@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_sagemaker::error::ProvideErrorMetadata;
 use aws_sdk_sagemaker::operation::create_labeling_job::builders::CreateLabelingJobFluentBuilder;
 use aws_sdk_sagemaker::types::{
     AnnotationConsolidationConfig, ContentClassifier, HumanTaskConfig, LabelingJobDataAttributes,
@@ -887,5 +888,43 @@ async fn workteams_are_created_described_and_listed() {
         .send()
         .await
         .expect_err("missing");
-    assert_eq!(code(&missing), "ResourceNotFound");
+    // SageMaker's answer for a missing team (fact sheet 2 §2.2), unlike a missing job's.
+    assert_eq!(code(&missing), "ValidationException");
+    assert_eq!(
+        missing.message(),
+        Some("The work team nobody does not exist.")
+    );
+}
+
+/// The label category config is optional in the API; AWS's guide requires it only for the
+/// task types whose labels, instructions or audited labels live in it.
+#[tokio::test]
+async fn the_label_config_is_required_only_where_aws_documents_it() {
+    let sb = TestSandbox::start().await;
+    let team = fixture(&sb).await;
+    valid(&sb, "pets-no-label-file", &team)
+        .set_label_category_config_s3_uri(None)
+        .send()
+        .await
+        .expect("image classification without a label config file");
+    let verify = human_task(&team)
+        .pre_human_task_lambda_arn(
+            "arn:aws:lambda:us-east-1:432418664414:function:PRE-VerificationBoundingBox",
+        )
+        .annotation_consolidation_config(
+            AnnotationConsolidationConfig::builder()
+                .annotation_consolidation_lambda_arn(
+                    "arn:aws:lambda:us-east-1:432418664414:function:ACS-VerificationBoundingBox",
+                )
+                .build(),
+        )
+        .build();
+    assert_eq!(
+        rejected(job(&sb, "boxes-check", verify).set_label_category_config_s3_uri(None)).await,
+        (
+            "ValidationException".to_owned(),
+            "LabelCategoryConfigS3Uri is required for VerificationBoundingBox labeling jobs."
+                .to_owned()
+        )
+    );
 }

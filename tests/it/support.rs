@@ -115,6 +115,12 @@ impl TestSandbox {
             .to_owned()
     }
 
+    /// An S3 client signing for another region (S3 redirects requests for a bucket signed
+    /// for another region than the bucket's).
+    pub async fn s3_in(&self, region: &str) -> aws_sdk_s3::Client {
+        s3_client(&sdk_config(&self.endpoint(), region, "test", "test").await)
+    }
+
     /// Clients for another region of the same sandbox.
     pub async fn sagemaker_in(&self, region: &str) -> aws_sdk_sagemaker::Client {
         let conf = sdk_config(&self.endpoint(), region, "test", "test").await;
@@ -156,4 +162,68 @@ pub async fn http(method: &str, url: &str) -> (u16, String) {
         .map(|(_, b)| b.to_owned())
         .unwrap_or_default();
     (status, body)
+}
+
+/// What came over the wire for a call, as the SDK received it (status, headers, body), for the
+/// details the SDK's parsed output hides. Add it to one call with
+/// `.customize().interceptor(wire.clone())`.
+#[derive(Debug, Clone, Default)]
+pub struct Wire(std::sync::Arc<std::sync::Mutex<Option<WireResponse>>>);
+
+#[derive(Debug, Clone)]
+pub struct WireResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl WireResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Wire {
+    /// The last response seen.
+    pub fn response(&self) -> WireResponse {
+        self.0
+            .lock()
+            .expect("lock")
+            .clone()
+            .expect("a response was received")
+    }
+}
+
+impl aws_sdk_s3::config::Intercept for Wire {
+    fn name(&self) -> &'static str {
+        "Wire"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &aws_sdk_s3::config::interceptors::AfterDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &aws_sdk_s3::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_s3::config::ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let response = context.response();
+        let body = response
+            .body()
+            .bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        *self.0.lock().expect("lock") = Some(WireResponse {
+            status: response.status().as_u16(),
+            headers,
+            body,
+        });
+        Ok(())
+    }
 }

@@ -114,7 +114,8 @@ async fn init_apply_and_check(p: &Project, task: &str, region: &str) {
         .and_then(|r| r.split_once('/'))
         .expect("an S3 URI");
     let body =
-        p.sb.s3
+        p.sb.s3_in(region)
+            .await
             .get_object()
             .bucket(bucket)
             .key(key)

@@ -102,6 +102,7 @@ pub fn create_role(ctx: &Ctx<'_>, params: &QueryParams) -> Result<Xml, ApiError>
     let new_tags = tags::tags_param(params, &mut v)?;
     v.finish()?;
     tags::check_unique_keys(&new_tags)?;
+    tags::check_reserved_keys(&new_tags)?;
     check_trust_policy(trust, "assumeRolePolicyDocument")?;
 
     let role = Role {

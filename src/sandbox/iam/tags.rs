@@ -48,6 +48,22 @@ pub fn tags_param(
     Ok(tags)
 }
 
+/// Rejects keys in the `aws:` namespace, which AWS reserves for its own tags ("You can't
+/// create, edit, or delete tag keys that begin with aws:", IAM User Guide, id_tags.html).
+/// IAM's error code for it is `InvalidInput` (the TagRole model); its exact message is not
+/// published, so this one only says what is wrong.
+pub fn check_reserved_keys(tags: &[(String, String)]) -> Result<(), ApiError> {
+    if tags
+        .iter()
+        .any(|(k, _)| k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")))
+    {
+        return Err(errors::invalid_input(
+            "Tag keys starting with 'aws:' are reserved for internal use.",
+        ));
+    }
+    Ok(())
+}
+
 /// Rejects a request that names one key twice, in any casing.
 pub fn check_unique_keys(tags: &[(String, String)]) -> Result<(), ApiError> {
     for (i, (key, _)) in tags.iter().enumerate() {
@@ -87,6 +103,7 @@ pub fn tag_role(ctx: &Ctx<'_>, params: &QueryParams) -> Result<Xml, ApiError> {
     let new = tags_param(params, &mut v)?;
     v.finish()?;
     check_unique_keys(&new)?;
+    check_reserved_keys(&new)?;
     ctx.shared.store.write(|w| {
         let role = w.iam.existing_role_mut(name)?;
         role.tags = merged(&role.tags, new)?;

@@ -43,6 +43,16 @@ struct XmlTag {
     value: String,
 }
 
+/// Prefixes and suffixes S3 keeps for its own kinds of buckets and names (bucket naming rules,
+/// S3 User Guide, bucketnamingrules.html).
+const RESERVED_PREFIXES: [&str; 3] = ["xn--", "sthree-", "amzn-s3-demo-"];
+const RESERVED_SUFFIXES: [&str; 5] = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+
+fn is_reserved(bucket: &str) -> bool {
+    RESERVED_PREFIXES.iter().any(|p| bucket.starts_with(p))
+        || RESERVED_SUFFIXES.iter().any(|s| bucket.ends_with(s))
+}
+
 fn malformed() -> s3s::S3Error {
     s3_error!(
         MalformedXML,
@@ -109,7 +119,7 @@ impl S3Route for CreateBucketRoute {
 
     async fn call(&self, req: S3Request<Body>) -> S3Result<S3Response<Body>> {
         let bucket = req.uri.path().trim_matches('/').to_owned();
-        if !s3s::path::check_bucket_name(&bucket) {
+        if !s3s::path::check_bucket_name(&bucket) || is_reserved(&bucket) {
             return Err(s3_error!(
                 InvalidBucketName,
                 "The specified bucket is not valid."
@@ -174,6 +184,23 @@ mod tests {
         let (location, tags) = parse(xml).expect("parses");
         assert_eq!(location.as_deref(), Some("us-west-2"));
         assert_eq!(pairs(tags), [("a<b>&c".to_owned(), "café A".to_owned())]);
+    }
+
+    #[test]
+    fn reserved_names() {
+        for name in [
+            "xn--data",
+            "sthree-configurator-data",
+            "amzn-s3-demo-bucket",
+            "data-s3alias",
+            "data--ol-s3",
+            "data.mrap",
+            "data--x-s3",
+            "data--table-s3",
+        ] {
+            assert!(is_reserved(name), "{name}");
+        }
+        assert!(!is_reserved("s3alias-data"));
     }
 
     #[test]

@@ -14,12 +14,13 @@ mod errors;
 mod list;
 mod objects;
 pub mod state;
+pub mod wire;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use http::{Method, Request};
-use s3s::auth::SimpleAuth;
+use s3s::auth::{S3Auth, SecretKey};
 use s3s::dto::{
     CreateBucketInput, CreateBucketOutput, DeleteBucketCorsInput, DeleteBucketCorsOutput,
     DeleteBucketEncryptionInput, DeleteBucketEncryptionOutput, DeleteBucketInput,
@@ -276,11 +277,30 @@ impl S3 for SandboxS3 {
     }
 }
 
+/// The sandbox's one key pair. An unknown key is `InvalidAccessKeyId`, as S3 says.
+struct Credentials {
+    access_key_id: String,
+    secret: SecretKey,
+}
+
+#[async_trait::async_trait]
+impl S3Auth for Credentials {
+    async fn get_secret_key(&self, access_key: &str) -> S3Result<SecretKey> {
+        if access_key == self.access_key_id {
+            return Ok(self.secret.clone());
+        }
+        Err(s3_error!(
+            InvalidAccessKeyId,
+            "The AWS Access Key Id you provided does not exist in our records."
+        ))
+    }
+}
+
 pub fn service(shared: Arc<Shared>) -> S3Service {
-    let auth = SimpleAuth::from_single(
-        shared.config.access_key_id.as_str(),
-        shared.config.secret_access_key.as_str(),
-    );
+    let auth = Credentials {
+        access_key_id: shared.config.access_key_id.clone(),
+        secret: SecretKey::from(shared.config.secret_access_key.as_str()),
+    };
     let s3 = SandboxS3 { shared };
     let mut builder = S3ServiceBuilder::new(s3.clone());
     builder.set_auth(auth);

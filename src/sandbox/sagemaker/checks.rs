@@ -696,17 +696,18 @@ pub fn semantics(
         .transpose()?;
 
     // The label category config.
-    let label_names = match r.label_category_config_s3_uri.as_deref() {
-        Some(uri) => {
+    let label_names = match (r.label_category_config_s3_uri.as_deref(), task) {
+        (Some(uri), _) => {
             let (_, body) = object(ctx, world, "label category configuration file", uri)?;
             labels(task, uri, &body)?
         }
-        None if task.is_some_and(|t| t.label_config != LabelConfigFormat::Custom) => {
-            return Err(validation(
-                "LabelCategoryConfigS3Uri is required for built-in task types.",
-            ));
+        (None, Some(task)) if label_config_required(task) => {
+            return Err(validation(format!(
+                "LabelCategoryConfigS3Uri is required for {} labeling jobs.",
+                task.name
+            )));
         }
-        None => Vec::new(),
+        _ => Vec::new(),
     };
 
     let (total, failure) = match &manifest {
@@ -727,6 +728,27 @@ pub fn semantics(
         streaming,
         failure_reason: failure,
     })
+}
+
+/// Whether SageMaker needs a label category config file for `task`. The API model makes
+/// `LabelCategoryConfigS3Uri` optional, and the developer guide's own AWS CLI example of a
+/// multi-label image classification job leaves it out (sms-create-labeling-job-api.html). What
+/// the guide requires per task type:
+/// - named entity recognition: "You must provide worker instructions in the label category
+///   configuration file" (sms-named-entity-recg.html);
+/// - 3D point cloud and video frame tasks: their labels, attributes and `annotationType` exist
+///   only in that file (sms-point-cloud-*.html, sms-video-*.html,
+///   sms-label-cat-config-attributes.html);
+/// - verification and adjustment: the file "must contain the same label categories as the
+///   previous labeling job", and for 3D/video audits `auditLabelAttributeName`
+///   (sms-verification-data.html).
+///
+/// Classification, bounding box, semantic segmentation, video clip classification and custom
+/// tasks may leave it out.
+fn label_config_required(task: &TaskType) -> bool {
+    task.needs_instructions
+        || task.label_config == LabelConfigFormat::Attribute
+        || task.audits.is_some()
 }
 
 /// How many objects the job labels before it completes, after its stopping conditions.

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::constraints::{self as c, Violations};
-use super::{SageMakerError, Tag, Workteam, not_found, paging};
+use super::{SageMakerError, Tag, Workteam, paging, validation};
 use crate::sandbox::clock::epoch_seconds;
 use crate::sandbox::error::ApiError;
 use crate::sandbox::protocol::json::parse_input;
@@ -140,7 +140,10 @@ pub fn describe(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
             .sagemaker
             .workteams
             .get(&arn)
-            .ok_or_else(|| not_found(format!("Workteam {name} does not exist.")))?;
+            // SageMaker answers a missing team with a ValidationException whose message starts
+            // "The work team" (the Terraform AWS provider's `findWorkteamByName` matches on
+            // exactly that, fact sheet 2 §2.2); the rest of the sentence is not documented.
+            .ok_or_else(|| validation(format!("The work team {name} does not exist.")))?;
         Ok(json!({ "Workteam": shape(ctx, team) }))
     })
 }
