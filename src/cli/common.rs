@@ -39,6 +39,7 @@ impl ConnectArgs {
         Connection {
             target,
             region: self.region.clone(),
+            credentials: None,
         }
     }
 }

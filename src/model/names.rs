@@ -88,7 +88,9 @@ name_type!(
 
 static BUCKET: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"));
 static IPV4: LazyLock<Regex> = LazyLock::new(|| regex(r"^\d+\.\d+\.\d+\.\d+$"));
-static ROLE: LazyLock<Regex> = LazyLock::new(|| regex(r"^[\w+=,.@-]{1,64}$"));
+// IAM's `[\w+=,.@-]+` means ASCII word characters (IAM refuses `é`); the regex crate's `\w`
+// is Unicode, so the class is spelled out.
+static ROLE: LazyLock<Regex> = LazyLock::new(|| regex(r"^[A-Za-z0-9_+=,.@-]{1,64}$"));
 static JOB: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"));
 static ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,126}$"));
 static PLAN: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$"));
@@ -271,6 +273,7 @@ mod tests {
     fn other_names() {
         assert!(RoleName::parse("gtplan-quickstart-labeling").is_ok());
         assert!(RoleName::parse("bad name").is_err());
+        assert!(RoleName::parse("r\u{f4}le").is_err(), "IAM names are ASCII");
         assert!(PlanName::parse("quickstart").is_ok());
         assert!(PlanName::parse("has/slash").is_err());
         assert!(Region::parse("eu-central-1").is_ok());

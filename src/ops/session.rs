@@ -22,12 +22,15 @@ pub enum Target {
     Sandbox,
 }
 
-/// How to connect: the target, and the region the user asked for, if any.
+/// How to connect: the target, the region the user asked for, if any, and static keys for
+/// callers that have them (the CLI leaves them to the standard chain).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connection {
     pub target: Target,
     /// `--region`: may only repeat the plan's region.
     pub region: Option<String>,
+    /// An access key id and secret to sign with, instead of the standard chain.
+    pub credentials: Option<(String, String)>,
 }
 
 impl Default for Connection {
@@ -35,6 +38,7 @@ impl Default for Connection {
         Self {
             target: Target::Aws { profile: None },
             region: None,
+            credentials: None,
         }
     }
 }
@@ -62,15 +66,17 @@ impl Connection {
                 ConnectOptions {
                     region,
                     profile: profile.clone(),
-                    ..ConnectOptions::default()
+                    endpoint_url: None,
+                    credentials: self.credentials.clone(),
                 },
                 None,
             ),
             Target::Endpoint(url) => (
                 ConnectOptions {
                     region,
+                    profile: None,
                     endpoint_url: Some(url.clone()),
-                    ..ConnectOptions::default()
+                    credentials: self.credentials.clone(),
                 },
                 None,
             ),

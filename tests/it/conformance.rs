@@ -1213,24 +1213,34 @@ cases!(
     iam_list_and_tags,
 );
 
+/// The cases that attach AWS-managed policies, which only one of the two moto servers loads.
+const NEED_MANAGED_POLICIES: [&str; 1] = ["iam_attached_policies"];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sandbox_and_moto_agree_on_s3_and_iam() {
     let sb = TestSandbox::start().await;
-    let moto = MotoServer::start().await;
+    let (moto, moto_managed) =
+        tokio::join!(MotoServer::start_with(false), MotoServer::start_with(true));
     let sandbox = Target::new("sandbox", &sb.endpoint(), "000000000000").await;
-    let reference = Target::new("moto", &moto.endpoint, "123456789012").await;
+    let plain = Target::new("moto", &moto.endpoint, "123456789012").await;
+    let managed = Target::new("moto", &moto_managed.endpoint, "123456789012").await;
 
     let mut problems = Vec::new();
     let mut compared = 0;
     for case in CASES {
+        let (server, reference) = if NEED_MANAGED_POLICIES.contains(case) {
+            (&moto_managed, &managed)
+        } else {
+            (&moto, &plain)
+        };
         sb.sandbox
             .shared()
             .store
             .reset(|_| {})
             .expect("reset sandbox");
-        moto.reset().await;
+        server.reset().await;
         let ours = run_case(case, &sandbox).await;
-        let theirs = run_case(case, &reference).await;
+        let theirs = run_case(case, reference).await;
         // Steps are compared by name so that a side that stopped early (a pagination loop
         // ending sooner) shows as `<missing>` instead of shifting every later step.
         let missing = "<missing>".to_owned();

@@ -144,6 +144,21 @@ impl Project {
         cmd
     }
 
+    /// What `gtplan plan|apply PLAN` would ask of `gtplan::ops`, for tests that call the
+    /// commands' functions in-process instead of running the binary.
+    pub fn request(&self, plan: &str) -> gtplan::ops::PlanRequest {
+        gtplan::ops::PlanRequest {
+            path: self.path(plan),
+            vars: Vec::new(),
+            connection: gtplan::ops::Connection {
+                target: gtplan::ops::Target::Endpoint(self.sb.endpoint()),
+                region: None,
+                credentials: Some(("test".to_owned(), "test".to_owned())),
+            },
+            parallelism: 10,
+        }
+    }
+
     pub async fn gtplan(&self, args: &[&str]) -> Run {
         let mut cmd = self.command(args);
         let out = tokio::task::spawn_blocking(move || cmd.output().expect("gtplan runs"))

@@ -33,12 +33,22 @@ fn free_port() -> u16 {
 }
 
 impl MotoServer {
+    /// A moto server with AWS's managed IAM policies, as an account on AWS has them.
     pub async fn start() -> Self {
+        Self::start_with(true).await
+    }
+
+    /// A moto server, with or without AWS's managed IAM policies. Loading them costs moto
+    /// about a second after every reset, so cases that attach none run without them.
+    pub async fn start_with(managed_policies: bool) -> Self {
         let port = free_port();
         let child = Command::new(moto_binary())
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             // AWS-managed policies exist on AWS; moto loads them only when asked.
-            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .env(
+                "MOTO_IAM_LOAD_MANAGED_POLICIES",
+                if managed_policies { "true" } else { "false" },
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

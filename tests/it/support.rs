@@ -227,3 +227,21 @@ impl aws_sdk_s3::config::Intercept for Wire {
         Ok(())
     }
 }
+
+/// An `ops::Ui` for tests: approves everything and shows nothing.
+pub struct AutoApprove;
+
+impl gtplan::ops::Ui for AutoApprove {
+    fn show_plan(&self, _plan: &gtplan::plan::Plan) {}
+
+    fn confirm(&self, _question: &str) -> Result<bool, gtplan::ops::Error> {
+        Ok(true)
+    }
+
+    fn event(&self, _event: gtplan::apply::ApplyEvent<'_>) {}
+}
+
+/// An ops error as the CLI would print it, for assertion messages.
+pub fn report(err: &gtplan::ops::Error) -> String {
+    gtplan::cli::report::render(err, false)
+}

@@ -8,6 +8,7 @@
 use futures::StreamExt;
 
 use crate::engine::Project;
+use crate::support::{AutoApprove, report};
 
 /// Fact sheet §2.1: the owner of the built-in PRE-/ACS- Lambdas per region.
 const LAMBDA_ACCOUNTS: [(&str, &str); 12] = [
@@ -61,13 +62,28 @@ fn job_name(plan: &str) -> String {
         .to_owned()
 }
 
+/// `gtplan init`, `apply` and `plan` of one task type in one region, through the functions the
+/// commands run (in-process: 46 runs of the binary would spend most of their time starting).
 async fn init_apply_and_check(p: &Project, task: &str, region: &str) {
     let dir = format!("{task}-{region}");
-    p.gtplan(&["init", "--task-type", task, "--region", region, &dir])
-        .await
-        .success();
+    gtplan::ops::init(task, region, &p.path(&dir)).expect("init writes the plan");
     let plan_path = format!("{dir}/plan.toml");
-    p.apply_converges(&plan_path).await;
+    let request = p.request(&plan_path);
+    let applied = gtplan::ops::apply(&request, &AutoApprove)
+        .await
+        .unwrap_or_else(|e| panic!("{task} in {region}:\n{}", report(&e)));
+    assert!(
+        matches!(applied, gtplan::ops::Outcome::Applied { .. }),
+        "{task} in {region}: {applied:?}"
+    );
+    let again = gtplan::ops::plan(&request)
+        .await
+        .unwrap_or_else(|e| panic!("{task} in {region}:\n{}", report(&e)));
+    assert!(
+        !again.has_changes(),
+        "{task} in {region}: the plan after apply is empty\n{}",
+        gtplan::plan::render::text(&again)
+    );
 
     let name = job_name(&std::fs::read_to_string(p.path(&plan_path)).expect("plan"));
     let job =

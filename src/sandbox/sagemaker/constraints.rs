@@ -4,6 +4,9 @@
 //! 'labelingJobName' failed to satisfy constraint: Member must satisfy regular expression
 //! pattern: ...; ...". Patterns are matched whole (fact sheet §1.2).
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, PoisonError};
+
 use regex::Regex;
 
 use super::SageMakerError;
@@ -33,7 +36,7 @@ impl Violations {
         value: Option<&str>,
         min: usize,
         max: usize,
-        pattern: Option<&str>,
+        pattern: Option<&'static str>,
     ) {
         let Some(v) = value else { return };
         let quoted = format!("'{v}'");
@@ -131,10 +134,18 @@ impl Violations {
     }
 }
 
-/// Whether `value` matches the whole of a service-model pattern.
-pub fn full_match(pattern: &str, value: &str) -> bool {
+/// Whether `value` matches the whole of a service-model pattern. Each pattern is compiled once
+/// per process: compiling the Unicode classes of some is far slower than matching.
+pub fn full_match(pattern: &'static str, value: &str) -> bool {
+    static COMPILED: LazyLock<Mutex<HashMap<&'static str, Option<Regex>>>> =
+        LazyLock::new(Mutex::default);
+    let mut compiled = COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
     // The patterns are constants of this module; a bad one would fail every request in tests.
-    Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(value))
+    compiled
+        .entry(pattern)
+        .or_insert_with(|| Regex::new(&format!("^(?:{pattern})$")).ok())
+        .as_ref()
+        .is_some_and(|re| re.is_match(value))
 }
 
 pub const NAME: &str = "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}";
