@@ -28,24 +28,29 @@ impl SandboxProcess {
             .stderr(Stdio::piped())
             .spawn()
             .expect("gtplan sandbox starts");
-        // The server announces its address on stderr once it is listening.
+        // The server announces its address on stderr once it is listening. A thread reads it
+        // (and keeps draining stderr so the child never blocks on a full pipe); the wait for
+        // the address is bounded.
         let stderr = child.stderr.take().expect("stderr is piped");
-        let mut lines = BufReader::new(stderr).lines();
-        let endpoint = loop {
-            let line = lines
-                .next()
-                .expect("sandbox printed its address before exiting")
-                .expect("stderr is readable");
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                break rest
-                    .split_whitespace()
-                    .next()
-                    .expect("an address")
-                    .to_owned();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stderr).lines();
+            for line in lines.by_ref().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    let _ = tx.send(
+                        rest.split_whitespace()
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    );
+                    break;
+                }
             }
-        };
-        // Keep draining stderr so the child never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+            lines.for_each(drop);
+        });
+        let endpoint = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the sandbox printed its address within 30 s");
         Self { child, endpoint }
     }
 
