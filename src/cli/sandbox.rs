@@ -9,6 +9,7 @@ use clap::Args;
 use crate::error_chain::error_chain;
 use crate::ops::Error;
 use crate::sandbox::clock::ClockMode;
+use crate::sandbox::fault::FaultSpec;
 use crate::sandbox::{Sandbox, SandboxConfig};
 
 #[derive(Debug, Args)]
@@ -47,6 +48,10 @@ pub struct SandboxArgs {
     /// `system`: time passes; `manual`: it stands still until `PUT /_gtplan/clock?advance=S`.
     #[arg(long, value_enum, default_value_t = ClockArg::System)]
     pub clock: ClockArg,
+    /// Inject faults into a share of requests, e.g.
+    /// `seed=7,throttle=0.2,error=0.1,reset=0.05,drop=0.05` (see `PUT /_gtplan/faults`).
+    #[arg(long, value_name = "SPEC", value_parser = FaultSpec::parse_list)]
+    pub faults: Option<FaultSpec>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -67,6 +72,7 @@ impl SandboxArgs {
         c.assume_tls = !self.plain_http;
         c.request_log = self.request_log;
         c.latency_ms = self.latency_ms;
+        c.faults = self.faults;
         c.clock = match self.clock {
             ClockArg::System => ClockMode::System,
             ClockArg::Manual => ClockMode::Manual,

@@ -47,12 +47,13 @@ pub enum Step {
     DeleteBucketCors {
         bucket: String,
     },
-    /// Delete every object (only planned for `force_destroy` buckets).
-    EmptyBucket {
-        bucket: String,
-    },
+    /// Deletes the bucket. `with_objects` (only planned for `force_destroy` buckets) first
+    /// deletes every object it holds when the step runs, including any a job wrote after the
+    /// plan was made; without it S3 refuses a bucket that is not empty.
     DeleteBucket {
         bucket: String,
+        #[serde(default)]
+        with_objects: bool,
     },
     CreateRole {
         role: String,
@@ -128,8 +129,14 @@ impl Step {
             Step::DeleteBucketPolicy { bucket } => format!("DeleteBucketPolicy {bucket}"),
             Step::PutBucketCors { bucket, .. } => format!("PutBucketCors {bucket}"),
             Step::DeleteBucketCors { bucket } => format!("DeleteBucketCors {bucket}"),
-            Step::EmptyBucket { bucket } => format!("EmptyBucket {bucket}"),
-            Step::DeleteBucket { bucket } => format!("DeleteBucket {bucket}"),
+            Step::DeleteBucket {
+                bucket,
+                with_objects: false,
+            } => format!("DeleteBucket {bucket}"),
+            Step::DeleteBucket {
+                bucket,
+                with_objects: true,
+            } => format!("DeleteObjects+DeleteBucket {bucket}"),
             Step::CreateRole { role, .. } => format!("CreateRole {role}"),
             Step::UpdateAssumeRolePolicy { role, .. } => format!("UpdateAssumeRolePolicy {role}"),
             Step::UpdateRole { role, .. } => format!("UpdateRole {role}"),

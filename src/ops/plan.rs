@@ -67,6 +67,12 @@ pub fn save_plan(plan: &Plan, out: &Path) -> Result<(), Error> {
     })
 }
 
+/// The version of a saved plan, read first: a plan of another format may not parse as this one.
+#[derive(serde::Deserialize)]
+struct Version {
+    format_version: u32,
+}
+
 /// Reads a plan saved with `gtplan plan --out`.
 pub fn load_saved(path: &Path) -> Result<Plan, Error> {
     const HINT: &str = "save one with `gtplan plan PLAN.toml --out FILE.json`";
@@ -76,21 +82,22 @@ pub fn load_saved(path: &Path) -> Result<Plan, Error> {
             HINT,
         )
     })?;
-    let plan: Plan = serde_json::from_slice(&bytes).map_err(|e| {
+    let not_a_plan = |e: serde_json::Error| {
         Error::user(
             format!("`{}` is not a saved gtplan plan: {e}", path.display()),
             HINT,
         )
-    })?;
-    if plan.format_version != FORMAT_VERSION {
+    };
+    let version: Version = serde_json::from_slice(&bytes).map_err(not_a_plan)?;
+    if version.format_version != FORMAT_VERSION {
         return Err(Error::user(
             format!(
                 "`{}` was saved by a gtplan with plan format {}, this one reads format {FORMAT_VERSION}",
                 path.display(),
-                plan.format_version,
+                version.format_version,
             ),
             "make the plan again with this gtplan",
         ));
     }
-    Ok(plan)
+    serde_json::from_slice(&bytes).map_err(not_a_plan)
 }

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Address, Step};
 
 /// Version of the saved-plan and `--json` schema; bump on incompatible changes.
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: a `force_destroy` bucket is deleted by one `DeleteBucket` step `with_objects`.
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

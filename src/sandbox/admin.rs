@@ -7,6 +7,10 @@
 //! - `PUT  /_gtplan/hold-writes?after=N` — let N more writes through, then hold every write
 //!   until `DELETE /_gtplan/hold-writes` (tests interrupt clients at exact points with it);
 //!   `GET /_gtplan/hold-writes` says how many writes are waiting.
+//! - `PUT  /_gtplan/faults?seed=N&throttle=R&error=R&reset=R&drop=R` — inject faults into that
+//!   share of requests (see `fault`); `GET` says what is set and what was injected, `DELETE`
+//!   stops. `PUT /_gtplan/faults/drop-next?operation=CreateRole` drops the answer of the next
+//!   such call after carrying it out.
 //! - `GET  /_gtplan/clock` — the sandbox's time; `PUT /_gtplan/clock?advance=SECONDS` moves it
 //!   forward (seconds may have a fraction), in either clock mode.
 
@@ -17,6 +21,7 @@ use hyper::body::Incoming;
 use s3s::Body;
 
 use super::Shared;
+use super::fault::FaultSpec;
 use super::router::plain;
 
 pub fn handle(req: &Request<Incoming>, shared: &Shared) -> (String, Response<Body>) {
@@ -67,6 +72,36 @@ pub fn handle(req: &Request<Incoming>, shared: &Shared) -> (String, Response<Bod
             format!("{} writes held", shared.write_gate.held()),
         ),
         (&Method::GET, "clock") => clock(shared),
+        (&Method::PUT | &Method::POST, "faults") => {
+            let query = req.uri().query().unwrap_or_default();
+            let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect();
+            match FaultSpec::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+                Ok(spec) => {
+                    shared.faults.set(spec);
+                    faults(shared)
+                }
+                Err(e) => plain(StatusCode::BAD_REQUEST, e),
+            }
+        }
+        (&Method::GET, "faults") => faults(shared),
+        (&Method::PUT | &Method::POST, "faults/drop-next") => {
+            match query(req, "operation").filter(|o| !o.is_empty()) {
+                Some(operation) => {
+                    shared.faults.drop_next(&operation);
+                    plain(
+                        StatusCode::OK,
+                        format!("dropping the answer of the next {operation}"),
+                    )
+                }
+                None => plain(StatusCode::BAD_REQUEST, "expected ?operation=NAME"),
+            }
+        }
+        (&Method::DELETE, "faults") => {
+            shared.faults.clear();
+            faults(shared)
+        }
         (&Method::PUT | &Method::POST, "clock") => match query(req, "advance")
             .and_then(|v| v.parse::<f64>().ok())
             .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
@@ -103,18 +138,34 @@ fn query_u64(req: &Request<Incoming>, name: &str) -> Option<u64> {
     query(req, name).and_then(|v| v.parse().ok())
 }
 
-/// `{"mode": "manual", "now": "2026-12-01T10:00:00Z", "epoch_millis": 1796119200000}`
-fn clock(shared: &Shared) -> Response<Body> {
-    let now = shared.clock.now();
-    let body = serde_json::json!({
-        "mode": shared.clock.mode(),
-        "now": super::clock::iso8601(now),
-        "epoch_millis": now,
-    });
+/// `{"spec": "seed=7,throttle=0.2,...", "injected": {"requests": 120, "throttle": 25, ...}}`,
+/// or `{"spec": null}` when no faults are injected.
+fn faults(shared: &Shared) -> Response<Body> {
+    let body = match shared.faults.status() {
+        Some((spec, counts)) => serde_json::json!({
+            "spec": spec.to_string(),
+            "injected": counts,
+        }),
+        None => serde_json::json!({ "spec": null }),
+    };
+    json(&body)
+}
+
+fn json(body: &serde_json::Value) -> Response<Body> {
     let mut r = plain(StatusCode::OK, body.to_string());
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json"),
     );
     r
+}
+
+/// `{"mode": "manual", "now": "2026-12-01T10:00:00Z", "epoch_millis": 1796119200000}`
+fn clock(shared: &Shared) -> Response<Body> {
+    let now = shared.clock.now();
+    json(&serde_json::json!({
+        "mode": shared.clock.mode(),
+        "now": super::clock::iso8601(now),
+        "epoch_millis": now,
+    }))
 }

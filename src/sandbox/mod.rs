@@ -56,6 +56,8 @@ pub struct SandboxConfig {
     pub latency_ms: u64,
     /// Whether time passes by itself or only when advanced (tests).
     pub clock: clock::ClockMode,
+    /// Faults injected from the start (`--faults`); the admin endpoint changes them.
+    pub faults: Option<fault::FaultSpec>,
 }
 
 impl SandboxConfig {
@@ -72,6 +74,7 @@ impl SandboxConfig {
             request_log: None,
             latency_ms: 0,
             clock: clock::ClockMode::System,
+            faults: None,
         }
     }
 }
@@ -86,6 +89,8 @@ pub struct Shared {
     pub latency_ms: AtomicU64,
     /// Test-only fault injection: holds writes after the N-th (see `fault`).
     pub write_gate: fault::WriteGate,
+    /// Injected throttling, errors, resets and dropped answers (see `fault`).
+    pub faults: fault::Faults,
     pub request_log: Option<request_log::RequestLog>,
 }
 
@@ -171,8 +176,13 @@ impl Sandbox {
             source,
         })?;
         let clock = clock::Clock::new(config.clock, store.read(|w| w.clock));
+        let faults = fault::Faults::default();
+        if let Some(spec) = config.faults {
+            faults.set(spec);
+        }
         let shared = Arc::new(Shared {
             clock,
+            faults,
             latency_ms: AtomicU64::new(config.latency_ms),
             write_gate: fault::WriteGate::default(),
             config,

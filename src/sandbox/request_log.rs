@@ -12,8 +12,12 @@ use serde::Serialize;
 pub struct LogEntry<'a> {
     pub service: &'a str,
     pub operation: &'a str,
+    /// 0 when the connection was closed without an answer.
     pub status: u16,
     pub duration_ms: f64,
+    /// The injected fault, if any (`throttle`, `error`, `reset`, `drop`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<&'static str>,
 }
 
 pub struct RequestLog {

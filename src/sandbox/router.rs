@@ -6,7 +6,6 @@
 //! refused the way its service refuses unsigned calls. Paths under [`super::ADMIN_PREFIX`] are
 //! admin calls.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -23,6 +22,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use super::error::ApiError;
+use super::fault::Fault;
 use super::protocol::{json, query};
 use super::request_log::LogEntry;
 use super::sigv4::{self, SigError};
@@ -145,11 +145,17 @@ pub async fn serve(
     }
 }
 
+/// The connection is closed without an answer (an injected reset or dropped answer); hyper
+/// closes a connection whose service fails.
+#[derive(Debug, thiserror::Error)]
+#[error("connection closed by an injected fault")]
+pub struct Aborted;
+
 async fn handle(
     req: Request<Incoming>,
     shared: Arc<Shared>,
     s3: S3Service,
-) -> Result<Response<Body>, Infallible> {
+) -> Result<Response<Body>, Aborted> {
     let started = Instant::now();
     let scope = credential_scope(&req);
     let service = classify(&req, scope.as_ref());
@@ -159,50 +165,188 @@ async fn handle(
             tokio::time::sleep(Duration::from_millis(latency)).await;
         }
     }
-    let s3_operation = (service == Service::S3).then(|| s3::operation_name(&req));
-    let (operation, response) = match service {
-        Service::Admin => admin::handle(&req, &shared),
+    let fault = if service == Service::Admin {
+        Fault::None
+    } else {
+        shared.faults.draw()
+    };
+    let log = |operation: &str, status: u16, fault: Fault| {
+        if let Some(log) = &shared.request_log {
+            log.append(&LogEntry {
+                service: service.name(),
+                operation,
+                status,
+                duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+                fault: (fault != Fault::None).then(|| fault.name()),
+            });
+        }
+    };
+    let (operation, response) = match fault {
+        Fault::Reset => {
+            log(&operation_hint(&req, &service), 0, fault);
+            return Err(Aborted);
+        }
+        Fault::Throttle | Fault::Error => (
+            operation_hint(&req, &service),
+            fault_response(&service, req.method(), fault),
+        ),
+        Fault::None | Fault::Drop => carry_out(req, &service, scope.as_ref(), &shared, s3).await,
+    };
+    let fault = if fault == Fault::None && shared.faults.take_drop_next(&operation) {
+        Fault::Drop
+    } else {
+        fault
+    };
+    if fault == Fault::Drop {
+        // Carried out, and the answer is lost: the client cannot tell this from a reset.
+        log(&operation, 0, fault);
+        return Err(Aborted);
+    }
+    log(&operation, response.status().as_u16(), fault);
+    Ok(response)
+}
+
+/// The operation as far as the request line and headers tell, without reading the body (the
+/// query protocol names it only there).
+fn operation_hint<B>(req: &Request<B>, service: &Service) -> String {
+    match service {
+        Service::S3 => s3::operation_name(req),
+        Service::SageMaker => req
+            .headers()
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .map(json::operation_from_target)
+            .unwrap_or_default()
+            .to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// The answer of an injected throttling or server error, in the service's own shape: S3's
+/// `503 SlowDown` and `500 InternalError` (a HEAD answer has no body, so no code either), the
+/// query protocol's `Throttling` and `ServiceFailure`, SageMaker's `ThrottlingException` and
+/// `InternalFailure`.
+fn fault_response(service: &Service, method: &http::Method, fault: Fault) -> Response<Body> {
+    let throttle = fault == Fault::Throttle;
+    let request_id = uuid::Uuid::new_v4().to_string();
+    match service {
         Service::S3 => {
-            let op = s3_operation.unwrap_or_default();
-            let ids = s3::wire::RequestIds::fresh();
-            let redirect = scope
-                .as_ref()
-                .and_then(|s| s3::wire::wrong_region(&shared, &req, &op, &s.region, &ids));
-            if let Some(redirect) = redirect {
-                (op, redirect)
+            let (status, code, message) = if throttle {
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "SlowDown",
+                    "Please reduce your request rate.",
+                )
             } else {
-                if fault::is_write(&service, req.method(), &op) {
-                    shared.write_gate.pass().await;
-                }
-                let response = match s3.call(req.map(Body::from)).await {
-                    Ok(r) => r,
-                    Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:?}")),
-                };
-                let key = scope.as_ref().map(|s| s.access_key_id.as_str());
-                (op.clone(), s3::wire::finish(&op, response, &ids, key).await)
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalError",
+                    "We encountered an internal error. Please try again.",
+                )
+            };
+            let ids = s3::wire::RequestIds::fresh();
+            let body = if method == http::Method::HEAD {
+                Body::empty()
+            } else {
+                Body::from(format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{}</RequestId><HostId>{}</HostId></Error>",
+                    ids.request_id, ids.host_id
+                ))
+            };
+            let mut r = Response::new(body);
+            *r.status_mut() = status;
+            if method != http::Method::HEAD {
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/xml"),
+                );
             }
+            ids.insert(r.headers_mut());
+            r
+        }
+        Service::SageMaker | Service::Other(_) => {
+            let err = ApiError {
+                status: if throttle { 400 } else { 500 },
+                code: if throttle {
+                    "ThrottlingException"
+                } else {
+                    "InternalFailure"
+                },
+                message: if throttle {
+                    "Rate exceeded".to_owned()
+                } else {
+                    "We encountered an internal error. Please try again.".to_owned()
+                },
+            };
+            json_error_response(&err, &request_id)
+        }
+        Service::Iam | Service::Sts | Service::Admin => {
+            let err = ApiError {
+                status: if throttle { 400 } else { 500 },
+                code: if throttle {
+                    "Throttling"
+                } else {
+                    "ServiceFailure"
+                },
+                message: if throttle {
+                    "Rate exceeded".to_owned()
+                } else {
+                    "Service failure".to_owned()
+                },
+            };
+            let namespace = if *service == Service::Sts {
+                sts::NAMESPACE
+            } else {
+                iam::NAMESPACE
+            };
+            query_response(
+                status(err.status),
+                query::render_error(namespace, &err, &request_id),
+                &request_id,
+            )
+        }
+    }
+}
+
+/// Carries out one request and answers it.
+async fn carry_out(
+    req: Request<Incoming>,
+    service: &Service,
+    scope: Option<&CredentialScope>,
+    shared: &Arc<Shared>,
+    s3: S3Service,
+) -> (String, Response<Body>) {
+    match service {
+        Service::Admin => admin::handle(&req, shared),
+        Service::S3 => {
+            let op = s3::operation_name(&req);
+            let ids = s3::wire::RequestIds::fresh();
+            let redirect =
+                scope.and_then(|s| s3::wire::wrong_region(shared, &req, &op, &s.region, &ids));
+            if let Some(redirect) = redirect {
+                return (op, redirect);
+            }
+            if fault::is_write(service, req.method(), &op) {
+                shared.write_gate.pass().await;
+            }
+            let response = match s3.call(req.map(Body::from)).await {
+                Ok(r) => r,
+                Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:?}")),
+            };
+            let key = scope.map(|s| s.access_key_id.as_str());
+            let response = s3::wire::finish(&op, response, &ids, key).await;
+            (op, response)
         }
         Service::Iam | Service::Sts | Service::SageMaker => {
-            let region = scope
-                .as_ref()
-                .map_or_else(|| "us-east-1".to_owned(), |s| s.region.clone());
-            dispatch_non_s3(req, &service, region, &shared).await
+            let region = scope.map_or_else(|| "us-east-1".to_owned(), |s| s.region.clone());
+            dispatch_non_s3(req, service, region, shared).await
         }
-        Service::Other(ref name) => {
+        Service::Other(name) => {
             let err = ApiError::not_implemented(name, "*");
             let request_id = uuid::Uuid::new_v4().to_string();
             (String::new(), json_error_response(&err, &request_id))
         }
-    };
-    if let Some(log) = &shared.request_log {
-        log.append(&LogEntry {
-            service: service.name(),
-            operation: &operation,
-            status: response.status().as_u16(),
-            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-        });
     }
-    Ok(response)
 }
 
 /// What a non-S3 handler gets: the request's region and the shared sandbox.

@@ -13,6 +13,7 @@ mod engine;
 mod iam;
 mod moto;
 mod readme;
+mod reliability;
 mod restart;
 mod s3;
 mod sagemaker;

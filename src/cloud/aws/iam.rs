@@ -8,12 +8,12 @@ use aws_sdk_iam::types::Tag;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
-use super::retry::send;
-use super::{AwsCloud, LIST_CONCURRENCY, build_error, cloud_error, code_of, malformed, written};
+use super::{
+    AwsCloud, LIST_CONCURRENCY, build_error, cloud_error, code_of, deleted, malformed, written,
+};
 use crate::cloud::CloudError;
-use crate::model::Step;
-use crate::model::Tags;
 use crate::model::observed::ObservedRole;
+use crate::model::{Step, TAG_ADDRESS, TAG_PLAN, Tags};
 use crate::policy;
 
 /// IAM's default when a role was created without `MaxSessionDuration`.
@@ -21,7 +21,7 @@ const DEFAULT_MAX_SESSION: u32 = 3600;
 
 impl AwsCloud {
     pub(super) async fn read_role(&self, name: &str) -> Result<Option<ObservedRole>, CloudError> {
-        let got = send("GetRole", || self.iam.get_role().role_name(name).send()).await;
+        let got = self.iam.get_role().role_name(name).send().await;
         let out = match got {
             Ok(out) => out,
             Err(err) if code_of(&err) == Some("NoSuchEntity") => return Ok(None),
@@ -64,15 +64,16 @@ impl AwsCloud {
         let mut names = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            let out = send("ListRolePolicies", || {
-                self.iam
-                    .list_role_policies()
-                    .role_name(role)
-                    .set_marker(marker.clone())
-                    .send()
-            })
-            .await
-            .map_err(|e| cloud_error(format!("list the inline policies of role `{role}`"), e))?;
+            let out = self
+                .iam
+                .list_role_policies()
+                .role_name(role)
+                .set_marker(marker.clone())
+                .send()
+                .await
+                .map_err(|e| {
+                    cloud_error(format!("list the inline policies of role `{role}`"), e)
+                })?;
             names.extend(out.policy_names().iter().cloned());
             match out.marker() {
                 Some(next) if out.is_truncated() => marker = Some(next.to_owned()),
@@ -82,15 +83,14 @@ impl AwsCloud {
         futures::stream::iter(names)
             .map(|policy_name| async move {
                 let action = || format!("read inline policy `{policy_name}` of role `{role}`");
-                let out = send("GetRolePolicy", || {
-                    self.iam
-                        .get_role_policy()
-                        .role_name(role)
-                        .policy_name(&policy_name)
-                        .send()
-                })
-                .await
-                .map_err(|e| cloud_error(action(), e))?;
+                let out = self
+                    .iam
+                    .get_role_policy()
+                    .role_name(role)
+                    .policy_name(&policy_name)
+                    .send()
+                    .await
+                    .map_err(|e| cloud_error(action(), e))?;
                 let doc = document(out.policy_document(), action)?;
                 Ok::<_, CloudError>((policy_name, doc))
             })
@@ -104,20 +104,19 @@ impl AwsCloud {
         let mut arns = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            let out = send("ListAttachedRolePolicies", || {
-                self.iam
-                    .list_attached_role_policies()
-                    .role_name(role)
-                    .set_marker(marker.clone())
-                    .send()
-            })
-            .await
-            .map_err(|e| {
-                cloud_error(
-                    format!("list the managed policies attached to role `{role}`"),
-                    e,
-                )
-            })?;
+            let out = self
+                .iam
+                .list_attached_role_policies()
+                .role_name(role)
+                .set_marker(marker.clone())
+                .send()
+                .await
+                .map_err(|e| {
+                    cloud_error(
+                        format!("list the managed policies attached to role `{role}`"),
+                        e,
+                    )
+                })?;
             arns.extend(
                 out.attached_policies()
                     .iter()
@@ -137,15 +136,14 @@ impl AwsCloud {
         let mut tags = Tags::new();
         let mut marker: Option<String> = None;
         loop {
-            let out = send("ListRoleTags", || {
-                self.iam
-                    .list_role_tags()
-                    .role_name(role)
-                    .set_marker(marker.clone())
-                    .send()
-            })
-            .await
-            .map_err(|e| cloud_error(format!("read the tags of role `{role}`"), e))?;
+            let out = self
+                .iam
+                .list_role_tags()
+                .role_name(role)
+                .set_marker(marker.clone())
+                .send()
+                .await
+                .map_err(|e| cloud_error(format!("read the tags of role `{role}`"), e))?;
             tags.extend(
                 out.tags()
                     .iter()
@@ -168,15 +166,14 @@ impl AwsCloud {
         let mut names = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            let out = send("ListRoles", || {
-                self.iam
-                    .list_roles()
-                    .path_prefix(&prefix)
-                    .set_marker(marker.clone())
-                    .send()
-            })
-            .await
-            .map_err(|e| cloud_error(format!("list the roles under `{prefix}`"), e))?;
+            let out = self
+                .iam
+                .list_roles()
+                .path_prefix(&prefix)
+                .set_marker(marker.clone())
+                .send()
+                .await
+                .map_err(|e| cloud_error(format!("list the roles under `{prefix}`"), e))?;
             names.extend(out.roles().iter().map(|r| r.role_name().to_owned()));
             match out.marker() {
                 Some(next) if out.is_truncated() => marker = Some(next.to_owned()),
@@ -208,29 +205,39 @@ impl AwsCloud {
                 let action = || format!("create role `{role}`");
                 let tags = iam_tags(tags).map_err(|e| build_error(&action(), e))?;
                 let trust = trust_policy.to_string();
-                let result = send("CreateRole", || {
-                    iam.create_role()
-                        .role_name(role)
-                        .path(path)
-                        .assume_role_policy_document(&trust)
-                        .max_session_duration(session_seconds(*max_session_duration))
-                        .set_description(description.clone())
-                        .set_tags(Some(tags.clone()))
-                        .send()
-                })
-                .await;
+                let result = iam
+                    .create_role()
+                    .role_name(role)
+                    .path(path)
+                    .assume_role_policy_document(&trust)
+                    .max_session_duration(session_seconds(*max_session_duration))
+                    .set_description(description.clone())
+                    .set_tags(Some(tags.clone()))
+                    .send()
+                    .await;
                 self.note_role_write(role);
-                written(result, action)
+                match result {
+                    Err(err) if code_of(&err) == Some("EntityAlreadyExists") => {
+                        // A CreateRole sent again after its answer was lost finds the role the
+                        // first one made: this plan's if its path and ownership tags say so.
+                        let found = self.read_role(role).await?;
+                        if found.is_some_and(|r| r.path == *path && owned_by(&r.tags, step)) {
+                            Ok(())
+                        } else {
+                            Err(cloud_error(action(), err))
+                        }
+                    }
+                    other => written(other, action),
+                }
             }
             Step::UpdateAssumeRolePolicy { role, policy } => {
                 let text = policy.to_string();
-                let result = send("UpdateAssumeRolePolicy", || {
-                    iam.update_assume_role_policy()
-                        .role_name(role)
-                        .policy_document(&text)
-                        .send()
-                })
-                .await;
+                let result = iam
+                    .update_assume_role_policy()
+                    .role_name(role)
+                    .policy_document(&text)
+                    .send()
+                    .await;
                 self.note_role_write(role);
                 written(result, || {
                     format!("update the trust policy of role `{role}`")
@@ -241,19 +248,19 @@ impl AwsCloud {
                 max_session_duration,
                 description,
             } => {
-                let result = send("UpdateRole", || {
-                    iam.update_role()
-                        .role_name(role)
-                        .max_session_duration(session_seconds(*max_session_duration))
-                        .set_description(description.clone())
-                        .send()
-                })
-                .await;
+                let result = iam
+                    .update_role()
+                    .role_name(role)
+                    .max_session_duration(session_seconds(*max_session_duration))
+                    .set_description(description.clone())
+                    .send()
+                    .await;
                 self.note_role_write(role);
                 written(result, || format!("update role `{role}`"))
             }
-            Step::DeleteRole { role } => written(
-                send("DeleteRole", || iam.delete_role().role_name(role).send()).await,
+            Step::DeleteRole { role } => deleted(
+                iam.delete_role().role_name(role).send().await,
+                &["NoSuchEntity"],
                 || format!("delete role `{role}`"),
             ),
             _ => self.execute_role_attachment(step).await,
@@ -270,61 +277,54 @@ impl AwsCloud {
                 policy,
             } => {
                 let text = policy.to_string();
-                let result = send("PutRolePolicy", || {
-                    iam.put_role_policy()
-                        .role_name(role)
-                        .policy_name(policy_name)
-                        .policy_document(&text)
-                        .send()
-                })
-                .await;
+                let result = iam
+                    .put_role_policy()
+                    .role_name(role)
+                    .policy_name(policy_name)
+                    .policy_document(&text)
+                    .send()
+                    .await;
                 self.note_role_write(role);
                 written(result, || {
                     format!("write inline policy `{policy_name}` of role `{role}`")
                 })
             }
-            Step::DeleteRolePolicy { role, policy_name } => written(
-                send("DeleteRolePolicy", || {
-                    iam.delete_role_policy()
-                        .role_name(role)
-                        .policy_name(policy_name)
-                        .send()
-                })
-                .await,
+            Step::DeleteRolePolicy { role, policy_name } => deleted(
+                iam.delete_role_policy()
+                    .role_name(role)
+                    .policy_name(policy_name)
+                    .send()
+                    .await,
+                &["NoSuchEntity"],
                 || format!("delete inline policy `{policy_name}` of role `{role}`"),
             ),
-            Step::DetachRolePolicy { role, policy_arn } => written(
-                send("DetachRolePolicy", || {
-                    iam.detach_role_policy()
-                        .role_name(role)
-                        .policy_arn(policy_arn)
-                        .send()
-                })
-                .await,
+            Step::DetachRolePolicy { role, policy_arn } => deleted(
+                iam.detach_role_policy()
+                    .role_name(role)
+                    .policy_arn(policy_arn)
+                    .send()
+                    .await,
+                &["NoSuchEntity"],
                 || format!("detach `{policy_arn}` from role `{role}`"),
             ),
             Step::TagRole { role, tags } => {
                 let action = || format!("tag role `{role}`");
                 let tags = iam_tags(tags).map_err(|e| build_error(&action(), e))?;
                 written(
-                    send("TagRole", || {
-                        iam.tag_role()
-                            .role_name(role)
-                            .set_tags(Some(tags.clone()))
-                            .send()
-                    })
-                    .await,
+                    iam.tag_role()
+                        .role_name(role)
+                        .set_tags(Some(tags.clone()))
+                        .send()
+                        .await,
                     action,
                 )
             }
             Step::UntagRole { role, keys } => written(
-                send("UntagRole", || {
-                    iam.untag_role()
-                        .role_name(role)
-                        .set_tag_keys(Some(keys.clone()))
-                        .send()
-                })
-                .await,
+                iam.untag_role()
+                    .role_name(role)
+                    .set_tag_keys(Some(keys.clone()))
+                    .send()
+                    .await,
                 || format!("untag role `{role}`"),
             ),
             _ => unreachable!("execute_iam is only called with IAM steps"),
@@ -341,6 +341,17 @@ impl AwsCloud {
         let out = self.iam.get_role().role_name(role).send().await.ok()?;
         super::age(out.role()?.create_date())
     }
+}
+
+/// Whether `tags` carry the ownership tags (`gtplan:plan`, `gtplan:address`) a `CreateRole`
+/// step writes.
+fn owned_by(tags: &Tags, step: &Step) -> bool {
+    let Step::CreateRole { tags: wanted, .. } = step else {
+        return false;
+    };
+    [TAG_PLAN, TAG_ADDRESS]
+        .iter()
+        .all(|k| wanted.get(*k).is_some() && tags.get(*k) == wanted.get(*k))
 }
 
 /// Parses a policy document as IAM returns it (URL-encoded JSON).

@@ -1,8 +1,8 @@
 //! The AWS SDK implementation of [`super::Cloud`]: the only code that touches `aws_sdk_*`
 //! types. Reads turn AWS's answers into gtplan's `Observed*` types (decoding what AWS encodes,
 //! e.g. IAM's URL-encoded policies); `execute` turns each [`Step`] into one SDK call (or a few,
-//! for `EmptyBucket`). Throttling and IAM propagation are retried here (see [`retry`]), and
-//! every error gets its context once, where the call is made.
+//! for `EmptyBucket`). The SDK retries throttling, 5xx and connection errors, gtplan only IAM
+//! propagation (see [`retry`]); every error gets its context once, where the call is made.
 //!
 //! One module per service: [`s3`] (buckets, objects), [`iam`] (roles), [`sagemaker`]
 //! (labeling jobs).
@@ -71,16 +71,22 @@ impl AwsCloud {
         let iam = aws_sdk_iam::Client::from_conf(
             aws_sdk_iam::config::Builder::from(config)
                 .region(Region::new(region.clone()))
+                .retry_config(retry::sdk_retry_config())
+                .retry_partition(retry::partition("gtplan-iam"))
                 .build(),
         );
         let sts = aws_sdk_sts::Client::from_conf(
             aws_sdk_sts::config::Builder::from(config)
                 .region(Region::new(region.clone()))
+                .retry_config(retry::sdk_retry_config())
+                .retry_partition(retry::partition("gtplan-sts"))
                 .build(),
         );
         let sagemaker = aws_sdk_sagemaker::Client::from_conf(
             aws_sdk_sagemaker::config::Builder::from(config)
                 .region(Region::new(region.clone()))
+                .retry_config(retry::sdk_retry_config())
+                .retry_partition(retry::partition("gtplan-sagemaker"))
                 .build(),
         );
         Self {
@@ -183,6 +189,8 @@ fn s3_client(config: &SdkConfig, region: &str) -> aws_sdk_s3::Client {
         aws_sdk_s3::config::Builder::from(config)
             .region(Region::new(region.to_owned()))
             .force_path_style(config.endpoint_url().is_some())
+            .retry_config(retry::sdk_retry_config())
+            .retry_partition(retry::partition("gtplan-s3"))
             .build(),
     )
 }
@@ -283,6 +291,22 @@ where
     result.map(drop).map_err(|e| cloud_error(action(), e))
 }
 
+/// A delete's outcome: also success when AWS says the thing is not there (`gone` codes), which
+/// is what a delete sent again after its answer was lost finds.
+fn deleted<T, E>(
+    result: Result<T, SdkError<E, HttpResponse>>,
+    gone: &[&str],
+    action: impl FnOnce() -> String,
+) -> Result<(), CloudError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Err(err) if code_of(&err).is_some_and(|c| gone.contains(&c)) => Ok(()),
+        other => written(other, action),
+    }
+}
+
 /// The error code of a failed call, if AWS answered.
 fn code_of<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Option<&str> {
     err.as_service_error().and_then(ProvideErrorMetadata::code)
@@ -324,11 +348,12 @@ fn age(created: &DateTime) -> Option<Duration> {
 impl Cloud for AwsCloud {
     async fn account_id(&self) -> Result<String, CloudError> {
         const ACTION: &str = "find the account of the AWS credentials";
-        let out = retry::send("GetCallerIdentity", || {
-            self.sts.get_caller_identity().send()
-        })
-        .await
-        .map_err(|e| self.located(cloud_error(ACTION, e)))?;
+        let out = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| self.located(cloud_error(ACTION, e)))?;
         out.account()
             .map(ToOwned::to_owned)
             .ok_or_else(|| malformed(ACTION, "GetCallerIdentity returned no account"))
@@ -396,7 +421,6 @@ impl Cloud for AwsCloud {
             | Step::DeleteBucketPolicy { .. }
             | Step::PutBucketCors { .. }
             | Step::DeleteBucketCors { .. }
-            | Step::EmptyBucket { .. }
             | Step::DeleteBucket { .. }
             | Step::PutObject { .. }
             | Step::DeleteObject { .. } => self.execute_s3(step).await,
@@ -408,7 +432,7 @@ impl Cloud for AwsCloud {
             | Step::DetachRolePolicy { .. }
             | Step::TagRole { .. }
             | Step::UntagRole { .. }
-            | Step::DeleteRole { .. } => self.execute_iam(step).await,
+            | Step::DeleteRole { .. } => Box::pin(self.execute_iam(step)).await,
             Step::CreateLabelingJob { .. } | Step::StopLabelingJob { .. } => {
                 self.execute_sagemaker(step).await
             }

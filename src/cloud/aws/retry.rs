@@ -1,40 +1,56 @@
-//! When the adapter tries a call again: AWS throttling (any call) and IAM's propagation delay
-//! (a role created or changed moments ago can be rejected by `CreateLabelingJob` for a few
-//! seconds, because SageMaker's view of IAM is eventually consistent). [`decide`] is the whole
-//! policy, a pure function of the failure; [`send`] applies it around one SDK call.
+//! Retries, in two layers with one job each.
+//!
+//! - **The SDK's standard retry** ([`sdk_retry_config`]) handles everything AWS or the network
+//!   can say: throttling codes, 5xx answers with or without a code (S3 throttles a HEAD with a
+//!   bare 503), timeouts and connection errors, with exponential backoff and full jitter. A
+//!   write whose answer was lost is sent again by it, so every write the adapter makes accepts
+//!   finding its own earlier effect (see `execute` in the service modules).
+//! - **gtplan's own retry** is only for what only gtplan knows: SageMaker cannot assume a role
+//!   IAM has not propagated yet, and answers `CreateLabelingJob` with a `ValidationException`
+//!   that blames the role. [`decide`] retries that while the role is young, bounded as
+//!   Terraform bounds it, so that a real validation error on an old role is reported at once.
 
-use std::future::Future;
 use std::time::Duration;
 
-use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::config::retry::{RetryConfig, RetryPartition, TokenBucket};
 
-/// Error codes AWS services use to say "slow down" (S3 `SlowDown`, IAM `Throttling`, SageMaker
-/// `ThrottlingException`, EC2-style `RequestLimitExceeded`, API Gateway-style
-/// `TooManyRequestsException`).
-const THROTTLING_CODES: [&str; 5] = [
-    "Throttling",
-    "ThrottlingException",
-    "SlowDown",
-    "RequestLimitExceeded",
-    "TooManyRequestsException",
-];
+/// Attempts of one call, the first included: enough to ride out minutes of sustained
+/// throttling (backoff doubles from [`INITIAL_BACKOFF`] up to [`MAX_BACKOFF`]).
+pub const MAX_ATTEMPTS: u32 = 12;
+pub const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
+pub const MAX_BACKOFF: Duration = Duration::from_secs(20);
 
-/// Attempts of one throttled call, the first included.
-pub const MAX_THROTTLED_ATTEMPTS: u32 = 6;
+/// The SDK's standard retry mode with gtplan's attempts and backoff.
+pub fn sdk_retry_config() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(MAX_ATTEMPTS)
+        .with_initial_backoff(INITIAL_BACKOFF)
+        .with_max_backoff(MAX_BACKOFF)
+}
+
+/// A retry partition of `service` without the SDK's retry quota. The quota protects a
+/// long-running service from retry storms; one gtplan run makes a bounded number of calls,
+/// each with at most [`MAX_ATTEMPTS`], and under sustained throttling the quota would turn
+/// throttling into failures instead of waits.
+pub fn partition(service: &'static str) -> RetryPartition {
+    RetryPartition::custom(service)
+        .token_bucket(TokenBucket::unlimited())
+        .build()
+}
 
 /// How long after a role was written a rejection naming the role is taken for IAM propagation
-/// rather than a real problem (IAM documents "usually a few seconds"; Terraform waits longer).
-pub const PROPAGATION_WINDOW: Duration = Duration::from_mins(1);
+/// rather than a real problem: IAM documents "usually a few seconds"; Terraform's AWS provider
+/// waits up to 2 minutes for the same error.
+pub const PROPAGATION_WINDOW: Duration = Duration::from_mins(2);
 
-/// One failed attempt, as the policy sees it.
+/// One rejected `CreateLabelingJob`, as the propagation policy sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct Failure<'a> {
     pub code: Option<&'a str>,
     pub message: &'a str,
     /// Attempts made so far (1 after the first failure).
     pub attempt: u32,
-    /// For `CreateLabelingJob`: how long ago the job's role was last written, when known.
+    /// How long ago the job's role was last written, when known.
     pub role_age: Option<Duration>,
 }
 
@@ -44,23 +60,11 @@ pub enum Decision {
     RetryAfter(Duration),
 }
 
-/// The retry policy. Throttling: up to [`MAX_THROTTLED_ATTEMPTS`] with exponential backoff from
-/// 200 ms, at most 5 s apart. IAM propagation: a `ValidationException` that blames the role,
-/// while the role is younger than [`PROPAGATION_WINDOW`], backing off from 1 s to at most 8 s;
-/// the window bounds it, since the role only gets older.
+/// IAM propagation: a `ValidationException` that blames the role, while the role is younger
+/// than [`PROPAGATION_WINDOW`], backing off from 1 s to at most 8 s; the window bounds it,
+/// since the role only gets older. Anything else is not gtplan's to retry.
 pub fn decide(failure: &Failure<'_>) -> Decision {
-    let code = failure.code.unwrap_or_default();
-    if THROTTLING_CODES.contains(&code) {
-        if failure.attempt >= MAX_THROTTLED_ATTEMPTS {
-            return Decision::GiveUp;
-        }
-        return Decision::RetryAfter(backoff(
-            failure.attempt,
-            Duration::from_millis(200),
-            Duration::from_secs(5),
-        ));
-    }
-    if code == "ValidationException"
+    if failure.code == Some("ValidationException")
         && blames_role(failure.message)
         && failure.role_age.is_some_and(|age| age < PROPAGATION_WINDOW)
     {
@@ -89,40 +93,10 @@ fn blames_role(message: &str) -> bool {
     assume || missing_role
 }
 
-/// Sends one SDK call (`call` builds a fresh request each time), retrying throttling as
-/// [`decide`] says and logging each retry on stderr. `what` names the call in the log.
-pub async fn send<T, E, F, Fut>(what: &str, mut call: F) -> Result<T, SdkError<E, HttpResponse>>
-where
-    E: ProvideErrorMetadata,
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
-{
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let err = match call().await {
-            Ok(out) => return Ok(out),
-            Err(err) => err,
-        };
-        let failure = Failure {
-            code: err.code(),
-            message: err.message().unwrap_or_default(),
-            attempt,
-            role_age: None,
-        };
-        match decide(&failure) {
-            Decision::GiveUp => return Err(err),
-            Decision::RetryAfter(delay) => {
-                log_retry(what, &failure, delay);
-                tokio::time::sleep(delay).await;
-            }
-        }
-    }
-}
-
+/// Says on stderr that gtplan waits, and why.
 pub fn log_retry(what: &str, failure: &Failure<'_>, delay: Duration) {
     eprintln!(
-        "gtplan: {what}: {}: {} (retrying in {:.1}s, attempt {})",
+        "gtplan: {what}: waiting for IAM to propagate the role ({}: {}); retrying in {:.1}s, attempt {}",
         failure.code.unwrap_or("error"),
         failure.message,
         delay.as_secs_f64(),
@@ -144,38 +118,38 @@ mod tests {
     }
 
     #[test]
-    fn throttling_backs_off_exponentially_and_gives_up() {
-        let delays: Vec<Decision> = (1..=MAX_THROTTLED_ATTEMPTS)
-            .map(|n| decide(&failure("SlowDown", "Please reduce your request rate.", n)))
-            .collect();
-        let ms = |n| Decision::RetryAfter(Duration::from_millis(n));
+    fn the_sdk_retries_long_enough_with_jitter() {
+        let config = sdk_retry_config();
+        assert_eq!(config.max_attempts(), MAX_ATTEMPTS);
+        assert_eq!(config.initial_backoff(), INITIAL_BACKOFF);
+        assert_eq!(config.max_backoff(), MAX_BACKOFF);
+        // Without jitter the standard mode would retry in lockstep; it must stay on.
+        assert!(!config.use_static_exponential_base());
         assert_eq!(
-            delays,
-            [
-                ms(200),
-                ms(400),
-                ms(800),
-                ms(1600),
-                ms(3200),
-                Decision::GiveUp
-            ]
+            config.mode(),
+            aws_sdk_s3::config::retry::RetryMode::Standard
         );
-        for code in THROTTLING_CODES {
-            assert_ne!(decide(&failure(code, "", 1)), Decision::GiveUp, "{code}");
-        }
-        assert_eq!(
-            backoff(30, Duration::from_millis(200), Duration::from_secs(5)),
-            Duration::from_secs(5)
-        );
+        // The sum of the capped backoffs covers more than a minute of throttling.
+        let total: Duration = (0..MAX_ATTEMPTS - 1)
+            .map(|n| INITIAL_BACKOFF.saturating_mul(1 << n).min(MAX_BACKOFF))
+            .sum();
+        assert!(total > Duration::from_mins(1), "{total:?}");
     }
 
     #[test]
-    fn other_errors_are_not_retried() {
-        assert_eq!(
-            decide(&failure("AccessDenied", "denied", 1)),
-            Decision::GiveUp
-        );
-        assert_eq!(decide(&failure("NoSuchBucket", "", 1)), Decision::GiveUp);
+    fn other_errors_are_not_gtplans_to_retry() {
+        for code in [
+            "AccessDenied",
+            "NoSuchBucket",
+            "ThrottlingException",
+            "SlowDown",
+        ] {
+            let young = Failure {
+                role_age: Some(Duration::from_secs(1)),
+                ..failure(code, "the role could not be assumed", 1)
+            };
+            assert_eq!(decide(&young), Decision::GiveUp, "{code}");
+        }
     }
 
     #[test]

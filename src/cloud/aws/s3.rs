@@ -6,16 +6,16 @@ use std::collections::BTreeMap;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, CorsConfiguration, CorsRule as SdkCorsRule,
-    CreateBucketConfiguration, PublicAccessBlockConfiguration, ServerSideEncryption,
-    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
-    Tag, Tagging,
+    CreateBucketConfiguration, Delete, ObjectIdentifier, PublicAccessBlockConfiguration,
+    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+    ServerSideEncryptionRule, Tag, Tagging,
 };
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
-use super::retry::send;
 use super::{
-    AwsCloud, LIST_CONCURRENCY, build_error, cloud_error, code_of, malformed, status_of, written,
+    AwsCloud, LIST_CONCURRENCY, build_error, cloud_error, code_of, deleted, malformed, status_of,
+    written,
 };
 use crate::cloud::CloudError;
 use crate::model::Step;
@@ -31,7 +31,7 @@ impl AwsCloud {
     /// `HeadBucket` alone: S3 names the region even on a 403 for another account's bucket or a
     /// 301 from the wrong regional endpoint.
     pub(super) async fn read_bucket_region(&self, name: &str) -> Result<BucketRegion, CloudError> {
-        let head = send("HeadBucket", || self.s3.head_bucket().bucket(name).send()).await;
+        let head = self.s3.head_bucket().bucket(name).send().await;
         match head {
             Ok(out) => Ok(match out.bucket_region() {
                 Some(region) => BucketRegion::In(region.to_owned()),
@@ -56,7 +56,7 @@ impl AwsCloud {
 
     pub(super) async fn read_bucket(&self, name: &str) -> Result<BucketLookup, CloudError> {
         let action = format!("find bucket `{name}`");
-        let head = send("HeadBucket", || self.s3.head_bucket().bucket(name).send()).await;
+        let head = self.s3.head_bucket().bucket(name).send().await;
         let region = match head {
             Ok(out) => match out.bucket_region() {
                 Some(region) => region.to_owned(),
@@ -97,11 +97,13 @@ impl AwsCloud {
 
     /// `GetBucketLocation`: a bucket's region when `HeadBucket` or `ListBuckets` did not say.
     async fn bucket_location(&self, name: &str) -> Result<String, CloudError> {
-        let out = send("GetBucketLocation", || {
-            self.s3.get_bucket_location().bucket(name).send()
-        })
-        .await
-        .map_err(|e| cloud_error(format!("find the region of bucket `{name}`"), e))?;
+        let out = self
+            .s3
+            .get_bucket_location()
+            .bucket(name)
+            .send()
+            .await
+            .map_err(|e| cloud_error(format!("find the region of bucket `{name}`"), e))?;
         // us-east-1 is reported as an empty constraint, old eu-west-1 buckets as `EU`.
         Ok(
             match out
@@ -120,10 +122,7 @@ impl AwsCloud {
         bucket: &str,
         key: &str,
     ) -> Result<Option<ObservedObject>, CloudError> {
-        let head = send("HeadObject", || {
-            self.s3.head_object().bucket(bucket).key(key).send()
-        })
-        .await;
+        let head = self.s3.head_object().bucket(bucket).key(key).send().await;
         let out = match head {
             Ok(out) => out,
             Err(err) if status_of(&err) == Some(404) => return Ok(None),
@@ -199,14 +198,13 @@ impl AwsCloud {
         let mut names = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let out = send("ListBuckets", || {
-                self.s3
-                    .list_buckets()
-                    .set_continuation_token(token.clone())
-                    .send()
-            })
-            .await
-            .map_err(|e| cloud_error("list buckets", e))?;
+            let out = self
+                .s3
+                .list_buckets()
+                .set_continuation_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| cloud_error("list buckets", e))?;
             names.extend(out.buckets().iter().filter_map(|b| {
                 let name = b.name()?.to_owned();
                 Some((name, b.bucket_region().map(ToOwned::to_owned)))
@@ -233,32 +231,27 @@ impl AwsCloud {
             Step::PutBucketPolicy { bucket, policy } => {
                 let text = policy.to_string();
                 written(
-                    send("PutBucketPolicy", || {
-                        s3.put_bucket_policy().bucket(bucket).policy(&text).send()
-                    })
-                    .await,
+                    s3.put_bucket_policy()
+                        .bucket(bucket)
+                        .policy(&text)
+                        .send()
+                        .await,
                     || format!("write bucket policy of `{bucket}`"),
                 )
             }
             Step::DeleteBucketPolicy { bucket } => written(
-                send("DeleteBucketPolicy", || {
-                    s3.delete_bucket_policy().bucket(bucket).send()
-                })
-                .await,
+                s3.delete_bucket_policy().bucket(bucket).send().await,
                 || format!("delete bucket policy of `{bucket}`"),
             ),
-            Step::DeleteBucketCors { bucket } => written(
-                send("DeleteBucketCors", || {
-                    s3.delete_bucket_cors().bucket(bucket).send()
+            Step::DeleteBucketCors { bucket } => {
+                written(s3.delete_bucket_cors().bucket(bucket).send().await, || {
+                    format!("delete the CORS rules of bucket `{bucket}`")
                 })
-                .await,
-                || format!("delete the CORS rules of bucket `{bucket}`"),
-            ),
-            Step::EmptyBucket { bucket } => self.empty_bucket(bucket).await,
-            Step::DeleteBucket { bucket } => written(
-                send("DeleteBucket", || s3.delete_bucket().bucket(bucket).send()).await,
-                || format!("delete bucket `{bucket}`"),
-            ),
+            }
+            Step::DeleteBucket {
+                bucket,
+                with_objects,
+            } => self.delete_bucket(bucket, *with_objects).await,
             Step::PutObject {
                 bucket,
                 key,
@@ -274,24 +267,19 @@ impl AwsCloud {
                 let metadata: std::collections::HashMap<String, String> =
                     metadata.into_iter().collect();
                 written(
-                    send("PutObject", || {
-                        s3.put_object()
-                            .bucket(bucket)
-                            .key(key)
-                            .content_type(content_type)
-                            .set_metadata(Some(metadata.clone()))
-                            .body(ByteStream::from(body.clone()))
-                            .send()
-                    })
-                    .await,
+                    s3.put_object()
+                        .bucket(bucket)
+                        .key(key)
+                        .content_type(content_type)
+                        .set_metadata(Some(metadata.clone()))
+                        .body(ByteStream::from(body.clone()))
+                        .send()
+                        .await,
                     || format!("upload `s3://{bucket}/{key}`"),
                 )
             }
             Step::DeleteObject { bucket, key } => written(
-                send("DeleteObject", || {
-                    s3.delete_object().bucket(bucket).key(key).send()
-                })
-                .await,
+                s3.delete_object().bucket(bucket).key(key).send().await,
                 || format!("delete `s3://{bucket}/{key}`"),
             ),
             _ => unreachable!("execute_s3 is only called with S3 steps"),
@@ -306,13 +294,11 @@ impl AwsCloud {
                 let action = || format!("tag bucket `{bucket}`");
                 let tagging = tagging(tags).map_err(|e| build_error(&action(), e))?;
                 written(
-                    send("PutBucketTagging", || {
-                        s3.put_bucket_tagging()
-                            .bucket(bucket)
-                            .tagging(tagging.clone())
-                            .send()
-                    })
-                    .await,
+                    s3.put_bucket_tagging()
+                        .bucket(bucket)
+                        .tagging(tagging.clone())
+                        .send()
+                        .await,
                     action,
                 )
             }
@@ -324,13 +310,11 @@ impl AwsCloud {
                     .restrict_public_buckets(config.restrict_public_buckets)
                     .build();
                 written(
-                    send("PutPublicAccessBlock", || {
-                        s3.put_public_access_block()
-                            .bucket(bucket)
-                            .public_access_block_configuration(config.clone())
-                            .send()
-                    })
-                    .await,
+                    s3.put_public_access_block()
+                        .bucket(bucket)
+                        .public_access_block_configuration(config.clone())
+                        .send()
+                        .await,
                     || format!("set the public access block of bucket `{bucket}`"),
                 )
             }
@@ -339,13 +323,11 @@ impl AwsCloud {
                 let config =
                     encryption_config(encryption).map_err(|e| build_error(&action(), e))?;
                 written(
-                    send("PutBucketEncryption", || {
-                        s3.put_bucket_encryption()
-                            .bucket(bucket)
-                            .server_side_encryption_configuration(config.clone())
-                            .send()
-                    })
-                    .await,
+                    s3.put_bucket_encryption()
+                        .bucket(bucket)
+                        .server_side_encryption_configuration(config.clone())
+                        .send()
+                        .await,
                     action,
                 )
             }
@@ -353,13 +335,11 @@ impl AwsCloud {
                 let action = || format!("set the CORS rules of bucket `{bucket}`");
                 let config = cors_config(rules).map_err(|e| build_error(&action(), e))?;
                 written(
-                    send("PutBucketCors", || {
-                        s3.put_bucket_cors()
-                            .bucket(bucket)
-                            .cors_configuration(config.clone())
-                            .send()
-                    })
-                    .await,
+                    s3.put_bucket_cors()
+                        .bucket(bucket)
+                        .cors_configuration(config.clone())
+                        .send()
+                        .await,
                     action,
                 )
             }
@@ -386,13 +366,12 @@ impl AwsCloud {
                 .build()
         });
         let s3 = self.s3_in(region);
-        match send("CreateBucket", || {
-            s3.create_bucket()
-                .bucket(bucket)
-                .set_create_bucket_configuration(config.clone())
-                .send()
-        })
-        .await
+        match s3
+            .create_bucket()
+            .bucket(bucket)
+            .set_create_bucket_configuration(config.clone())
+            .send()
+            .await
         {
             Ok(_) => Ok(()),
             // Created by an earlier, interrupted apply: the goal is reached.
@@ -401,41 +380,71 @@ impl AwsCloud {
         }
     }
 
-    /// Deletes every object, one `DeleteObject` each (the sandbox has no `DeleteObjects`;
-    /// `force_destroy` buckets hold a job's few files, not millions).
+    /// Deletes a bucket, and with `with_objects` every object in it first. A job may write its
+    /// output between the last listing and the delete (S3 then answers `BucketNotEmpty`), so
+    /// the bucket is emptied again a few times before that is an error.
+    async fn delete_bucket(&self, bucket: &str, with_objects: bool) -> Result<(), CloudError> {
+        const ROUNDS: usize = 5;
+        let action = || format!("delete bucket `{bucket}`");
+        for round in 1..=ROUNDS {
+            if with_objects {
+                self.empty_bucket(bucket).await?;
+            }
+            match self.s3.delete_bucket().bucket(bucket).send().await {
+                Err(err)
+                    if with_objects
+                        && round < ROUNDS
+                        && code_of(&err) == Some("BucketNotEmpty") => {}
+                result => return deleted(result, &["NoSuchBucket"], action),
+            }
+        }
+        unreachable!("the last round returns")
+    }
+
+    /// Deletes every object, 1000 keys per `DeleteObjects` (S3's limit), listing from the start
+    /// again until a listing comes back empty, so objects written meanwhile go too.
     async fn empty_bucket(&self, bucket: &str) -> Result<(), CloudError> {
         let s3 = &self.s3;
-        let mut token: Option<String> = None;
         loop {
-            let out = send("ListObjectsV2", || {
-                s3.list_objects_v2()
-                    .bucket(bucket)
-                    .set_continuation_token(token.clone())
-                    .send()
-            })
-            .await
-            .map_err(|e| cloud_error(format!("list the objects of bucket `{bucket}`"), e))?;
-            let keys: Vec<String> = out
+            let out = s3.list_objects_v2().bucket(bucket).send().await;
+            let out = match out {
+                Err(err) if code_of(&err) == Some("NoSuchBucket") => return Ok(()),
+                other => other.map_err(|e| {
+                    cloud_error(format!("list the objects of bucket `{bucket}`"), e)
+                })?,
+            };
+            let keys: Vec<ObjectIdentifier> = out
                 .contents()
                 .iter()
-                .filter_map(|o| o.key().map(ToOwned::to_owned))
+                .filter_map(|o| o.key())
+                .filter_map(|key| ObjectIdentifier::builder().key(key).build().ok())
                 .collect();
-            futures::stream::iter(keys)
-                .map(|key| async move {
-                    written(
-                        send("DeleteObject", || {
-                            s3.delete_object().bucket(bucket).key(&key).send()
-                        })
-                        .await,
-                        || format!("delete `s3://{bucket}/{key}`"),
-                    )
-                })
-                .buffer_unordered(LIST_CONCURRENCY)
-                .try_collect::<Vec<()>>()
-                .await?;
-            match out.next_continuation_token() {
-                Some(next) if out.is_truncated() == Some(true) => token = Some(next.to_owned()),
-                _ => return Ok(()),
+            if keys.is_empty() {
+                return Ok(());
+            }
+            let action = || format!("delete the objects of bucket `{bucket}`");
+            let delete = Delete::builder()
+                .set_objects(Some(keys))
+                .quiet(true)
+                .build()
+                .map_err(|e| build_error(&action(), e))?;
+            let answer = s3
+                .delete_objects()
+                .bucket(bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|e| cloud_error(action(), e))?;
+            if let Some(failed) = answer.errors().first() {
+                return Err(CloudError::Service {
+                    action: action(),
+                    code: failed.code().unwrap_or("Error").to_owned(),
+                    message: format!(
+                        "`{}`: {}",
+                        failed.key().unwrap_or_default(),
+                        failed.message().unwrap_or_default()
+                    ),
+                });
             }
         }
     }
@@ -450,11 +459,7 @@ fn is_unreadable(e: &CloudError) -> bool {
 
 async fn bucket_policy(s3: &aws_sdk_s3::Client, name: &str) -> Result<Option<Value>, CloudError> {
     let action = || format!("read bucket policy of `{name}`");
-    match send("GetBucketPolicy", || {
-        s3.get_bucket_policy().bucket(name).send()
-    })
-    .await
-    {
+    match s3.get_bucket_policy().bucket(name).send().await {
         Ok(out) => out
             .policy()
             .map(|text| {
@@ -468,7 +473,7 @@ async fn bucket_policy(s3: &aws_sdk_s3::Client, name: &str) -> Result<Option<Val
 }
 
 async fn bucket_cors(s3: &aws_sdk_s3::Client, name: &str) -> Result<Vec<CorsRule>, CloudError> {
-    match send("GetBucketCors", || s3.get_bucket_cors().bucket(name).send()).await {
+    match s3.get_bucket_cors().bucket(name).send().await {
         Ok(out) => Ok(out
             .cors_rules()
             .iter()
@@ -492,11 +497,7 @@ async fn bucket_encryption(
     s3: &aws_sdk_s3::Client,
     name: &str,
 ) -> Result<Option<Encryption>, CloudError> {
-    let out = match send("GetBucketEncryption", || {
-        s3.get_bucket_encryption().bucket(name).send()
-    })
-    .await
-    {
+    let out = match s3.get_bucket_encryption().bucket(name).send().await {
         Ok(out) => out,
         // Buckets made before 2023 (and some emulators) may have no default encryption.
         Err(err) if code_of(&err) == Some("ServerSideEncryptionConfigurationNotFoundError") => {
@@ -537,11 +538,7 @@ async fn public_access_block(
     s3: &aws_sdk_s3::Client,
     name: &str,
 ) -> Result<Option<PublicAccessBlock>, CloudError> {
-    match send("GetPublicAccessBlock", || {
-        s3.get_public_access_block().bucket(name).send()
-    })
-    .await
-    {
+    match s3.get_public_access_block().bucket(name).send().await {
         Ok(out) => Ok(out
             .public_access_block_configuration()
             .map(|c| PublicAccessBlock {
@@ -559,11 +556,7 @@ async fn public_access_block(
 }
 
 async fn bucket_tags(s3: &aws_sdk_s3::Client, name: &str) -> Result<Tags, CloudError> {
-    match send("GetBucketTagging", || {
-        s3.get_bucket_tagging().bucket(name).send()
-    })
-    .await
-    {
+    match s3.get_bucket_tagging().bucket(name).send().await {
         Ok(out) => Ok(out
             .tag_set()
             .iter()
@@ -578,11 +571,13 @@ async fn bucket_tags(s3: &aws_sdk_s3::Client, name: &str) -> Result<Tags, CloudE
 }
 
 async fn has_objects(s3: &aws_sdk_s3::Client, name: &str) -> Result<bool, CloudError> {
-    let out = send("ListObjectsV2", || {
-        s3.list_objects_v2().bucket(name).max_keys(1).send()
-    })
-    .await
-    .map_err(|e| cloud_error(format!("list the objects of bucket `{name}`"), e))?;
+    let out = s3
+        .list_objects_v2()
+        .bucket(name)
+        .max_keys(1)
+        .send()
+        .await
+        .map_err(|e| cloud_error(format!("list the objects of bucket `{name}`"), e))?;
     Ok(out.key_count().unwrap_or(0) > 0 || !out.contents().is_empty())
 }
 

@@ -16,7 +16,7 @@ use aws_sdk_sagemaker::types::{
 use futures::{StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 
-use super::retry::{self, Decision, Failure, send};
+use super::retry::{self, Decision, Failure};
 use super::{AwsCloud, LIST_CONCURRENCY, cloud_error, code_of, malformed, written};
 use crate::cloud::CloudError;
 use crate::model::Step;
@@ -30,13 +30,12 @@ use crate::model::{TAG_PLAN, Tags};
 impl AwsCloud {
     pub(super) async fn read_job(&self, name: &str) -> Result<Option<ObservedJob>, CloudError> {
         let action = || format!("read labeling job `{name}`");
-        let described = send("DescribeLabelingJob", || {
-            self.sagemaker
-                .describe_labeling_job()
-                .labeling_job_name(name)
-                .send()
-        })
-        .await;
+        let described = self
+            .sagemaker
+            .describe_labeling_job()
+            .labeling_job_name(name)
+            .send()
+            .await;
         let out = match described {
             Ok(out) => out,
             Err(err) if code_of(&err) == Some("ResourceNotFound") => return Ok(None),
@@ -57,15 +56,14 @@ impl AwsCloud {
         let mut tags = Tags::new();
         let mut token: Option<String> = None;
         loop {
-            let out = send("ListTags", || {
-                self.sagemaker
-                    .list_tags()
-                    .resource_arn(arn)
-                    .set_next_token(token.clone())
-                    .send()
-            })
-            .await
-            .map_err(|e| cloud_error(format!("read the tags of labeling job `{name}`"), e))?;
+            let out = self
+                .sagemaker
+                .list_tags()
+                .resource_arn(arn)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| cloud_error(format!("read the tags of labeling job `{name}`"), e))?;
             tags.extend(out.tags().iter().filter_map(|t| {
                 Some((
                     t.key()?.to_owned(),
@@ -92,16 +90,15 @@ impl AwsCloud {
         ] {
             let mut token: Option<String> = None;
             loop {
-                let out = send("ListLabelingJobs", || {
-                    self.sagemaker
-                        .list_labeling_jobs()
-                        .status_equals(status.clone())
-                        .max_results(100)
-                        .set_next_token(token.clone())
-                        .send()
-                })
-                .await
-                .map_err(|e| cloud_error("list labeling jobs", e))?;
+                let out = self
+                    .sagemaker
+                    .list_labeling_jobs()
+                    .status_equals(status.clone())
+                    .max_results(100)
+                    .set_next_token(token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| cloud_error("list labeling jobs", e))?;
                 summaries.extend(out.labeling_job_summary_list().iter().filter_map(|s| {
                     Some((
                         s.labeling_job_name()?.to_owned(),
@@ -133,16 +130,26 @@ impl AwsCloud {
     pub(super) async fn execute_sagemaker(&self, step: &Step) -> Result<(), CloudError> {
         match step {
             Step::CreateLabelingJob { spec } => self.create_job(spec).await,
-            Step::StopLabelingJob { job } => written(
-                send("StopLabelingJob", || {
-                    self.sagemaker
-                        .stop_labeling_job()
-                        .labeling_job_name(job)
-                        .send()
-                })
-                .await,
-                || format!("stop labeling job `{job}`"),
-            ),
+            Step::StopLabelingJob { job } => {
+                let action = || format!("stop labeling job `{job}`");
+                match self
+                    .sagemaker
+                    .stop_labeling_job()
+                    .labeling_job_name(job)
+                    .send()
+                    .await
+                {
+                    // A stop sent again after its answer was lost finds the job stopping: the
+                    // goal is reached once the job no longer runs.
+                    Err(err) if code_of(&err) == Some("ValidationException") => {
+                        match self.read_job(job).await? {
+                            Some(found) if !found.status.is_running() => Ok(()),
+                            _ => Err(cloud_error(action(), err)),
+                        }
+                    }
+                    other => written(other, action),
+                }
+            }
             _ => unreachable!("execute_sagemaker is only called with SageMaker steps"),
         }
     }
@@ -155,7 +162,7 @@ impl AwsCloud {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let Err(err) = send(&what, || create_request(self, spec).send()).await else {
+            let Err(err) = create_request(self, spec).send().await else {
                 return Ok(());
             };
             let code = code_of(&err).map(ToOwned::to_owned);

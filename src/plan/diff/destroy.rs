@@ -41,7 +41,12 @@ pub(super) fn orphan_change(orphan: &Orphan) -> Result<Change, PlanError> {
     }
 }
 
-fn delete_bucket(address: &Address, bucket: &ObservedBucket, empty: bool, reason: &str) -> Change {
+fn delete_bucket(
+    address: &Address,
+    bucket: &ObservedBucket,
+    with_objects: bool,
+    reason: &str,
+) -> Change {
     let lookup = BucketLookup::Found(Box::new(bucket.clone()));
     let mut c = change(
         address,
@@ -50,15 +55,13 @@ fn delete_bucket(address: &Address, bucket: &ObservedBucket, empty: bool, reason
         reason,
         digest::bucket(&lookup),
     );
-    if empty {
+    if with_objects {
         c.note =
             Some("deletes every object in the bucket first (`force_destroy = true`)".to_owned());
-        c.steps.push(Step::EmptyBucket {
-            bucket: bucket.name.clone(),
-        });
     }
     c.steps.push(Step::DeleteBucket {
         bucket: bucket.name.clone(),
+        with_objects,
     });
     c
 }
@@ -263,8 +266,7 @@ mod tests {
                 format!("DeleteRolePolicy {ROLE}/gtplan-quickstart"),
                 format!("DetachRolePolicy {ROLE} arn:aws:iam::aws:policy/CloudWatchLogsFullAccess"),
                 format!("DeleteRole {ROLE}"),
-                format!("EmptyBucket {BUCKET}"),
-                format!("DeleteBucket {BUCKET}"),
+                format!("DeleteObjects+DeleteBucket {BUCKET}"),
             ]
         );
         let s = plan.summary();
@@ -285,7 +287,8 @@ mod tests {
         assert_eq!(
             bucket.steps,
             [Step::DeleteBucket {
-                bucket: BUCKET.to_owned()
+                bucket: BUCKET.to_owned(),
+                with_objects: false,
             }]
         );
     }

@@ -26,16 +26,16 @@ use s3s::dto::{
     DeleteBucketEncryptionInput, DeleteBucketEncryptionOutput, DeleteBucketInput,
     DeleteBucketOutput, DeleteBucketPolicyInput, DeleteBucketPolicyOutput,
     DeleteBucketTaggingInput, DeleteBucketTaggingOutput, DeleteObjectInput, DeleteObjectOutput,
-    DeletePublicAccessBlockInput, DeletePublicAccessBlockOutput, GetBucketCorsInput,
-    GetBucketCorsOutput, GetBucketEncryptionInput, GetBucketEncryptionOutput,
-    GetBucketLocationInput, GetBucketLocationOutput, GetBucketPolicyInput, GetBucketPolicyOutput,
-    GetBucketTaggingInput, GetBucketTaggingOutput, GetObjectInput, GetObjectOutput,
-    GetPublicAccessBlockInput, GetPublicAccessBlockOutput, HeadBucketInput, HeadBucketOutput,
-    HeadObjectInput, HeadObjectOutput, ListBucketsInput, ListBucketsOutput, ListObjectsV2Input,
-    ListObjectsV2Output, PutBucketCorsInput, PutBucketCorsOutput, PutBucketEncryptionInput,
-    PutBucketEncryptionOutput, PutBucketPolicyInput, PutBucketPolicyOutput, PutBucketTaggingInput,
-    PutBucketTaggingOutput, PutObjectInput, PutObjectOutput, PutPublicAccessBlockInput,
-    PutPublicAccessBlockOutput,
+    DeleteObjectsInput, DeleteObjectsOutput, DeletePublicAccessBlockInput,
+    DeletePublicAccessBlockOutput, GetBucketCorsInput, GetBucketCorsOutput,
+    GetBucketEncryptionInput, GetBucketEncryptionOutput, GetBucketLocationInput,
+    GetBucketLocationOutput, GetBucketPolicyInput, GetBucketPolicyOutput, GetBucketTaggingInput,
+    GetBucketTaggingOutput, GetObjectInput, GetObjectOutput, GetPublicAccessBlockInput,
+    GetPublicAccessBlockOutput, HeadBucketInput, HeadBucketOutput, HeadObjectInput,
+    HeadObjectOutput, ListBucketsInput, ListBucketsOutput, ListObjectsV2Input, ListObjectsV2Output,
+    PutBucketCorsInput, PutBucketCorsOutput, PutBucketEncryptionInput, PutBucketEncryptionOutput,
+    PutBucketPolicyInput, PutBucketPolicyOutput, PutBucketTaggingInput, PutBucketTaggingOutput,
+    PutObjectInput, PutObjectOutput, PutPublicAccessBlockInput, PutPublicAccessBlockOutput,
 };
 use s3s::service::{S3Service, S3ServiceBuilder};
 use s3s::{S3, S3Request, S3Response, S3Result, s3_error};
@@ -269,6 +269,13 @@ impl S3 for SandboxS3 {
         objects::delete(self, &req.input)
     }
 
+    async fn delete_objects(
+        &self,
+        req: S3Request<DeleteObjectsInput>,
+    ) -> S3Result<S3Response<DeleteObjectsOutput>> {
+        objects::delete_many(self, &req.input)
+    }
+
     async fn list_objects_v2(
         &self,
         req: S3Request<ListObjectsV2Input>,
@@ -311,7 +318,8 @@ pub fn service(shared: Arc<Shared>) -> S3Service {
 /// The S3 operation a request is for, for the request log and the write gate only (s3s does
 /// the real routing).
 pub fn operation_name<B>(req: &Request<B>) -> String {
-    const SUBRESOURCES: [(&str, &str); 7] = [
+    const SUBRESOURCES: [(&str, &str); 8] = [
+        ("delete", "DeleteObjects"),
         ("policy", "BucketPolicy"),
         ("cors", "BucketCors"),
         ("encryption", "BucketEncryption"),
@@ -342,7 +350,11 @@ pub fn operation_name<B>(req: &Request<B>) -> String {
             .iter()
             .find(|(q, _)| keys.iter().any(|k| k == q))
         {
-            return format!("{verb}{name}");
+            return if *name == "DeleteObjects" {
+                (*name).to_owned()
+            } else {
+                format!("{verb}{name}")
+            };
         }
         return match *req.method() {
             Method::GET if keys.iter().any(|k| k == "list-type") => "ListObjectsV2".to_owned(),

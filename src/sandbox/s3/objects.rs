@@ -8,8 +8,9 @@ use bytes::Bytes;
 use futures::StreamExt;
 use http::StatusCode;
 use s3s::dto::{
-    DeleteObjectInput, DeleteObjectOutput, ETag, ETagCondition, GetObjectInput, GetObjectOutput,
-    HeadObjectInput, HeadObjectOutput, PutObjectInput, PutObjectOutput, StreamingBlob,
+    DeleteObjectInput, DeleteObjectOutput, DeleteObjectsInput, DeleteObjectsOutput, DeletedObject,
+    ETag, ETagCondition, Error, GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput,
+    PutObjectInput, PutObjectOutput, StreamingBlob,
 };
 use s3s::{Body, S3Error, S3Response, S3Result, s3_error};
 
@@ -191,4 +192,52 @@ pub fn delete(
         DeleteObjectOutput::default(),
         StatusCode::NO_CONTENT,
     ))
+}
+
+/// `DeleteObjects`: up to 1000 keys in one request, each authorized on its own; a key the
+/// bucket policy denies is reported in `Errors` and the others are deleted, as S3 does. Quiet
+/// mode answers with the errors only.
+pub fn delete_many(
+    s3: &SandboxS3,
+    input: &DeleteObjectsInput,
+) -> S3Result<S3Response<DeleteObjectsOutput>> {
+    const MAX_KEYS: usize = 1000;
+    let keys: Vec<String> = input.delete.objects.iter().map(|o| o.key.clone()).collect();
+    if keys.is_empty() || keys.len() > MAX_KEYS {
+        return Err(s3_error!(
+            MalformedXML,
+            "The XML you provided was not well-formed or did not validate against our published schema"
+        ));
+    }
+    let quiet = input.delete.quiet == Some(true);
+    let (deleted, errors) = s3.shared.store.write(|w| {
+        let mut deleted = Vec::new();
+        let mut errors = Vec::new();
+        for key in keys {
+            match s3.authorized(w, &input.bucket, "s3:DeleteObject", Some(&key)) {
+                Ok(_) => {
+                    if let Some(b) = w.s3.buckets.get_mut(&input.bucket) {
+                        b.objects.remove(&key);
+                    }
+                    deleted.push(DeletedObject {
+                        key: Some(key),
+                        ..Default::default()
+                    });
+                }
+                Err(e) if e.code() == &s3s::S3ErrorCode::NoSuchBucket => return Err(e),
+                Err(e) => errors.push(Error {
+                    code: Some(e.code().as_str().to_owned()),
+                    key: Some(key),
+                    message: e.message().map(ToOwned::to_owned),
+                    ..Default::default()
+                }),
+            }
+        }
+        Ok::<_, S3Error>((deleted, errors))
+    })?;
+    Ok(S3Response::new(DeleteObjectsOutput {
+        deleted: (!quiet).then_some(deleted),
+        errors: (!errors.is_empty()).then_some(errors),
+        ..Default::default()
+    }))
 }

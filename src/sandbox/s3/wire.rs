@@ -35,7 +35,7 @@ impl RequestIds {
         }
     }
 
-    fn insert(&self, headers: &mut http::HeaderMap) {
+    pub fn insert(&self, headers: &mut http::HeaderMap) {
         for (name, value) in [
             ("x-amz-request-id", &self.request_id),
             ("x-amz-id-2", &self.host_id),

@@ -1,0 +1,317 @@
+//! Trust under real conditions, with the real `gtplan` binary: apply converges on the first try
+//! through throttling, 5xx, resets and lost answers; a write whose answer is lost is never
+//! made twice; apply killed (SIGKILL) at any write converges on the next run; destroy follows
+//! apply at once, also while a job writes into the bucket.
+
+use futures::StreamExt;
+
+use crate::engine::Project;
+use crate::support::http;
+
+/// What one seeded faulty apply did.
+#[derive(Debug)]
+struct SeedRun {
+    seed: u64,
+    first_try: bool,
+    injected: serde_json::Value,
+}
+
+/// Nothing duplicated, nothing lost: exactly the quickstart's bucket, role and job exist, and
+/// a plan finds nothing to change.
+async fn converged(p: &Project, context: &str) {
+    let again = p
+        .gtplan(&["plan", "quickstart.toml", "--detailed-exitcode"])
+        .await;
+    assert_eq!(
+        again.code, 0,
+        "{context}: the plan after apply is empty\n{}\n{}",
+        again.stdout, again.stderr
+    );
+    let buckets = p.sb.s3.list_buckets().send().await.expect("buckets");
+    let roles = p.sb.iam.list_roles().send().await.expect("roles");
+    let jobs =
+        p.sb.sagemaker
+            .list_labeling_jobs()
+            .send()
+            .await
+            .expect("jobs");
+    assert_eq!(
+        (
+            buckets.buckets().len(),
+            roles.roles().len(),
+            jobs.labeling_job_summary_list().len()
+        ),
+        (1, 1, 1),
+        "{context}: one bucket, one role, one job"
+    );
+}
+
+async fn apply_under_faults(seed: u64) -> SeedRun {
+    let p = Project::quickstart().await;
+    let base = p.sb.endpoint();
+    let (status, body) = http(
+        "PUT",
+        &format!("{base}/_gtplan/faults?seed={seed}&throttle=0.2&error=0.1&reset=0.05&drop=0.05"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let run = p
+        .gtplan(&["apply", "quickstart.toml", "--auto-approve"])
+        .await;
+    let (_, faults) = http("GET", &format!("{base}/_gtplan/faults")).await;
+    let (_, off) = http("DELETE", &format!("{base}/_gtplan/faults")).await;
+    assert!(off.contains("null"), "faults are off: {off}");
+    let injected: serde_json::Value = serde_json::from_str(&faults).unwrap_or_default();
+    let first_try = run.code == 0;
+    if !first_try {
+        eprintln!("seed {seed}: apply failed\n{}", run.stderr);
+        p.gtplan(&["apply", "quickstart.toml", "--auto-approve"])
+            .await
+            .success();
+    }
+    converged(&p, &format!("seed {seed}")).await;
+    SeedRun {
+        seed,
+        first_try,
+        injected,
+    }
+}
+
+/// 20 % throttling, 10 % 5xx, 5 % resets and 5 % answers dropped after the write: every seed
+/// converges on its first apply, with nothing duplicated or lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quickstart_converges_through_faults_on_the_first_apply() {
+    const SEEDS: u64 = 10;
+    let runs: Vec<SeedRun> = futures::stream::iter(1..=SEEDS)
+        .map(apply_under_faults)
+        .buffer_unordered(3)
+        .collect()
+        .await;
+    let faults: u64 = runs
+        .iter()
+        .map(|r| {
+            ["throttle", "error", "reset", "drop"]
+                .iter()
+                .map(|k| r.injected["injected"][k].as_u64().unwrap_or(0))
+                .sum::<u64>()
+        })
+        .sum();
+    eprintln!(
+        "faults: {} of {SEEDS} seeds converged on the first apply, {faults} faults injected",
+        runs.iter().filter(|r| r.first_try).count()
+    );
+    assert!(faults >= SEEDS * 10, "faults were injected: {runs:?}");
+    let failed: Vec<u64> = runs
+        .iter()
+        .filter(|r| !r.first_try)
+        .map(|r| r.seed)
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "seeds whose first apply failed: {failed:?}"
+    );
+}
+
+/// Each create whose answer is lost after AWS carried it out: the SDK sends it again, and the
+/// adapter recognises its own earlier write instead of failing or making a second one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_to_any_write_is_neither_an_error_nor_a_duplicate() {
+    const APPLY: [&str; 8] = [
+        "CreateBucket",
+        "PutBucketPolicy",
+        "PutBucketEncryption",
+        "CreateRole",
+        "PutRolePolicy",
+        "PutObject",
+        "CreateLabelingJob",
+        "PutPublicAccessBlock",
+    ];
+    const DESTROY: [&str; 6] = [
+        "StopLabelingJob",
+        "DeleteObject",
+        "DeleteRolePolicy",
+        "DeleteRole",
+        "DeleteObjects",
+        "DeleteBucket",
+    ];
+    futures::stream::iter(
+        APPLY
+            .iter()
+            .map(|op| (*op, true))
+            .chain(DESTROY.iter().map(|op| (*op, false))),
+    )
+    .for_each_concurrent(3, |(operation, on_apply)| async move {
+        let p = Project::quickstart().await;
+        let drop_next = format!(
+            "{}/_gtplan/faults/drop-next?operation={operation}",
+            p.sb.endpoint()
+        );
+        if on_apply {
+            assert_eq!(http("PUT", &drop_next).await.0, 200);
+        }
+        let run = p
+            .gtplan(&["apply", "quickstart.toml", "--auto-approve"])
+            .await;
+        assert_eq!(run.code, 0, "{operation}: {}", run.stderr);
+        converged(&p, operation).await;
+        if on_apply {
+            assert!(p.dropped(operation), "{operation}: an answer was dropped");
+            return;
+        }
+        // Something the job wrote, so that destroy empties the bucket (`DeleteObjects`).
+        let bucket =
+            p.sb.s3
+                .list_buckets()
+                .send()
+                .await
+                .expect("buckets")
+                .buckets()[0]
+                .name()
+                .expect("name")
+                .to_owned();
+        p.sb.s3
+            .put_object()
+            .bucket(&bucket)
+            .key("output/extra.json")
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(b"{}"))
+            .send()
+            .await
+            .expect("an object to empty");
+        assert_eq!(http("PUT", &drop_next).await.0, 200);
+        let destroy = p
+            .gtplan(&["destroy", "quickstart.toml", "--auto-approve"])
+            .await;
+        assert_eq!(destroy.code, 0, "{operation}: {}", destroy.stderr);
+        assert!(p.dropped(operation), "{operation}: an answer was dropped");
+        let buckets = p.sb.s3.list_buckets().send().await.expect("buckets");
+        let roles = p.sb.iam.list_roles().send().await.expect("roles");
+        assert_eq!(
+            (buckets.buckets().len(), roles.roles().len()),
+            (0, 0),
+            "{operation}: destroyed"
+        );
+    })
+    .await;
+}
+
+/// `gtplan apply` killed with SIGKILL while each of its writes is in flight: the next apply
+/// converges from what exists, and no job is created twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_killed_at_any_write_converges_on_rerun() {
+    let probe = Project::quickstart().await;
+    probe.apply_converges("quickstart.toml").await;
+    let writes = u64::try_from(probe.writes().len()).expect("small");
+    assert!(writes > 10, "the quickstart makes {writes} writes");
+    futures::stream::iter(0..writes)
+        .for_each_concurrent(3, |n| async move {
+            let p = Project::quickstart().await;
+            let base = p.sb.endpoint();
+            assert_eq!(
+                http("PUT", &format!("{base}/_gtplan/hold-writes?after={n}"))
+                    .await
+                    .0,
+                200
+            );
+            let mut child = tokio::process::Command::from(p.command(&[
+                "apply",
+                "quickstart.toml",
+                "--auto-approve",
+            ]))
+            .spawn()
+            .expect("spawn");
+            // Kill apply once its (n+1)-th write waits at the gate.
+            p.sb.until_writes_held(1).await;
+            child.kill().await.expect("SIGKILL gtplan");
+            assert_eq!(
+                http("DELETE", &format!("{base}/_gtplan/hold-writes"))
+                    .await
+                    .0,
+                200
+            );
+            p.apply_converges("quickstart.toml").await;
+            converged(&p, &format!("killed at write {}", n + 1)).await;
+        })
+        .await;
+}
+
+/// Destroy at once after apply: its own deletes of the uploads do not count as drift.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroy_right_after_apply() {
+    let p = Project::quickstart().await;
+    p.apply_converges("quickstart.toml").await;
+    p.gtplan(&["destroy", "quickstart.toml", "--auto-approve"])
+        .await
+        .success();
+    let buckets = p.sb.s3.list_buckets().send().await.expect("buckets");
+    assert!(buckets.buckets().is_empty());
+}
+
+/// A job that writes its output into a `force_destroy` bucket while destroy deletes it: S3
+/// refuses the DeleteBucket (`BucketNotEmpty`), the bucket is emptied again and deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroy_while_the_job_is_still_writing() {
+    let p = Project::quickstart().await;
+    p.apply_converges("quickstart.toml").await;
+    // The job still runs (the sandbox's clock stands still): destroy stops it, deletes the
+    // uploads and the role, and last the bucket, now empty. Its DeleteBucket is held.
+    let request = p.request("quickstart.toml");
+    let (_, plan) = gtplan::ops::make_plan(&request, gtplan::ops::Mode::Destroy)
+        .await
+        .expect("destroy plan");
+    let steps: usize = plan.changes.iter().map(|c| c.steps.len()).sum();
+    let base = p.sb.endpoint();
+    let hold = format!("{base}/_gtplan/hold-writes?after={}", steps - 1);
+    assert_eq!(http("PUT", &hold).await.0, 200);
+    let destroy = tokio::spawn({
+        let mut cmd = p.command(&["destroy", "quickstart.toml", "--auto-approve"]);
+        async move {
+            tokio::task::spawn_blocking(move || cmd.output().expect("gtplan runs"))
+                .await
+                .expect("join")
+        }
+    });
+    p.sb.until_writes_held(1).await;
+    // Meanwhile the stopped job finishes and writes its output manifest into the bucket.
+    p.sb.advance(5.0).await;
+    let job =
+        p.sb.sagemaker
+            .describe_labeling_job()
+            .labeling_job_name("gtplan-quickstart-pets-1")
+            .send()
+            .await
+            .expect("job");
+    assert_eq!(
+        job.labeling_job_status(),
+        Some(&aws_sdk_sagemaker::types::LabelingJobStatus::Stopped)
+    );
+    assert!(
+        job.labeling_job_output()
+            .and_then(|o| o.output_dataset_s3_uri())
+            .is_some(),
+        "the job wrote its output"
+    );
+    assert_eq!(
+        http("DELETE", &format!("{base}/_gtplan/hold-writes"))
+            .await
+            .0,
+        200
+    );
+    let out = destroy.await.expect("join");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let buckets = p.sb.s3.list_buckets().send().await.expect("buckets");
+    assert!(
+        buckets.buckets().is_empty(),
+        "the bucket went, with the output"
+    );
+    let writes = p.writes();
+    let count = |op: &str| writes.iter().filter(|w| *w == op).count();
+    assert_eq!(
+        (count("s3 DeleteBucket"), count("s3 DeleteObjects")),
+        (2, 1),
+        "refused once, emptied again, deleted: {writes:?}"
+    );
+}
