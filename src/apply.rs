@@ -19,11 +19,18 @@ use crate::plan::{Change, Plan, digest, graph};
 pub struct ApplyOptions {
     /// How many changes may run at once.
     pub parallelism: usize,
+    /// Re-read each resource before its first write and refuse if it moved since the plan was
+    /// made. A saved plan needs it; a plan made moments ago in the same run, under the lock,
+    /// would read the same thing twice.
+    pub recheck: bool,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        Self { parallelism: 10 }
+        Self {
+            parallelism: 10,
+            recheck: true,
+        }
     }
 }
 
@@ -105,7 +112,7 @@ pub async fn apply(
             .map(|&i| &plan.changes[i])
             .filter(|c| c.action.is_change());
         let results: Vec<Result<usize, ApplyError>> = futures::stream::iter(changes)
-            .map(|change| apply_change(cloud, change, on_event))
+            .map(|change| apply_change(cloud, change, options.recheck, on_event))
             .buffer_unordered(options.parallelism.max(1))
             .collect()
             .await;
@@ -130,12 +137,12 @@ pub async fn apply(
 async fn apply_change(
     cloud: &dyn Cloud,
     change: &Change,
+    recheck: bool,
     on_event: &(dyn Fn(ApplyEvent<'_>) + Sync),
 ) -> Result<usize, ApplyError> {
     let started = Instant::now();
     on_event(ApplyEvent::Started(change));
-    let current = current_digest(cloud, change).await?;
-    if current != change.observed_digest {
+    if recheck && current_digest(cloud, change).await? != change.observed_digest {
         return Err(ApplyError::Drifted {
             address: change.address.to_string(),
         });

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::common::{ConnectArgs, Terminal, VarArgs, is_saved_plan};
+use super::common::{ConnectArgs, LockArgs, Terminal, VarArgs, is_saved_plan};
 use crate::ops::{self, Command, Error, Outcome, PlanRequest};
 
 #[derive(Debug, Args)]
@@ -23,6 +23,8 @@ pub struct ApplyArgs {
     /// How many independent changes run at once.
     #[arg(long, default_value_t = 10)]
     pub parallelism: usize,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 pub async fn exec(args: &ApplyArgs) -> Result<ExitCode, Error> {
@@ -31,13 +33,21 @@ pub async fn exec(args: &ApplyArgs) -> Result<ExitCode, Error> {
     };
     let connection = args.connect.connection();
     let outcome = if is_saved_plan(&args.plan) {
-        ops::apply_saved(&args.plan, &connection, args.parallelism, &ui).await?
+        ops::apply_saved(
+            &args.plan,
+            &connection,
+            args.parallelism,
+            &args.lock.options(),
+            &ui,
+        )
+        .await?
     } else {
         let request = PlanRequest {
             path: args.plan.clone(),
             vars: args.vars.vars.clone(),
             connection,
             parallelism: args.parallelism,
+            lock: args.lock.options(),
         };
         ops::apply(&request, &ui).await?
     };

@@ -5,8 +5,12 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use clap::Args;
 
+use std::time::Duration;
+
 use crate::apply::ApplyEvent;
-use crate::ops::{self, Connection, Error, Target};
+use crate::config::{format_seconds, parse_seconds};
+use crate::model::lock::LockInfo;
+use crate::ops::{self, Connection, Error, LockOptions, Target};
 use crate::plan::{Action, Plan, render};
 
 #[derive(Debug, Clone, Args)]
@@ -42,6 +46,34 @@ impl ConnectArgs {
             credentials: None,
         }
     }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LockArgs {
+    /// How long to wait for another run's lock on the plan, e.g. `30s`, `10m`; `0` fails at once.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub lock_timeout: Duration,
+    /// Keep the plan's lock in this bucket instead of `gtplan-locks-<account>-<region>`.
+    #[arg(long, value_name = "BUCKET")]
+    pub lock_bucket: Option<String>,
+}
+
+impl LockArgs {
+    pub fn options(&self) -> LockOptions {
+        LockOptions {
+            timeout: self.lock_timeout,
+            bucket: self.lock_bucket.clone(),
+        }
+    }
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    if s == "0" {
+        return Ok(Duration::ZERO);
+    }
+    parse_seconds(s)
+        .map(Duration::from_secs)
+        .map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Clone, Args)]
@@ -92,6 +124,29 @@ impl ops::Ui for Terminal {
             .read_line(&mut answer)
             .map_err(|e| Error::user(format!("failed to read the answer: {e}"), "try again"))?;
         Ok(answer.trim() == "yes")
+    }
+
+    fn waiting_for_lock(&self, holder: &LockInfo, timeout: Duration) {
+        eprintln!(
+            "gtplan: plan `{}` is locked by {} ({}, taken {}, lock id {}); waiting up to {} for it",
+            holder.plan,
+            holder.who,
+            holder.operation,
+            ops::lock::age(&holder.created),
+            holder.id,
+            format_seconds(timeout.as_secs())
+        );
+    }
+
+    fn taking_over_lock(&self, holder: &LockInfo) {
+        eprintln!(
+            "gtplan: taking over the lock {} of plan `{}`: the {} that took it {} on this machine (pid {}) is gone",
+            holder.id,
+            holder.plan,
+            holder.operation,
+            ops::lock::age(&holder.created),
+            holder.pid.unwrap_or_default()
+        );
     }
 
     fn applying(&self) {

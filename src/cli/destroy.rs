@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::apply::finish;
-use super::common::{ConnectArgs, Terminal, VarArgs};
+use super::common::{ConnectArgs, LockArgs, Terminal, VarArgs};
 use crate::ops::{self, Command, Error, PlanRequest};
 
 #[derive(Debug, Args)]
@@ -24,6 +24,8 @@ pub struct DestroyArgs {
     /// How many independent changes run at once.
     #[arg(long, default_value_t = 10)]
     pub parallelism: usize,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 pub async fn exec(args: &DestroyArgs) -> Result<ExitCode, Error> {
@@ -35,6 +37,7 @@ pub async fn exec(args: &DestroyArgs) -> Result<ExitCode, Error> {
         vars: args.vars.vars.clone(),
         connection: args.connect.connection(),
         parallelism: args.parallelism,
+        lock: args.lock.options(),
     };
     let outcome = ops::destroy(&request, &ui).await?;
     Ok(finish(&outcome, Command::Destroy))

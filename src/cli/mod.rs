@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod common;
 pub mod destroy;
+pub mod force_unlock;
 pub mod init;
 pub mod plan;
 pub mod report;
@@ -39,6 +40,8 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Delete what a plan manages (asks first unless --auto-approve).
     Destroy(destroy::DestroyArgs),
+    /// Break a plan's lock left behind by a run that is gone (asks first unless --force).
+    ForceUnlock(force_unlock::ForceUnlockArgs),
     /// Write a ready plan for a task type, with sample data.
     Init(init::InitArgs),
     /// List the built-in Ground Truth task types and their rules.
@@ -57,6 +60,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 Command::Plan(args) => plan::exec(&args).await,
                 Command::Apply(args) => apply::exec(&args).await,
                 Command::Destroy(args) => destroy::exec(&args).await,
+                Command::ForceUnlock(args) => force_unlock::exec(&args).await,
                 Command::Init(args) => init::exec(&args),
                 Command::TaskTypes(args) => task_types::exec(&args),
                 Command::Sandbox(args) => sandbox::exec(args).await,

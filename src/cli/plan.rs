@@ -41,6 +41,8 @@ impl PlanArgs {
             vars: self.vars.vars.clone(),
             connection: self.connect.connection(),
             parallelism: self.parallelism,
+            // `gtplan plan` only reads: it takes no lock.
+            lock: ops::LockOptions::default(),
         }
     }
 }

@@ -118,6 +118,21 @@ fn diagnostic(err: &Error) -> Report {
                 .collect(),
         ),
         Error::Cloud(e) => Report::new(error_chain(e), cloud_hint(e).map(ToOwned::to_owned)),
+        Error::LockHeld { spot, holder, .. } => Report::new(
+            err.to_string(),
+            Some(format!(
+                "wait for that run to finish (or pass a longer `--lock-timeout`); if it is gone, `gtplan force-unlock PLAN {}` deletes the lock `{spot}`",
+                holder.id
+            )),
+        ),
+        Error::Interrupted => Report::new(
+            "interrupted: changes already started have finished, the lock is released".to_owned(),
+            Some("run `gtplan apply` again: it continues from what exists".to_owned()),
+        ),
+        Error::Verify(_) => Report::new(
+            err.to_string(),
+            Some("something changed them while apply ran, or AWS did not keep a write: run `gtplan plan` to see the differences, and `gtplan apply` to converge".to_owned()),
+        ),
         Error::User { message, hint } => Report::new(message.clone(), hint.clone()),
     }
 }

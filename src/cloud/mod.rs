@@ -5,6 +5,7 @@
 pub mod aws;
 
 use crate::model::Step;
+use crate::model::lock::{LockInfo, LockSpot};
 use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
 use crate::model::observed::{
     BucketLookup, BucketRegion, ObservedBucket, ObservedJob, ObservedObject, ObservedRole,
@@ -89,4 +90,23 @@ pub trait Cloud: Send + Sync {
 
     /// Performs one write.
     async fn execute(&self, step: &Step) -> Result<(), CloudError>;
+
+    /// Creates the bucket that holds locks if it does not exist yet (in this region, public
+    /// access blocked). Fails when another account owns the name.
+    async fn ensure_lock_bucket(&self, bucket: &BucketName) -> Result<(), CloudError>;
+
+    /// Writes `info` as the lock unless a lock exists: `Ok(None)` when this run holds it now
+    /// (also when the write's answer was lost and the lock found is this run's), otherwise the
+    /// holder.
+    async fn try_lock(
+        &self,
+        spot: &LockSpot,
+        info: &LockInfo,
+    ) -> Result<Option<LockInfo>, CloudError>;
+
+    /// The lock, if one is held.
+    async fn read_lock(&self, spot: &LockSpot) -> Result<Option<LockInfo>, CloudError>;
+
+    /// Deletes the lock object (the caller has checked whose it is).
+    async fn delete_lock(&self, spot: &LockSpot) -> Result<(), CloudError>;
 }

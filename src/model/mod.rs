@@ -4,6 +4,7 @@
 pub mod address;
 pub mod desired;
 pub mod job;
+pub mod lock;
 pub mod names;
 pub mod observed;
 pub mod step;

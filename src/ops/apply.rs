@@ -1,13 +1,19 @@
-//! `gtplan apply` and `gtplan destroy`: make a plan (or read a saved one), show it, ask, and
-//! apply it.
+//! `gtplan apply` and `gtplan destroy`: take the plan's lock, make a plan (or read a saved
+//! one), show it, ask, apply it, read back what it wrote, and release the lock, also when
+//! something fails or the user presses Ctrl-C.
 
+use std::future::Future;
 use std::path::Path;
+use std::time::Duration;
 
 use crate::apply::{ApplyEvent, ApplyOptions, ApplyReport};
 use crate::cloud::Cloud;
+use crate::model::lock::LockInfo;
+use crate::model::names::{PlanName, Region};
 use crate::plan::{Plan, Summary};
 
-use super::plan::{Mode, PlanRequest, load_saved, make_plan};
+use super::lock::{self, LockOptions};
+use super::plan::{Mode, PlanRequest, diff_live, load_saved, plan_prepared, prepare};
 use super::{Command, Connection, Error};
 
 /// What a command shows and asks while it works. The CLI prints to the terminal; a test can
@@ -18,6 +24,10 @@ pub trait Ui: Sync {
     /// Whether to go ahead with `plan`'s changes; not asked for a saved plan, which was
     /// reviewed when it was saved.
     fn confirm(&self, question: &str) -> Result<bool, Error>;
+    /// Another run holds the plan's lock; this one waits up to `timeout`.
+    fn waiting_for_lock(&self, _holder: &LockInfo, _timeout: Duration) {}
+    /// The lock is held by a run of this user on this machine that is gone: it is taken over.
+    fn taking_over_lock(&self, _holder: &LockInfo) {}
     /// Changes are about to be made.
     fn applying(&self) {}
     /// Progress while changes are made (called concurrently).
@@ -37,38 +47,70 @@ pub enum Outcome {
     },
 }
 
-/// `gtplan apply PLAN.toml`: plan, show, confirm, apply.
+/// `gtplan apply PLAN.toml`: lock, plan, show, confirm, apply, verify.
 pub async fn apply(request: &PlanRequest, ui: &dyn Ui) -> Result<Outcome, Error> {
-    let (session, plan) = make_plan(request, Mode::Converge).await?;
-    confirm_and_run(
-        &session.cloud,
-        &plan,
-        request.parallelism,
-        ui,
-        Command::Apply,
-    )
-    .await
+    converge(request, ui, Mode::Converge, Command::Apply).await
 }
 
-/// `gtplan destroy PLAN.toml`: plan the removal of what the plan manages, show, confirm, apply.
+/// `gtplan destroy PLAN.toml`: the same, with a plan that removes what the plan manages.
 pub async fn destroy(request: &PlanRequest, ui: &dyn Ui) -> Result<Outcome, Error> {
-    let (session, plan) = make_plan(request, Mode::Destroy).await?;
-    confirm_and_run(
-        &session.cloud,
-        &plan,
-        request.parallelism,
+    converge(request, ui, Mode::Destroy, Command::Destroy).await
+}
+
+async fn converge(
+    request: &PlanRequest,
+    ui: &dyn Ui,
+    mode: Mode,
+    command: Command,
+) -> Result<Outcome, Error> {
+    let prepared = prepare(request).await?;
+    let cloud = &prepared.session.cloud;
+    let (plan_name, region) = (prepared.file.name(), prepared.file.region());
+    locked(
+        cloud,
+        (plan_name, region, &prepared.account),
+        command,
+        &request.lock,
         ui,
-        Command::Destroy,
+        async {
+            let (desired, plan) = plan_prepared(&prepared, request.parallelism, mode).await?;
+            ui.show_plan(&plan);
+            if !plan.has_changes() {
+                return Ok(Outcome::NoChanges {
+                    summary: plan.summary(),
+                });
+            }
+            if !ui.confirm(question(command))? {
+                return Ok(Outcome::Cancelled);
+            }
+            // Planned moments ago under the lock: no re-read before each write.
+            let outcome = run(cloud, &plan, request.parallelism, false, ui, command).await?;
+            // One read of everything the plan names: what is still not as planned is an error.
+            let after = diff_live(cloud, &desired, request.parallelism, mode).await?;
+            let differing: Vec<String> = after
+                .changes
+                .iter()
+                .filter(|c| c.action.is_change())
+                .map(|c| format!("`{}` ({})", c.address, c.reason))
+                .collect();
+            if differing.is_empty() {
+                Ok(outcome)
+            } else {
+                Err(Error::Verify(differing))
+            }
+        },
     )
     .await
 }
 
 /// `gtplan apply SAVED.json`: apply exactly a saved plan, refusing if it was made for another
-/// account or if anything it observed has changed since.
+/// account or if anything it observed has changed since (each resource is read again before
+/// its first write).
 pub async fn apply_saved(
     path: &Path,
     connection: &Connection,
     parallelism: usize,
+    lock: &LockOptions,
     ui: &dyn Ui,
 ) -> Result<Outcome, Error> {
     let plan = load_saved(path)?;
@@ -84,37 +126,107 @@ pub async fn apply_saved(
             "use the credentials the plan was made with, or make a new plan",
         ));
     }
-    ui.show_plan(&plan);
-    run(&session.cloud, &plan, parallelism, ui, Command::Apply).await
+    let corrupt = || {
+        Error::user(
+            format!("`{}` names an invalid plan or region", path.display()),
+            "make the plan again with `gtplan plan PLAN.toml --out FILE.json`",
+        )
+    };
+    let plan_name = PlanName::parse(&plan.plan).map_err(|_| corrupt())?;
+    let region = Region::parse(&plan.region).map_err(|_| corrupt())?;
+    locked(
+        &session.cloud,
+        (&plan_name, &region, &account),
+        Command::Apply,
+        lock,
+        ui,
+        async {
+            ui.show_plan(&plan);
+            run(&session.cloud, &plan, parallelism, true, ui, Command::Apply).await
+        },
+    )
+    .await
 }
 
-async fn confirm_and_run(
-    cloud: &dyn Cloud,
-    plan: &Plan,
-    parallelism: usize,
-    ui: &dyn Ui,
-    command: Command,
-) -> Result<Outcome, Error> {
-    ui.show_plan(plan);
-    if !plan.has_changes() {
-        return Ok(Outcome::NoChanges {
-            summary: plan.summary(),
-        });
+/// `gtplan force-unlock PLAN ID`: deletes the plan's lock if its id is `id`, after asking.
+pub async fn force_unlock(request: &PlanRequest, id: &str, ui: &dyn Ui) -> Result<(), Error> {
+    let prepared = prepare(request).await?;
+    let cloud = &prepared.session.cloud;
+    let spot = lock::spot(
+        prepared.file.name(),
+        &prepared.account,
+        prepared.file.region(),
+        &request.lock,
+    )?;
+    let Some(holder) = cloud.read_lock(&spot).await? else {
+        return Err(Error::user(
+            format!(
+                "plan `{}` is not locked (`{spot}` does not exist)",
+                prepared.file.name()
+            ),
+            "nothing to unlock",
+        ));
+    };
+    if holder.id != id {
+        return Err(Error::user(
+            format!(
+                "the lock of plan `{}` has id {}, not {id}",
+                prepared.file.name(),
+                holder.id
+            ),
+            "pass the id the waiting run or `gtplan apply` printed; it may be a newer lock than you think",
+        ));
     }
-    let question = match command {
+    let question = format!(
+        "Do you really want to break the lock held by {} ({}, taken {})?\n  Only do this if that run is gone: two runs at once can race.",
+        holder.who,
+        holder.operation,
+        lock::age(&holder.created)
+    );
+    if !ui.confirm(&question)? {
+        return Err(Error::user(
+            "force-unlock cancelled",
+            "the lock is still held",
+        ));
+    }
+    Ok(cloud.delete_lock(&spot).await?)
+}
+
+/// Runs `work` while holding the plan's lock, and releases it however `work` ends: with a
+/// result, an error, or Ctrl-C (which stops `work` between its writes).
+async fn locked<T>(
+    cloud: &dyn Cloud,
+    (plan, region, account): (&PlanName, &Region, &str),
+    command: Command,
+    options: &LockOptions,
+    ui: &dyn Ui,
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    let spot = lock::spot(plan, account, region, options)?;
+    let held = lock::acquire(cloud, spot, plan, command, options, ui).await?;
+    let result = tokio::select! {
+        result = work => result,
+        _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
+    };
+    let released = lock::release(cloud, &held).await;
+    match (result, released) {
+        (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+        (Ok(value), Ok(())) => Ok(value),
+    }
+}
+
+fn question(command: Command) -> &'static str {
+    match command {
         Command::Apply => "Do you want to perform these actions?",
         Command::Destroy => "Do you really want to destroy all resources of this plan?",
-    };
-    if !ui.confirm(question)? {
-        return Ok(Outcome::Cancelled);
     }
-    run(cloud, plan, parallelism, ui, command).await
 }
 
 async fn run(
     cloud: &dyn Cloud,
     plan: &Plan,
     parallelism: usize,
+    recheck: bool,
     ui: &dyn Ui,
     command: Command,
 ) -> Result<Outcome, Error> {
@@ -124,7 +236,11 @@ async fn run(
     }
     ui.applying();
     let on_event = |event: ApplyEvent<'_>| ui.event(event);
-    let report = crate::apply::apply(cloud, plan, ApplyOptions { parallelism }, &on_event)
+    let options = ApplyOptions {
+        parallelism,
+        recheck,
+    };
+    let report = crate::apply::apply(cloud, plan, options, &on_event)
         .await
         .map_err(|failure| Error::Apply { command, failure })?;
     Ok(Outcome::Applied { report, summary })

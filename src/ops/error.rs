@@ -1,8 +1,11 @@
 //! Every way an engine command can end badly, each with what the user can do about it.
 
+use std::time::Duration;
+
 use crate::apply::ApplyFailure;
 use crate::cloud::CloudError;
 use crate::config::ConfigError;
+use crate::model::lock::LockInfo;
 use crate::plan::diff::PlanErrors;
 
 /// The command that applied changes, for the messages about it.
@@ -38,6 +41,26 @@ pub enum Error {
     },
     #[error(transparent)]
     Cloud(#[from] CloudError),
+    /// Another run holds the plan's lock, and did not release it within the lock timeout.
+    #[error(
+        "the plan is locked by {} ({}, {}), lock id {}; waited {}",
+        .holder.who,
+        .holder.operation,
+        crate::ops::lock::age(&.holder.created),
+        .holder.id,
+        crate::config::format_seconds(.waited.as_secs())
+    )]
+    LockHeld {
+        spot: String,
+        holder: Box<LockInfo>,
+        waited: Duration,
+    },
+    /// Ctrl-C: the run stopped between writes and released its lock.
+    #[error("interrupted")]
+    Interrupted,
+    /// Apply finished its writes, but reading back shows resources that do not match.
+    #[error("apply made its changes, but {} do not match the plan when read back: {}", .0.len(), .0.join(", "))]
+    Verify(Vec<String>),
     /// Anything else the user can fix: a message and how.
     #[error("{message}")]
     User {

@@ -8,13 +8,15 @@
 mod apply;
 mod error;
 mod init;
+pub mod lock;
 mod plan;
 mod session;
 mod validate;
 
-pub use apply::{Outcome, Ui, apply, apply_saved, destroy};
+pub use apply::{Outcome, Ui, apply, apply_saved, destroy, force_unlock};
 pub use error::{Command, Error};
 pub use init::{Initialized, init};
+pub use lock::LockOptions;
 pub use plan::{Mode, PlanRequest, load_saved, make_plan, plan, save_plan};
 pub use session::{Connection, SANDBOX_STATE_DIR, Session, Target};
 pub use validate::{Validated, validate};

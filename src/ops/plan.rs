@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 
 use crate::cloud::Cloud;
 use crate::config::{self, PlanFile, VarOverrides};
+use crate::model::desired::DesiredState;
 use crate::plan::model::FORMAT_VERSION;
 use crate::plan::{Plan, diff, refresh};
 
-use super::{Connection, Error, Session};
+use super::{Connection, Error, LockOptions, Session};
 
 /// What to plan: a plan file with its variables, where, and how many reads at once.
 #[derive(Debug, Clone)]
@@ -19,6 +20,8 @@ pub struct PlanRequest {
     pub connection: Connection,
     /// How many AWS calls run at once.
     pub parallelism: usize,
+    /// How apply and destroy lock the plan (plan does not).
+    pub lock: LockOptions,
 }
 
 /// Which plan to compute: converge on the plan file, or destroy what it manages.
@@ -34,19 +37,56 @@ pub(super) fn load(path: &Path, vars: &[(String, String)]) -> Result<PlanFile, E
     Ok(config::load(path, &overrides)?)
 }
 
-/// Loads, connects, resolves, refreshes and diffs. The session stays open for apply.
-pub async fn make_plan(request: &PlanRequest, mode: Mode) -> Result<(Session, Plan), Error> {
+/// A plan file loaded and a session open for the account it will be planned in.
+pub(super) struct Prepared {
+    pub file: PlanFile,
+    pub session: Session,
+    pub account: String,
+}
+
+/// Loads the plan file and connects.
+pub(super) async fn prepare(request: &PlanRequest) -> Result<Prepared, Error> {
     let file = load(&request.path, &request.vars)?;
     let session = request.connection.open(file.region().as_str()).await?;
     let account = session.cloud.account_id().await?;
-    let desired = file.resolve(&account)?;
-    let observed = refresh::refresh(&session.cloud, &desired, request.parallelism).await?;
-    let plan = match mode {
-        Mode::Converge => diff::diff(&desired, &observed),
-        Mode::Destroy => diff::destroy(&desired, &observed),
+    Ok(Prepared {
+        file,
+        session,
+        account,
+    })
+}
+
+/// Resolves, refreshes and diffs; also returns the desired state, to verify against.
+pub(super) async fn plan_prepared(
+    prepared: &Prepared,
+    parallelism: usize,
+    mode: Mode,
+) -> Result<(DesiredState, Plan), Error> {
+    let desired = prepared.file.resolve(&prepared.account)?;
+    let plan = diff_live(&prepared.session.cloud, &desired, parallelism, mode).await?;
+    Ok((desired, plan))
+}
+
+/// Refreshes what `desired` names and diffs it.
+pub(super) async fn diff_live(
+    cloud: &dyn Cloud,
+    desired: &DesiredState,
+    parallelism: usize,
+    mode: Mode,
+) -> Result<Plan, Error> {
+    let observed = refresh::refresh(cloud, desired, parallelism).await?;
+    match mode {
+        Mode::Converge => diff::diff(desired, &observed),
+        Mode::Destroy => diff::destroy(desired, &observed),
     }
-    .map_err(Error::Plan)?;
-    Ok((session, plan))
+    .map_err(Error::Plan)
+}
+
+/// Loads, connects, resolves, refreshes and diffs. The session stays open for apply.
+pub async fn make_plan(request: &PlanRequest, mode: Mode) -> Result<(Session, Plan), Error> {
+    let prepared = prepare(request).await?;
+    let (_, plan) = plan_prepared(&prepared, request.parallelism, mode).await?;
+    Ok((prepared.session, plan))
 }
 
 /// `gtplan plan`: what apply would change.

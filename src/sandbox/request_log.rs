@@ -15,6 +15,9 @@ pub struct LogEntry<'a> {
     /// 0 when the connection was closed without an answer.
     pub status: u16,
     pub duration_ms: f64,
+    /// The bucket an S3 request is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<&'a str>,
     /// The injected fault, if any (`throttle`, `error`, `reset`, `drop`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<&'static str>,

@@ -159,6 +159,9 @@ async fn handle(
     let started = Instant::now();
     let scope = credential_scope(&req);
     let service = classify(&req, scope.as_ref());
+    let bucket = (service == Service::S3)
+        .then(|| s3::wire::bucket_of(&req).map(ToOwned::to_owned))
+        .flatten();
     if service != Service::Admin {
         let latency = shared.latency_ms.load(Ordering::Relaxed);
         if latency > 0 {
@@ -177,6 +180,7 @@ async fn handle(
                 operation,
                 status,
                 duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+                bucket: bucket.as_deref(),
                 fault: (fault != Fault::None).then(|| fault.name()),
             });
         }

@@ -125,7 +125,10 @@ impl Project {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_gtplan"));
         cmd.args(args);
         // Only these commands call AWS and take an endpoint.
-        if matches!(args.first(), Some(&("plan" | "apply" | "destroy"))) {
+        if matches!(
+            args.first(),
+            Some(&("plan" | "apply" | "destroy" | "force-unlock"))
+        ) {
             cmd.arg("--endpoint-url").arg(endpoint);
         }
         cmd.current_dir(self.dir.path())
@@ -156,6 +159,7 @@ impl Project {
                 credentials: Some(("test".to_owned(), "test".to_owned())),
             },
             parallelism: 10,
+            lock: gtplan::ops::LockOptions::default(),
         }
     }
 
@@ -176,6 +180,23 @@ impl Project {
             .count()
     }
 
+    /// The buckets in the sandbox, without the one that holds gtplan's locks.
+    pub async fn buckets(&self) -> Vec<String> {
+        let out = self
+            .sb
+            .s3
+            .list_buckets()
+            .send()
+            .await
+            .expect("list buckets");
+        out.buckets()
+            .iter()
+            .filter_map(|b| b.name())
+            .filter(|name| !name.starts_with("gtplan-locks-"))
+            .map(ToOwned::to_owned)
+            .collect()
+    }
+
     /// Whether the sandbox dropped an answer to `operation` (from its request log).
     pub fn dropped(&self, operation: &str) -> bool {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
@@ -189,6 +210,12 @@ impl Project {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         text.lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|l| {
+                // Taking and releasing the plan's lock is not a change to the plan's resources.
+                !l["bucket"]
+                    .as_str()
+                    .is_some_and(|b| b.starts_with("gtplan-locks-"))
+            })
             .filter(|l| {
                 let op = l["operation"].as_str().unwrap_or_default();
                 let service = l["service"].as_str().unwrap_or_default();
@@ -264,10 +291,7 @@ async fn quickstart_applies_and_a_second_apply_writes_nothing() {
 async fn drift_is_detected_and_repaired() {
     let p = Project::quickstart().await;
     p.apply_converges("quickstart.toml").await;
-    let bucket = p.sb.s3.list_buckets().send().await.expect("list").buckets()[0]
-        .name()
-        .expect("name")
-        .to_owned();
+    let bucket = p.buckets().await.remove(0);
     p.sb.s3
         .put_bucket_policy()
         .bucket(&bucket)
@@ -308,10 +332,7 @@ async fn saved_plan_applies_exactly_and_is_refused_after_drift() {
         .await
         .success();
     // Someone edits the bucket policy after the plan was saved.
-    let bucket = p.sb.s3.list_buckets().send().await.expect("list").buckets()[0]
-        .name()
-        .expect("name")
-        .to_owned();
+    let bucket = p.buckets().await.remove(0);
     p.sb.s3
         .put_bucket_policy()
         .bucket(&bucket)
@@ -447,8 +468,7 @@ async fn destroy_keeps_buckets_with_objects_unless_force_destroy() {
         .await;
     assert_eq!(refused.code, 1, "{}\n{}", refused.stdout, refused.stderr);
     insta::assert_snapshot!("destroy_non_empty_bucket_error", refused.stderr);
-    let buckets = p.sb.s3.list_buckets().send().await.expect("list");
-    assert_eq!(buckets.buckets().len(), 1, "nothing was deleted");
+    assert_eq!(p.buckets().await.len(), 1, "nothing was deleted");
 
     p.edit(
         "quickstart.toml",
@@ -461,8 +481,7 @@ async fn destroy_keeps_buckets_with_objects_unless_force_destroy() {
     p.gtplan(&["destroy", "quickstart.toml", "--auto-approve"])
         .await
         .success();
-    let buckets = p.sb.s3.list_buckets().send().await.expect("list");
-    assert!(buckets.buckets().is_empty(), "bucket destroyed");
+    assert!(p.buckets().await.is_empty(), "bucket destroyed");
     let roles = p.sb.iam.list_roles().send().await.expect("roles");
     assert!(roles.roles().is_empty(), "role destroyed");
     let job =
@@ -493,15 +512,7 @@ async fn destroy_of_an_empty_bucket_without_force() {
     p.gtplan(&["destroy", "bare.toml", "--auto-approve"])
         .await
         .success();
-    assert!(
-        p.sb.s3
-            .list_buckets()
-            .send()
-            .await
-            .expect("list")
-            .buckets()
-            .is_empty()
-    );
+    assert!(p.buckets().await.is_empty());
     let after = p
         .gtplan(&["plan", "bare.toml", "--detailed-exitcode"])
         .await;
@@ -521,10 +532,7 @@ async fn apply_without_a_terminal_needs_auto_approve() {
 async fn an_object_uploaded_behind_gtplans_back_is_repaired() {
     let p = Project::quickstart().await;
     p.apply_converges("quickstart.toml").await;
-    let bucket = p.sb.s3.list_buckets().send().await.expect("list").buckets()[0]
-        .name()
-        .expect("name")
-        .to_owned();
+    let bucket = p.buckets().await.remove(0);
     let objects =
         p.sb.s3
             .list_objects_v2()

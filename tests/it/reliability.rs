@@ -27,7 +27,7 @@ async fn converged(p: &Project, context: &str) {
         "{context}: the plan after apply is empty\n{}\n{}",
         again.stdout, again.stderr
     );
-    let buckets = p.sb.s3.list_buckets().send().await.expect("buckets");
+    let buckets = p.buckets().await;
     let roles = p.sb.iam.list_roles().send().await.expect("roles");
     let jobs =
         p.sb.sagemaker
@@ -37,7 +37,7 @@ async fn converged(p: &Project, context: &str) {
             .expect("jobs");
     assert_eq!(
         (
-            buckets.buckets().len(),
+            buckets.len(),
             roles.roles().len(),
             jobs.labeling_job_summary_list().len()
         ),
@@ -159,16 +159,7 @@ async fn a_lost_answer_to_any_write_is_neither_an_error_nor_a_duplicate() {
             return;
         }
         // Something the job wrote, so that destroy empties the bucket (`DeleteObjects`).
-        let bucket =
-            p.sb.s3
-                .list_buckets()
-                .send()
-                .await
-                .expect("buckets")
-                .buckets()[0]
-                .name()
-                .expect("name")
-                .to_owned();
+        let bucket = p.buckets().await.remove(0);
         p.sb.s3
             .put_object()
             .bucket(&bucket)
@@ -183,10 +174,9 @@ async fn a_lost_answer_to_any_write_is_neither_an_error_nor_a_duplicate() {
             .await;
         assert_eq!(destroy.code, 0, "{operation}: {}", destroy.stderr);
         assert!(p.dropped(operation), "{operation}: an answer was dropped");
-        let buckets = p.sb.s3.list_buckets().send().await.expect("buckets");
         let roles = p.sb.iam.list_roles().send().await.expect("roles");
         assert_eq!(
-            (buckets.buckets().len(), roles.roles().len()),
+            (p.buckets().await.len(), roles.roles().len()),
             (0, 0),
             "{operation}: destroyed"
         );
@@ -242,8 +232,7 @@ async fn destroy_right_after_apply() {
     p.gtplan(&["destroy", "quickstart.toml", "--auto-approve"])
         .await
         .success();
-    let buckets = p.sb.s3.list_buckets().send().await.expect("buckets");
-    assert!(buckets.buckets().is_empty());
+    assert!(p.buckets().await.is_empty());
 }
 
 /// A job that writes its output into a `force_destroy` bucket while destroy deletes it: S3
@@ -260,7 +249,8 @@ async fn destroy_while_the_job_is_still_writing() {
         .expect("destroy plan");
     let steps: usize = plan.changes.iter().map(|c| c.steps.len()).sum();
     let base = p.sb.endpoint();
-    let hold = format!("{base}/_gtplan/hold-writes?after={}", steps - 1);
+    // Writes before the DeleteBucket: taking the lock, then every step but the last.
+    let hold = format!("{base}/_gtplan/hold-writes?after={steps}");
     assert_eq!(http("PUT", &hold).await.0, 200);
     let destroy = tokio::spawn({
         let mut cmd = p.command(&["destroy", "quickstart.toml", "--auto-approve"]);
@@ -302,9 +292,8 @@ async fn destroy_while_the_job_is_still_writing() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let buckets = p.sb.s3.list_buckets().send().await.expect("buckets");
     assert!(
-        buckets.buckets().is_empty(),
+        p.buckets().await.is_empty(),
         "the bucket went, with the output"
     );
     let writes = p.writes();
@@ -314,4 +303,117 @@ async fn destroy_while_the_job_is_still_writing() {
         (2, 1),
         "refused once, emptied again, deleted: {writes:?}"
     );
+}
+
+/// Two applies of one plan started together: the second waits for the first's lock, saying
+/// who holds it, then plans from what the first made. Both succeed; the result is one apply's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_applies_at_once_take_turns() {
+    let p = Project::quickstart().await;
+    let base = p.sb.endpoint();
+    // The first run creates the lock bucket, blocks public access to it and takes the lock
+    // (three writes), and is then held at its next write.
+    assert_eq!(
+        http("PUT", &format!("{base}/_gtplan/hold-writes?after=3"))
+            .await
+            .0,
+        200
+    );
+    let first = tokio::spawn({
+        let mut cmd = p.command(&["apply", "quickstart.toml", "--auto-approve"]);
+        async move {
+            tokio::task::spawn_blocking(move || cmd.output().expect("gtplan runs"))
+                .await
+                .expect("join")
+        }
+    });
+    p.sb.until_writes_held(1).await;
+    let second = tokio::spawn({
+        let mut cmd = p.command(&["apply", "quickstart.toml", "--auto-approve"]);
+        async move {
+            tokio::task::spawn_blocking(move || cmd.output().expect("gtplan runs"))
+                .await
+                .expect("join")
+        }
+    });
+    // The second run's attempt to take the lock is held too; released, it finds the lock
+    // taken by the first.
+    p.sb.until_writes_held(2).await;
+    assert_eq!(
+        http("DELETE", &format!("{base}/_gtplan/hold-writes"))
+            .await
+            .0,
+        200
+    );
+    let (first, second) = (first.await.expect("join"), second.await.expect("join"));
+    for (name, out) in [("first", &first), ("second", &second)] {
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let waited = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        waited.contains("is locked by") && waited.contains("waiting up to 5m"),
+        "{waited}"
+    );
+    converged(&p, "two applies").await;
+}
+
+/// A lock left by a run elsewhere: `--lock-timeout 0` fails at once naming the holder and how
+/// to break it; `gtplan force-unlock` breaks it only with the right id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_left_elsewhere_is_named_and_broken_by_force_unlock() {
+    let p = Project::quickstart().await;
+    p.apply_converges("quickstart.toml").await;
+    let lock = serde_json::json!({
+        "id": "3b7c1e2a-0000-4000-8000-000000000001",
+        "operation": "apply",
+        "who": "ci@build-agent-7",
+        "pid": 4242,
+        "created": "2026-12-01T09:00:00Z",
+        "version": "0.1.0",
+        "plan": "quickstart",
+    });
+    p.sb.s3
+        .put_object()
+        .bucket("gtplan-locks-000000000000-us-east-1")
+        .key("locks/quickstart.json")
+        .body(aws_sdk_s3::primitives::ByteStream::from(
+            lock.to_string().into_bytes(),
+        ))
+        .send()
+        .await
+        .expect("a lock of another machine");
+    let refused = p
+        .gtplan(&[
+            "apply",
+            "quickstart.toml",
+            "--auto-approve",
+            "--lock-timeout",
+            "0",
+        ])
+        .await;
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    // The lock's age depends on today's date.
+    let stderr = regex::Regex::new(r"\(apply, [^)]* ago\)")
+        .expect("pattern")
+        .replace_all(&refused.stderr, "(apply, [AGE] ago)")
+        .into_owned();
+    insta::assert_snapshot!("lock_held_error", stderr);
+
+    let wrong = p
+        .gtplan(&["force-unlock", "quickstart.toml", "not-the-id", "--force"])
+        .await;
+    assert_eq!(wrong.code, 1, "a wrong id breaks nothing");
+    p.gtplan(&[
+        "force-unlock",
+        "quickstart.toml",
+        "3b7c1e2a-0000-4000-8000-000000000001",
+        "--force",
+    ])
+    .await
+    .success();
+    p.apply_converges("quickstart.toml").await;
 }

@@ -8,6 +8,7 @@
 //! (labeling jobs).
 
 mod iam;
+mod lock;
 mod retry;
 mod s3;
 mod sagemaker;
@@ -24,6 +25,7 @@ use aws_sdk_s3::primitives::DateTime;
 
 use super::{Cloud, CloudError};
 use crate::model::Step;
+use crate::model::lock::{LockInfo, LockSpot};
 use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
 use crate::model::observed::{
     BucketLookup, BucketRegion, ObservedBucket, ObservedJob, ObservedObject, ObservedRole,
@@ -438,5 +440,27 @@ impl Cloud for AwsCloud {
             }
         };
         result.map_err(|e| self.located(e))
+    }
+
+    async fn ensure_lock_bucket(&self, bucket: &BucketName) -> Result<(), CloudError> {
+        self.create_lock_bucket(bucket)
+            .await
+            .map_err(|e| self.located(e))
+    }
+
+    async fn try_lock(
+        &self,
+        spot: &LockSpot,
+        info: &LockInfo,
+    ) -> Result<Option<LockInfo>, CloudError> {
+        self.put_lock(spot, info).await.map_err(|e| self.located(e))
+    }
+
+    async fn read_lock(&self, spot: &LockSpot) -> Result<Option<LockInfo>, CloudError> {
+        self.get_lock(spot).await.map_err(|e| self.located(e))
+    }
+
+    async fn delete_lock(&self, spot: &LockSpot) -> Result<(), CloudError> {
+        self.remove_lock(spot).await.map_err(|e| self.located(e))
     }
 }

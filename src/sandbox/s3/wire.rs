@@ -52,7 +52,7 @@ impl RequestIds {
 const ANY_REGION: [&str; 3] = ["ListBuckets", "CreateBucket", "GetBucketLocation"];
 
 /// The bucket a path-style request names.
-fn bucket_of<B>(req: &Request<B>) -> Option<&str> {
+pub fn bucket_of<B>(req: &Request<B>) -> Option<&str> {
     let path = req.uri().path().trim_start_matches('/');
     let bucket = path.split('/').next().unwrap_or_default();
     (!bucket.is_empty()).then_some(bucket)
