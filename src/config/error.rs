@@ -121,6 +121,9 @@ impl Diagnostic for Problem {
     }
 }
 
+/// How many problems one report shows; the rest are counted.
+pub const MAX_SHOWN: usize = 50;
+
 /// Everything wrong with a plan file (at least one problem).
 #[derive(Debug, Clone)]
 pub struct ConfigError {
@@ -144,6 +147,14 @@ impl ConfigError {
             let at = p.labels.first().map_or(0, |(span, _)| span.start);
             (group, at)
         });
+        if problems.len() > MAX_SHOWN {
+            let hidden = problems.len() - MAX_SHOWN;
+            problems.truncate(MAX_SHOWN);
+            problems.push(
+                Problem::plain(format!("{hidden} more problems are not shown"))
+                    .help("fix these and run again to see the rest"),
+            );
+        }
         (!problems.is_empty()).then_some(Self { problems })
     }
 
@@ -221,5 +232,25 @@ impl Problems {
             Some(e) => Err(e),
             None => Ok(value),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thousand_problems_show_the_first_fifty_and_count_the_rest() {
+        let source = SourceFile::new("plan.toml", "x\n".repeat(1000));
+        let problems = (0..1000)
+            .rev()
+            .map(|i| Problem::at(&source, i * 2..i * 2 + 1, format!("problem {i}"), ""))
+            .collect();
+        let error = ConfigError::from_problems(problems).expect("problems");
+        let shown = error.problems();
+        assert_eq!(shown.len(), MAX_SHOWN + 1);
+        assert_eq!(shown[0].message, "problem 0", "in reading order");
+        assert_eq!(shown[MAX_SHOWN - 1].message, "problem 49");
+        assert_eq!(shown[MAX_SHOWN].message, "950 more problems are not shown");
     }
 }

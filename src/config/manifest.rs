@@ -3,6 +3,8 @@
 //! prefixes the execution role must read and which buckets need CORS.
 
 use std::collections::BTreeSet;
+use std::io::{BufRead, Read};
+use std::path::Path;
 
 use crate::catalog::TaskType;
 
@@ -42,64 +44,165 @@ pub fn scan(
     task: &TaskType,
     audited: Option<&str>,
 ) -> Result<ManifestScan, Vec<Problem>> {
-    let mut found = ManifestScan::default();
-    let mut problems = Vec::new();
-    let mut bad_lines = 0;
+    let mut scanner = Scanner::new(source.name(), task, audited);
     let mut offset = 0;
     for (i, raw_line) in source.text().split_inclusive('\n').enumerate() {
         let start = offset;
         offset += raw_line.len();
         let line = raw_line.trim_end_matches(['\n', '\r']);
-        if line.trim().is_empty() {
-            continue;
+        scanner.line(i + 1, line, |message, label, help| {
+            Problem::at(source, start..start + line.len(), message, label).help(help)
+        });
+    }
+    scanner.finish()
+}
+
+/// [`scan`] for a manifest too large to hold in memory (see `files::STREAM_OVER`): read line
+/// by line, each line bounded; problems name the line instead of showing it.
+pub fn scan_file(
+    path: &Path,
+    shown: &str,
+    task: &TaskType,
+    audited: Option<&str>,
+) -> Result<ManifestScan, Vec<Problem>> {
+    let file = std::fs::File::open(path).map_err(|e| {
+        vec![Problem::plain(format!(
+            "manifest `{shown}` cannot be read: {e}"
+        ))]
+    })?;
+    let mut reader = std::io::BufReader::new(file);
+    let mut scanner = Scanner::new(shown, task, audited);
+    let mut buf = Vec::new();
+    for number in 1.. {
+        buf.clear();
+        // A line is read up to a bound a valid one never reaches (4 bytes per character);
+        // the rest of a longer one is skipped.
+        let bound = (MAX_LINE_CHARS as u64 + 1) * 4;
+        let read = (&mut reader)
+            .take(bound)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| {
+                vec![Problem::plain(format!(
+                    "manifest `{shown}` cannot be read: {e}"
+                ))]
+            })?;
+        if read == 0 {
+            break;
         }
-        found.lines += 1;
-        let span = start..start + line.len();
-        if let Some((message, label, help)) = check_line(line, task, audited, &mut found) {
-            bad_lines += 1;
-            if bad_lines <= MAX_REPORTED {
-                problems.push(
-                    Problem::at(
-                        source,
-                        span,
-                        format!("line {} of the manifest {message}", i + 1),
-                        label,
-                    )
-                    .help(help),
-                );
+        let cut = buf.last() != Some(&b'\n') && read as u64 == bound;
+        if cut {
+            let mut rest = Vec::new();
+            let _ = reader.read_until(b'\n', &mut rest);
+        }
+        let report = |message: String, _label: String, help: String| {
+            Problem::plain(format!("{message} (manifest `{shown}`)")).help(help)
+        };
+        match std::str::from_utf8(&buf) {
+            Ok(text) if !cut => {
+                scanner.line(number, text.trim_end_matches(['\n', '\r']), report);
             }
+            _ => scanner.bad(
+                number,
+                "is not UTF-8 JSON of at most 100000 characters",
+                String::new(),
+                "a manifest is UTF-8 JSON Lines".to_owned(),
+                report,
+            ),
         }
     }
-    if bad_lines > MAX_REPORTED {
-        problems.push(Problem::plain(format!(
-            "{} more lines of manifest `{}` have problems ({bad_lines} of {} lines in all)",
-            bad_lines - MAX_REPORTED,
-            source.name(),
-            found.lines
-        )));
+    scanner.finish()
+}
+
+/// The state of a scan: what was found, and the problems so far.
+struct Scanner<'a> {
+    name: &'a str,
+    task: &'a TaskType,
+    audited: Option<&'a str>,
+    found: ManifestScan,
+    problems: Vec<Problem>,
+    bad_lines: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn new(name: &'a str, task: &'a TaskType, audited: Option<&'a str>) -> Self {
+        Self {
+            name,
+            task,
+            audited,
+            found: ManifestScan::default(),
+            problems: Vec::new(),
+            bad_lines: 0,
+        }
     }
-    if found.lines == 0 {
-        problems.push(
-            Problem::plain(format!("manifest `{}` is empty", source.name()))
-                .help("a manifest needs one JSON line per object to label"),
-        );
+
+    /// Checks line `number` (1-based); `problem` makes the report of a bad one.
+    fn line(
+        &mut self,
+        number: usize,
+        line: &str,
+        problem: impl FnOnce(String, String, String) -> Problem,
+    ) {
+        if line.trim().is_empty() {
+            return;
+        }
+        if let Some((message, label, help)) =
+            check_line(line, self.task, self.audited, &mut self.found)
+        {
+            self.bad(number, &message, label, help, problem);
+        } else {
+            self.found.lines += 1;
+        }
     }
-    if found.lines > task.max_objects {
-        problems.push(
-            Problem::plain(format!(
-                "manifest `{}` has {} objects; a `{}` job labels at most {}",
-                source.name(),
-                found.lines,
-                task.name,
-                task.max_objects
-            ))
-            .help("split the manifest and give each part its own job"),
-        );
+
+    fn bad(
+        &mut self,
+        number: usize,
+        message: &str,
+        label: String,
+        help: String,
+        problem: impl FnOnce(String, String, String) -> Problem,
+    ) {
+        self.found.lines += 1;
+        self.bad_lines += 1;
+        if self.bad_lines <= MAX_REPORTED {
+            self.problems.push(problem(
+                format!("line {number} of the manifest {message}"),
+                label,
+                help,
+            ));
+        }
     }
-    if problems.is_empty() {
-        Ok(found)
-    } else {
-        Err(problems)
+
+    fn finish(mut self) -> Result<ManifestScan, Vec<Problem>> {
+        let (found, task, name) = (&self.found, self.task, self.name);
+        if self.bad_lines > MAX_REPORTED {
+            self.problems.push(Problem::plain(format!(
+                "{} more lines of manifest `{name}` have problems ({} of {} lines in all)",
+                self.bad_lines - MAX_REPORTED,
+                self.bad_lines,
+                found.lines
+            )));
+        }
+        if found.lines == 0 {
+            self.problems.push(
+                Problem::plain(format!("manifest `{name}` is empty"))
+                    .help("a manifest needs one JSON line per object to label"),
+            );
+        }
+        if found.lines > task.max_objects {
+            self.problems.push(
+                Problem::plain(format!(
+                    "manifest `{name}` has {} objects; a `{}` job labels at most {}",
+                    found.lines, task.name, task.max_objects
+                ))
+                .help("split the manifest and give each part its own job"),
+            );
+        }
+        if self.problems.is_empty() {
+            Ok(self.found)
+        } else {
+            Err(self.problems)
+        }
     }
 }
 

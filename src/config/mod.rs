@@ -9,6 +9,7 @@
 mod checks;
 mod duration;
 mod error;
+mod files;
 mod manifest;
 mod raw;
 mod reader;
@@ -70,10 +71,13 @@ impl PlanFile {
 
 /// Reads, checks and validates a plan file.
 pub fn load(path: &Path, vars: &VarOverrides) -> Result<PlanFile, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = files::read_text(path, files::MAX_TEXT_BYTES).map_err(|e| {
+        let help = match e {
+            files::FileError::NotUtf8 { .. } => "save the plan file as UTF-8",
+            _ => "pass the path of a plan file such as `plans/quickstart.toml`",
+        };
         ConfigError::single(
-            Problem::plain(format!("cannot read plan file `{}`: {e}", path.display()))
-                .help("pass the path of a plan file such as `plans/quickstart.toml`"),
+            Problem::plain(format!("plan file `{}` {e}", path.display())).help(help),
         )
     })?;
     let source = SourceFile::new(path.display().to_string(), text);

@@ -150,7 +150,7 @@ fn chained_jobs_wire_the_output_manifest_and_permissions() {
     assert!(check.depends_on.contains(&Address::new(Kind::Job, "pets")));
     // The UI reads the audited boxes under the upstream job's label attribute.
     let ui = &d.uploads[&Address::new(Kind::Upload, "check-ui")];
-    let html = String::from_utf8_lossy(&ui.body);
+    let html = String::from_utf8_lossy(ui.body.bytes().expect("in memory"));
     assert!(
         html.contains("task.input.manifestLine[\"animal\"]"),
         "{html}"
@@ -225,7 +225,7 @@ fn worker_ui_gets_the_title_and_instructions() {
     ));
     let d = f.resolved(PLACEHOLDER_ACCOUNT);
     let ui = &d.uploads[&Address::new(Kind::Upload, "ui")];
-    let html = String::from_utf8_lossy(&ui.body);
+    let html = String::from_utf8_lossy(ui.body.bytes().expect("in memory"));
     assert!(html.contains("header=\"Which animal?\""), "{html}");
     assert!(html.contains("<p>Pick the animal</p>"), "{html}");
     assert!(
@@ -320,7 +320,8 @@ fn attribute_format_config_is_generated_with_the_audit() {
     );
     let d = f.resolved(PLACEHOLDER_ACCOUNT);
     let labels = &d.uploads[&Address::new(Kind::Upload, "labels")];
-    let doc: serde_json::Value = serde_json::from_slice(&labels.body).expect("JSON");
+    let doc: serde_json::Value =
+        serde_json::from_slice(labels.body.bytes().expect("in memory")).expect("JSON");
     insta::assert_snapshot!(serde_json::to_string_pretty(&doc).expect("JSON"));
 }
 

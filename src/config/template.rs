@@ -93,7 +93,7 @@ impl Templates {
                 Some((_, path)) => {
                     let full = plan_dir.join(&path.value);
                     names[index(kind)] = full.display().to_string();
-                    match std::fs::read_to_string(&full) {
+                    match super::files::read_text(&full, super::files::MAX_TEXT_BYTES) {
                         Ok(text) => text,
                         Err(e) => {
                             problems.push(
@@ -101,7 +101,7 @@ impl Templates {
                                     plan,
                                     path.span.clone(),
                                     format!(
-                                        "cannot read template `{}` for `templates.{}`: {e}",
+                                        "template `{}` for `templates.{}` {e}",
                                         full.display(),
                                         kind.key()
                                     ),

@@ -248,15 +248,19 @@ fn quickstart_resolves_to_a_complete_job() {
 fn quickstart_uploads_are_hashed_expanded_and_typed() {
     let d = quickstart();
     let manifest = &d.uploads[&Address::new(Kind::Upload, "manifest")];
-    let text = String::from_utf8(manifest.body.clone()).expect("text");
+    let text = String::from_utf8(manifest.body.bytes().expect("in memory").to_vec()).expect("text");
     assert!(
         text.contains("s3://gtplan-quickstart-123456789012/images/cat-1.png"),
         "{text}"
     );
     assert_eq!(manifest.content_type, "application/jsonlines");
-    assert_eq!(manifest.sha256, upload::sha256_hex(&manifest.body));
+    assert_eq!(
+        manifest.sha256,
+        upload::sha256_hex(manifest.body.bytes().expect("in memory"))
+    );
     let labels = &d.uploads[&Address::new(Kind::Upload, "labels")];
-    let doc: serde_json::Value = serde_json::from_slice(&labels.body).expect("JSON");
+    let doc: serde_json::Value =
+        serde_json::from_slice(labels.body.bytes().expect("in memory")).expect("JSON");
     assert_eq!(
         doc,
         serde_json::json!({"document-version": "2018-11-28",
@@ -268,7 +272,7 @@ fn quickstart_uploads_are_hashed_expanded_and_typed() {
     assert_eq!(ui.content_type, "text/html");
     // Liquid is uploaded verbatim, never rendered by tera.
     assert!(
-        String::from_utf8_lossy(&ui.body)
+        String::from_utf8_lossy(ui.body.bytes().expect("in memory"))
             .contains("{{ task.input.taskObject | grant_read_access }}")
     );
     assert_eq!(
@@ -947,7 +951,8 @@ workteam = "arn:aws:sagemaker:us-east-1:111122223333:workteam/private-crowd/team
         43_200
     );
     let labels = &d.uploads[&Address::new(Kind::Upload, "labels")];
-    let doc: serde_json::Value = serde_json::from_slice(&labels.body).expect("JSON");
+    let doc: serde_json::Value =
+        serde_json::from_slice(labels.body.bytes().expect("in memory")).expect("JSON");
     assert_eq!(doc["documentVersion"], "2020-03-01");
     let job = d.jobs.values().next().expect("job");
     assert!(
@@ -1051,7 +1056,8 @@ fn error_named_entity_recognition_without_instructions() {
         .resolve(PLACEHOLDER_ACCOUNT)
         .expect("resolves");
     let labels = &d.uploads[&Address::new(Kind::Upload, "labels")];
-    let doc: serde_json::Value = serde_json::from_slice(&labels.body).expect("JSON");
+    let doc: serde_json::Value =
+        serde_json::from_slice(labels.body.bytes().expect("in memory")).expect("JSON");
     assert_eq!(
         doc["instructions"]["shortInstruction"],
         "<p>Mark animals</p>"

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::job::JobSpec;
 use super::names::{BucketName, ObjectKey, PlanName, Region, RoleName};
+use super::step::UploadBody;
 use super::{Address, Tags};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,7 +109,7 @@ pub struct DesiredUpload {
     /// Where the content came from, for messages (`data/manifest.jsonl`, `generated from labels`).
     pub origin: String,
     #[serde(skip)]
-    pub body: Vec<u8>,
+    pub body: UploadBody,
     /// Hex SHA-256 of `body`: the upload's identity.
     pub sha256: String,
     pub content_type: String,

@@ -2,6 +2,8 @@
 //! steps a change needs; the `Cloud` port executes them. It lives in the model, below both, so
 //! that the port never depends on the planner.
 
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
 
 use super::Tags;
@@ -102,8 +104,7 @@ pub enum Step {
         content_type: String,
         sha256: String,
         metadata: Tags,
-        #[serde(with = "base64_body")]
-        body: Vec<u8>,
+        body: UploadBody,
     },
     DeleteObject {
         bucket: String,
@@ -158,6 +159,38 @@ impl Step {
             Step::DeleteObject { bucket, key } => format!("DeleteObject s3://{bucket}/{key}"),
             Step::CreateLabelingJob { spec } => format!("CreateLabelingJob {}", spec.name),
             Step::StopLabelingJob { job } => format!("StopLabelingJob {job}"),
+        }
+    }
+}
+
+/// What an upload puts: bytes in memory, or a large file that is streamed in parts
+/// (multipart upload) when the step runs, and checked against the planned SHA-256 as it goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum UploadBody {
+    Inline {
+        #[serde(with = "base64_body")]
+        bytes: Vec<u8>,
+    },
+    File {
+        /// Absolute, so that a saved plan applies from any folder.
+        path: PathBuf,
+        size: u64,
+    },
+}
+
+impl Default for UploadBody {
+    fn default() -> Self {
+        UploadBody::Inline { bytes: Vec::new() }
+    }
+}
+
+impl UploadBody {
+    /// The bytes, when they are in memory.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            UploadBody::Inline { bytes } => Some(bytes),
+            UploadBody::File { .. } => None,
         }
     }
 }

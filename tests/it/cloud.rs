@@ -137,7 +137,9 @@ fn put_object(bucket: &str, key: &str, body: &[u8], content_type: &str) -> Step 
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect(),
-        body: body.to_vec(),
+        body: gtplan::model::step::UploadBody::Inline {
+            bytes: body.to_vec(),
+        },
     }
 }
 
@@ -872,7 +874,9 @@ fn desired_state() -> DesiredState {
         bucket: bucket_name(BUCKET),
         key: ObjectKey::parse("input/manifest.jsonl").expect("key"),
         origin: "data/manifest.jsonl".to_owned(),
-        body: MANIFEST.to_vec(),
+        body: gtplan::model::step::UploadBody::Inline {
+            bytes: MANIFEST.to_vec(),
+        },
         sha256: hex::encode(Sha256::digest(MANIFEST)),
         content_type: "application/jsonlines".to_owned(),
     };

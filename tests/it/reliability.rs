@@ -417,3 +417,120 @@ async fn a_lock_left_elsewhere_is_named_and_broken_by_force_unlock() {
     .success();
     p.apply_converges("quickstart.toml").await;
 }
+
+/// Runs gtplan, failing the test if it takes more than a minute (a hang is the bug).
+async fn within_a_minute(p: &Project, args: &[&str]) -> crate::engine::Run {
+    tokio::time::timeout(std::time::Duration::from_mins(1), p.gtplan(args))
+        .await
+        .unwrap_or_else(|_| panic!("gtplan {args:?} did not finish within a minute"))
+}
+
+/// A FIFO, a device or a directory named as an upload's file is a plan error naming the file
+/// and the key's line, at once (a FIFO used to block `validate` forever, `/dev/zero` to fill
+/// memory).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_is_not_a_regular_file_is_a_plan_error_not_a_hang() {
+    let p = Project::quickstart().await;
+    let fifo = p.path("quickstart/images/pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    for (file, says) in [
+        ("quickstart/images/pipe", "is a FIFO, not a regular file"),
+        ("/dev/zero", "is a device, not a regular file"),
+        ("quickstart/images", "is a directory, not a regular file"),
+    ] {
+        let plan = std::fs::read_to_string(p.path("quickstart.toml"))
+            .expect("plan")
+            .replacen("quickstart/images/cat-1.png", file, 1);
+        std::fs::write(p.path("bad.toml"), plan).expect("write");
+        let run = within_a_minute(&p, &["validate", "bad.toml"]).await;
+        assert_eq!(run.code, 1, "{file}");
+        assert!(
+            run.stderr.contains(says) && run.stderr.contains("bad.toml:30:"),
+            "{file}: {}",
+            run.stderr
+        );
+    }
+}
+
+/// An upload over 16 MiB is never read whole: it is hashed by streaming and uploaded in
+/// parts; a file that changes between a saved plan and its apply is refused, nothing written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_upload_is_streamed_in_parts() {
+    let p = Project::quickstart().await;
+    let big: Vec<u8> = (0..17 << 20).map(|i: u32| (i % 251) as u8).collect();
+    std::fs::write(p.path("quickstart/big.bin"), &big).expect("a 17 MiB file");
+    let mut plan = std::fs::read_to_string(p.path("quickstart.toml")).expect("plan");
+    plan.push_str(
+        "\n[uploads.big]\nbucket = \"data\"\nkey = \"blobs/big.bin\"\nfile = \"quickstart/big.bin\"\n",
+    );
+    std::fs::write(p.path("quickstart.toml"), plan).expect("write");
+    p.apply_converges("quickstart.toml").await;
+    let writes = p.writes();
+    let count = |op: &str| writes.iter().filter(|w| *w == op).count();
+    assert_eq!(
+        (
+            count("s3 CreateMultipartUpload"),
+            count("s3 UploadPart"),
+            count("s3 CompleteMultipartUpload")
+        ),
+        (1, 2, 1),
+        "{writes:?}"
+    );
+    let bucket = p.buckets().await.remove(0);
+    let got =
+        p.sb.s3
+            .get_object()
+            .bucket(&bucket)
+            .key("blobs/big.bin")
+            .send()
+            .await
+            .expect("uploaded");
+    assert!(
+        got.e_tag().is_some_and(|t| t.ends_with("-2\"")),
+        "a multipart ETag"
+    );
+    let body = got.body.collect().await.expect("body").into_bytes();
+    assert!(body.as_ref() == big.as_slice(), "the same bytes");
+
+    // A saved plan to replace it, then the file changes before the apply.
+    let mut changed = big.clone();
+    changed[0] ^= 1;
+    std::fs::write(p.path("quickstart/big.bin"), &changed).expect("write");
+    p.gtplan(&["plan", "quickstart.toml", "--out", "replace.json"])
+        .await
+        .success();
+    changed[1] ^= 1;
+    std::fs::write(p.path("quickstart/big.bin"), &changed).expect("write");
+    let refused = p.gtplan(&["apply", "replace.json"]).await;
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    assert!(
+        refused
+            .stderr
+            .contains("the file changed since the plan was made"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(count("s3 AbortMultipartUpload"), 0);
+    assert!(
+        p.writes().iter().any(|w| w == "s3 AbortMultipartUpload"),
+        "the parts were abandoned"
+    );
+    let still =
+        p.sb.s3
+            .get_object()
+            .bucket(&bucket)
+            .key("blobs/big.bin")
+            .send()
+            .await
+            .expect("kept")
+            .body
+            .collect()
+            .await
+            .expect("body")
+            .into_bytes();
+    assert!(still.as_ref() == big.as_slice(), "the object is unchanged");
+}

@@ -9,6 +9,7 @@
 
 mod iam;
 mod lock;
+mod multipart;
 mod retry;
 mod s3;
 mod sagemaker;

@@ -13,6 +13,7 @@ use aws_sdk_s3::types::{
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
+use super::multipart;
 use super::{
     AwsCloud, LIST_CONCURRENCY, build_error, cloud_error, code_of, deleted, malformed, status_of,
     written,
@@ -21,6 +22,7 @@ use crate::cloud::CloudError;
 use crate::model::Step;
 use crate::model::desired::{CorsRule, Encryption, PublicAccessBlock};
 use crate::model::observed::{BucketLookup, BucketRegion, ObservedBucket, ObservedObject};
+use crate::model::step::UploadBody;
 use crate::model::{META_SHA256, TAG_PLAN, Tags};
 use crate::policy;
 
@@ -266,17 +268,29 @@ impl AwsCloud {
                 metadata.insert(META_SHA256.to_owned(), sha256.clone());
                 let metadata: std::collections::HashMap<String, String> =
                     metadata.into_iter().collect();
-                written(
-                    s3.put_object()
-                        .bucket(bucket)
-                        .key(key)
-                        .content_type(content_type)
-                        .set_metadata(Some(metadata.clone()))
-                        .body(ByteStream::from(body.clone()))
-                        .send()
-                        .await,
-                    || format!("upload `s3://{bucket}/{key}`"),
-                )
+                match body {
+                    UploadBody::Inline { bytes } => written(
+                        s3.put_object()
+                            .bucket(bucket)
+                            .key(key)
+                            .content_type(content_type)
+                            .set_metadata(Some(metadata))
+                            .body(ByteStream::from(bytes.clone()))
+                            .send()
+                            .await,
+                        || format!("upload `s3://{bucket}/{key}`"),
+                    ),
+                    UploadBody::File { path, .. } => {
+                        let object = multipart::Object {
+                            bucket,
+                            key,
+                            content_type,
+                            metadata,
+                            sha256,
+                        };
+                        Box::pin(self.put_file(&object, path)).await
+                    }
+                }
             }
             Step::DeleteObject { bucket, key } => written(
                 s3.delete_object().bucket(bucket).key(key).send().await,

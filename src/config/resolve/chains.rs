@@ -184,14 +184,17 @@ impl Resolver<'_> {
         if job.task.label_config != crate::catalog::LabelConfigFormat::Attribute {
             return;
         }
-        let Some(UploadContent::File { body, shown }) = uploads
+        let Some(UploadContent::File { body, shown, .. }) = uploads
             .iter()
             .find(|u| Some(u.addr.as_str()) == job.label_config_addr.as_deref())
             .map(|u| &u.content)
         else {
             return;
         };
-        let Ok(doc) = serde_json::from_slice::<serde_json::Value>(body) else {
+        let Some(Ok(doc)) = body
+            .bytes()
+            .map(serde_json::from_slice::<serde_json::Value>)
+        else {
             return; // reported by the label file check
         };
         let named = doc.get("auditLabelAttributeName").and_then(|v| v.as_str());

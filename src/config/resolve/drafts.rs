@@ -13,6 +13,7 @@ use crate::model::Tags;
 use crate::model::desired::{CorsRule, Encryption, PublicAccessBlock};
 use crate::model::job::JobSpec;
 use crate::model::names::{BucketName, ObjectKey, RoleName};
+use crate::model::step::UploadBody;
 
 use super::label_attributes::AttributeConfig;
 
@@ -55,7 +56,9 @@ pub enum UploadContent {
     File {
         /// As written in the plan, relative to it.
         shown: String,
-        body: Vec<u8>,
+        /// In memory, or (over `files::STREAM_OVER`) streamed when uploaded.
+        body: UploadBody,
+        sha256: String,
     },
     Labels {
         labels: Vec<Located<String>>,

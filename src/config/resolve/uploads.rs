@@ -11,12 +11,14 @@ use crate::model::{Address, Kind};
 
 use super::drafts::JobDraft;
 use crate::config::error::{Problem, SourceFile};
+use crate::config::files;
 use crate::config::raw::{RawUpload, Str};
 use crate::config::reader::Located;
 use crate::config::suggest;
 use crate::config::template::{TemplateKind, Templates};
 use crate::config::upload::{content_type_for, sha256_hex};
 use crate::config::vars;
+use crate::model::step::UploadBody;
 
 use super::label_attributes::AttributeConfig;
 
@@ -238,69 +240,96 @@ impl Resolver<'_> {
     pub(super) fn upload_file(&mut self, file: &Str, raw: &RawUpload) -> Option<UploadContent> {
         let path = self.expand(file)?;
         let full = self.file.dir.join(&path.value);
-        let body = match std::fs::read(&full) {
-            Ok(body) => body,
+        let expand = raw.expand_vars.as_ref().is_some_and(|b| b.value);
+        let (body, sha256) = match read_upload(&full, expand) {
+            Ok(read) => read,
             Err(e) => {
-                let reason = if e.kind() == std::io::ErrorKind::NotFound {
-                    "does not exist".to_owned()
-                } else {
-                    format!("cannot be read: {e}")
+                let (label, help) = match e {
+                    files::FileError::Missing => (
+                        "no such file",
+                        format!(
+                            "paths in a plan are relative to the plan file's folder `{}`",
+                            self.file.dir.display()
+                        ),
+                    ),
+                    files::FileError::TooLarge { .. } => (
+                        "too large",
+                        format!(
+                            "`expand_vars` applies to files of at most {} MiB",
+                            files::STREAM_OVER >> 20
+                        ),
+                    ),
+                    _ => (
+                        "not a file gtplan can upload",
+                        "point `file` at a regular file".to_owned(),
+                    ),
                 };
                 self.report(
                     path.span.clone(),
-                    format!("file `{}` {reason}", full.display()),
-                    "no such file",
-                    Some(format!(
-                        "paths in a plan are relative to the plan file's folder `{}`",
-                        self.file.dir.display()
-                    )),
+                    format!("file `{}` {e}", full.display()),
+                    label,
+                    Some(help),
                 );
                 return None;
             }
         };
-        let body = if raw.expand_vars.as_ref().is_some_and(|b| b.value) {
-            let Ok(text) = String::from_utf8(body) else {
-                self.report(
-                    path.span.clone(),
-                    format!(
-                        "file `{}` is not UTF-8 text, so `expand_vars` cannot apply",
-                        full.display()
-                    ),
-                    "not text",
-                    Some("remove `expand_vars` for binary files".to_owned()),
-                );
-                return None;
-            };
-            match vars::expand(&text, |n| self.lookup(n)) {
-                Ok(expanded) => expanded.into_bytes(),
-                Err(e) => {
-                    let source = SourceFile::new(full.display().to_string(), text);
-                    let (message, at) = match e {
-                        vars::ExpandError::Unknown { name, at } => (
-                            format!("unknown variable `{name}` in `{}`", full.display()),
-                            at,
-                        ),
-                        vars::ExpandError::Unterminated { at } => {
-                            (format!("unterminated `${{` in `{}`", full.display()), at)
-                        }
-                    };
-                    let known = self.known_vars();
-                    self.problems.push(
-                        Problem::at(&source, at, message, "here").help(format!(
-                            "`expand_vars = true` replaces `${{name}}` with plan variables ({}); write `$${{` for a literal `${{`",
-                            suggest::list(&known)
-                        )),
-                    );
-                    return None;
-                }
+        let (body, sha256) = match body {
+            UploadBody::Inline { bytes } if expand => {
+                let expanded = self.expand_file_vars(bytes, &full, &path)?;
+                let sha256 = sha256_hex(&expanded);
+                (UploadBody::Inline { bytes: expanded }, sha256)
             }
-        } else {
-            body
+            other => (other, sha256),
         };
         Some(UploadContent::File {
             shown: path.value,
             body,
+            sha256,
         })
+    }
+
+    /// `expand_vars = true`: `${name}` in a text file replaced by the plan's variables.
+    fn expand_file_vars(
+        &mut self,
+        body: Vec<u8>,
+        full: &std::path::Path,
+        path: &Located<String>,
+    ) -> Option<Vec<u8>> {
+        let Ok(text) = String::from_utf8(body) else {
+            self.report(
+                path.span.clone(),
+                format!(
+                    "file `{}` is not UTF-8 text, so `expand_vars` cannot apply",
+                    full.display()
+                ),
+                "not text",
+                Some("remove `expand_vars` for binary files".to_owned()),
+            );
+            return None;
+        };
+        match vars::expand(&text, |n| self.lookup(n)) {
+            Ok(expanded) => Some(expanded.into_bytes()),
+            Err(e) => {
+                let source = SourceFile::new(full.display().to_string(), text);
+                let (message, at) = match e {
+                    vars::ExpandError::Unknown { name, at } => (
+                        format!("unknown variable `{name}` in `{}`", full.display()),
+                        at,
+                    ),
+                    vars::ExpandError::Unterminated { at } => {
+                        (format!("unterminated `${{` in `{}`", full.display()), at)
+                    }
+                };
+                let known = self.known_vars();
+                self.problems.push(
+                    Problem::at(&source, at, message, "here").help(format!(
+                        "`expand_vars = true` replaces `${{name}}` with plan variables ({}); write `$${{` for a literal `${{`",
+                        suggest::list(&known)
+                    )),
+                );
+                None
+            }
+        }
     }
 
     pub(super) fn desired_upload(
@@ -310,9 +339,14 @@ impl Resolver<'_> {
         jobs: &[JobDraft],
     ) -> Option<DesiredUpload> {
         let address = Address::new(Kind::Upload, &upload.addr);
-        let (body, origin, guessed) = match &upload.content {
-            UploadContent::File { shown, body, .. } => (
+        let (body, sha256, origin, guessed) = match &upload.content {
+            UploadContent::File {
+                shown,
+                body,
+                sha256,
+            } => (
                 body.clone(),
+                sha256.clone(),
                 shown.clone(),
                 content_type_for(shown).to_owned(),
             ),
@@ -371,7 +405,10 @@ impl Resolver<'_> {
                 let doc = self.render(templates, TemplateKind::LabelConfig, &cx)?;
                 let body = serde_json::to_vec_pretty(&doc).unwrap_or_default();
                 (
-                    body,
+                    UploadBody::Inline {
+                        bytes: body.clone(),
+                    },
+                    sha256_hex(&body),
                     format!("generated from {} labels", labels.len()),
                     "application/json".to_owned(),
                 )
@@ -383,7 +420,10 @@ impl Resolver<'_> {
             } => {
                 let body = self.worker_ui(upload, task, span, instructions, jobs)?;
                 (
-                    body.into_bytes(),
+                    UploadBody::Inline {
+                        bytes: body.clone().into_bytes(),
+                    },
+                    sha256_hex(body.as_bytes()),
                     format!("gtplan's {} worker UI", task.name),
                     "text/html".to_owned(),
                 )
@@ -393,7 +433,7 @@ impl Resolver<'_> {
             bucket: upload.bucket.clone(),
             key: upload.key.clone(),
             origin,
-            sha256: sha256_hex(&body),
+            sha256,
             body,
             content_type: upload.content_type.clone().unwrap_or(guessed),
         })
@@ -673,4 +713,21 @@ impl Resolver<'_> {
             .help(task.describe_label_limits(auto_labeling)),
         );
     }
+}
+
+/// An upload's body and SHA-256: read into memory up to `files::STREAM_OVER`, streamed later
+/// above it (only read to hash it now). A file to expand variables in is always read.
+fn read_upload(
+    full: &std::path::Path,
+    expand: bool,
+) -> Result<(UploadBody, String), files::FileError> {
+    let size = files::regular_file_size(full)?;
+    if size > files::STREAM_OVER && !expand {
+        let (sha256, size) = files::sha256_of(full)?;
+        let path = std::path::absolute(full).map_err(files::FileError::Io)?;
+        return Ok((UploadBody::File { path, size }, sha256));
+    }
+    let bytes = files::read_bytes(full, files::STREAM_OVER)?;
+    let sha256 = sha256_hex(&bytes);
+    Ok((UploadBody::Inline { bytes }, sha256))
 }

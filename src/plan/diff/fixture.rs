@@ -83,7 +83,9 @@ fn upload(key: &str, origin: &str, body: &[u8], content_type: &str) -> DesiredUp
         bucket: BucketName::parse(BUCKET).expect("bucket name"),
         key: ObjectKey::parse(key).expect("key"),
         origin: origin.to_owned(),
-        body: body.to_vec(),
+        body: crate::model::step::UploadBody::Inline {
+            bytes: body.to_vec(),
+        },
         sha256: hex::encode(Sha256::digest(body)),
         content_type: content_type.to_owned(),
     }
@@ -307,7 +309,7 @@ pub fn applied(desired: &DesiredState) -> ObservedState {
                     bucket: u.bucket.to_string(),
                     key: u.key.to_string(),
                     sha256: Some(u.sha256.clone()),
-                    size: u.body.len() as u64,
+                    size: u.body.bytes().map_or(0, <[u8]>::len) as u64,
                     metadata: BTreeMap::from([
                         (META_SHA256.to_owned(), u.sha256.clone()),
                         (crate::model::META_PLAN.to_owned(), PLAN.to_owned()),

@@ -12,6 +12,7 @@ mod config;
 mod create_route;
 mod errors;
 mod list;
+mod multipart;
 mod objects;
 pub mod state;
 pub mod wire;
@@ -21,6 +22,11 @@ use std::sync::Arc;
 
 use http::{Method, Request};
 use s3s::auth::{S3Auth, SecretKey};
+use s3s::dto::{
+    AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput,
+    CompleteMultipartUploadOutput, CreateMultipartUploadInput, CreateMultipartUploadOutput,
+    UploadPartInput, UploadPartOutput,
+};
 use s3s::dto::{
     CreateBucketInput, CreateBucketOutput, DeleteBucketCorsInput, DeleteBucketCorsOutput,
     DeleteBucketEncryptionInput, DeleteBucketEncryptionOutput, DeleteBucketInput,
@@ -269,6 +275,34 @@ impl S3 for SandboxS3 {
         objects::delete(self, &req.input)
     }
 
+    async fn create_multipart_upload(
+        &self,
+        req: S3Request<CreateMultipartUploadInput>,
+    ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
+        multipart::create(self, req.input)
+    }
+
+    async fn upload_part(
+        &self,
+        req: S3Request<UploadPartInput>,
+    ) -> S3Result<S3Response<UploadPartOutput>> {
+        multipart::upload_part(self, req.input).await
+    }
+
+    async fn complete_multipart_upload(
+        &self,
+        req: S3Request<CompleteMultipartUploadInput>,
+    ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        multipart::complete(self, req.input)
+    }
+
+    async fn abort_multipart_upload(
+        &self,
+        req: S3Request<AbortMultipartUploadInput>,
+    ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
+        multipart::abort(self, &req.input)
+    }
+
     async fn delete_objects(
         &self,
         req: S3Request<DeleteObjectsInput>,
@@ -365,5 +399,12 @@ pub fn operation_name<B>(req: &Request<B>) -> String {
             _ => format!("{verb}Bucket"),
         };
     }
-    format!("{verb}Object")
+    let multipart = keys.iter().any(|k| k == "uploadId");
+    match *req.method() {
+        Method::POST if keys.iter().any(|k| k == "uploads") => "CreateMultipartUpload".to_owned(),
+        Method::PUT if multipart => "UploadPart".to_owned(),
+        Method::POST if multipart => "CompleteMultipartUpload".to_owned(),
+        Method::DELETE if multipart => "AbortMultipartUpload".to_owned(),
+        _ => format!("{verb}Object"),
+    }
 }

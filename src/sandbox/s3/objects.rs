@@ -22,7 +22,7 @@ pub(super) fn etag(object: &Object) -> ETag {
     ETag::Strong(object.etag.trim_matches('"').to_owned())
 }
 
-async fn read_body(body: Option<StreamingBlob>) -> S3Result<Vec<u8>> {
+pub(super) async fn read_body(body: Option<StreamingBlob>) -> S3Result<Vec<u8>> {
     let mut out = Vec::new();
     if let Some(mut stream) = body {
         while let Some(chunk) = stream.next().await {

@@ -11,6 +11,9 @@ use crate::sandbox::store::BlobId;
 #[serde(default)]
 pub struct S3State {
     pub buckets: BTreeMap<String, Bucket>,
+    /// Multipart uploads in progress, by upload id.
+    #[serde(default)]
+    pub uploads: BTreeMap<String, super::multipart::Upload>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -12,6 +12,7 @@ use crate::config::reader::Located;
 use crate::config::resolve::Resolver;
 use crate::config::resolve::drafts::{UploadContent, UploadDraft};
 use crate::model::names::LabelAttributeName;
+use crate::model::step::UploadBody;
 
 use super::{InputDraft, LabelConfigDraft, Target, Touches};
 
@@ -187,6 +188,20 @@ impl Resolver<'_> {
             }
         };
         let path = self.file.dir.join(shown).display().to_string();
+        let body = match body {
+            UploadBody::Inline { bytes } => bytes,
+            UploadBody::File { path: full, .. } => {
+                return match manifest::scan_file(full, &path, task, audited) {
+                    Ok(scan) => Some(scan),
+                    Err(problems) => {
+                        for p in problems {
+                            self.problems.push(p);
+                        }
+                        None
+                    }
+                };
+            }
+        };
         let Ok(text) = String::from_utf8(body.clone()) else {
             let span = reference.map_or(0..0, |r| r.span.clone());
             self.report(
@@ -213,7 +228,7 @@ impl Resolver<'_> {
     /// task type (and automated labeling, when the job uses it).
     pub(super) fn check_label_file(
         &mut self,
-        body: &[u8],
+        body: &UploadBody,
         shown: &str,
         (task, auto_labeling): (&TaskType, bool),
         from: &str,
@@ -221,6 +236,13 @@ impl Resolver<'_> {
         if task.label_config == LabelConfigFormat::Custom {
             return Some(());
         }
+        let Some(body) = body.bytes() else {
+            self.problems.push(
+                Problem::plain(format!("label config `{shown}` of {from} is larger than 16 MiB"))
+                    .help("a label category config is a small JSON document"),
+            );
+            return None;
+        };
         let path = self.file.dir.join(shown).display().to_string();
         let text = String::from_utf8_lossy(body).into_owned();
         match serde_json::from_str::<serde_json::Value>(&text) {
