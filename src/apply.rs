@@ -13,7 +13,7 @@ use crate::cloud::{Cloud, CloudError};
 use crate::model::Kind;
 use crate::model::Step;
 use crate::model::names::{BucketName, JobName, ObjectKey, RoleName};
-use crate::plan::{Change, Plan, digest, graph};
+use crate::plan::{Action, Change, Plan, digest, graph};
 
 #[derive(Debug, Clone, Copy)]
 pub struct ApplyOptions {
@@ -159,6 +159,41 @@ async fn apply_change(
     }
     on_event(ApplyEvent::Finished(change, started.elapsed()));
     Ok(change.steps.len())
+}
+
+/// After a saved plan was applied: reads each changed resource once more (all at once) and
+/// names those that are not where the plan left them: missing after a create or an update, or
+/// still there after a delete. (A plan made in the same run is verified more closely, by
+/// diffing it again; a saved plan carries its writes, not the state they aim at.)
+pub async fn verify_saved(cloud: &dyn Cloud, plan: &Plan, parallelism: usize) -> Vec<String> {
+    let checks = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Create | Action::Update | Action::Delete))
+        .map(|change| async move {
+            let missing = match change.address.kind {
+                Kind::Bucket => digest::bucket(&crate::model::observed::BucketLookup::Missing),
+                Kind::Role => digest::role(None),
+                Kind::Upload => digest::object(None),
+                Kind::Job => digest::job(None),
+            };
+            let gone = match current_digest(cloud, change).await {
+                Ok(current) => current == missing,
+                Err(e) => return Some(format!("`{}` (could not be read: {e})", change.address)),
+            };
+            match (change.action, gone) {
+                (Action::Delete, false) => Some(format!("`{}` (still exists)", change.address)),
+                (Action::Create | Action::Update, true) => {
+                    Some(format!("`{}` (does not exist)", change.address))
+                }
+                _ => None,
+            }
+        });
+    futures::stream::iter(checks)
+        .buffer_unordered(parallelism.max(1))
+        .filter_map(|problem| async move { problem })
+        .collect()
+        .await
 }
 
 /// Reads the change's resource again and digests it the way the planner did.

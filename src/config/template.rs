@@ -251,8 +251,15 @@ mod tests {
         }
         cx.insert("pass_role", &false);
         cx.insert("role_arn", "arn:aws:iam::000000000000:role/r");
+        cx.insert("region", "eu-west-1");
+        cx.insert("account_id", "000000000000");
         let minimal = t.render(TemplateKind::RolePolicy, &cx).expect("renders");
-        assert_eq!(minimal["Statement"].as_array().map(Vec::len), Some(1));
+        // Metrics, and logs to Ground Truth's log group only.
+        assert_eq!(minimal["Statement"].as_array().map(Vec::len), Some(2));
+        assert_eq!(
+            minimal["Statement"][1]["Resource"],
+            "arn:aws:logs:eu-west-1:000000000000:log-group:/aws/sagemaker/LabelingJobs:*"
+        );
         for key in [
             "read_objects",
             "list_buckets",
@@ -264,7 +271,7 @@ mod tests {
         }
         cx.insert("pass_role", &true);
         let full = t.render(TemplateKind::RolePolicy, &cx).expect("renders");
-        assert_eq!(full["Statement"].as_array().map(Vec::len), Some(7));
+        assert_eq!(full["Statement"].as_array().map(Vec::len), Some(8));
     }
 
     #[test]

@@ -142,7 +142,14 @@ pub async fn apply_saved(
         ui,
         async {
             ui.show_plan(&plan);
-            run(&session.cloud, &plan, parallelism, true, ui, Command::Apply).await
+            let outcome = run(&session.cloud, &plan, parallelism, true, ui, Command::Apply).await?;
+            let differing =
+                crate::apply::verify_saved(&session.cloud, &plan, parallelism).await;
+            if differing.is_empty() {
+                Ok(outcome)
+            } else {
+                Err(Error::Verify(differing))
+            }
         },
     )
     .await
