@@ -143,8 +143,7 @@ pub async fn apply_saved(
         async {
             ui.show_plan(&plan);
             let outcome = run(&session.cloud, &plan, parallelism, true, ui, Command::Apply).await?;
-            let differing =
-                crate::apply::verify_saved(&session.cloud, &plan, parallelism).await;
+            let differing = crate::apply::verify_saved(&session.cloud, &plan, parallelism).await;
             if differing.is_empty() {
                 Ok(outcome)
             } else {

@@ -238,8 +238,10 @@ impl Resolver<'_> {
         }
         let Some(body) = body.bytes() else {
             self.problems.push(
-                Problem::plain(format!("label config `{shown}` of {from} is larger than 16 MiB"))
-                    .help("a label category config is a small JSON document"),
+                Problem::plain(format!(
+                    "label config `{shown}` of {from} is larger than 16 MiB"
+                ))
+                .help("a label category config is a small JSON document"),
             );
             return None;
         };
