@@ -15,6 +15,7 @@ mod roles;
 mod tags;
 mod validate;
 
+use crate::sandbox::tracked::Tracked;
 use std::collections::BTreeMap;
 
 use percent_encoding::utf8_percent_encode;
@@ -36,7 +37,7 @@ pub const NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 #[serde(default)]
 pub struct IamState {
     /// Roles keyed by their name in lowercase: IAM names are unique case-insensitively.
-    pub roles: BTreeMap<String, Role>,
+    pub roles: Tracked<Role>,
 }
 
 impl IamState {

@@ -160,8 +160,8 @@ pub fn list(s3: &SandboxS3) -> S3Response<ListBucketsOutput> {
 
 pub fn delete(s3: &SandboxS3, bucket: &str) -> S3Result<S3Response<DeleteBucketOutput>> {
     s3.shared.store.write(|w| {
-        let b = s3.authorized(w, bucket, "s3:DeleteBucket", None)?;
-        if !b.objects.is_empty() {
+        s3.authorized(w, bucket, "s3:DeleteBucket", None)?;
+        if w.s3.has_objects(bucket) {
             return Err(s3_error!(
                 BucketNotEmpty,
                 "The bucket you tried to delete is not empty"

@@ -135,9 +135,9 @@ pub fn list_v2(
     };
     let prefix = input.prefix.clone().unwrap_or_default();
     let (entries, truncated, objects) = s3.shared.store.read(|w| {
-        let b = s3.authorized(w, &input.bucket, "s3:ListBucket", None)?;
+        s3.authorized(w, &input.bucket, "s3:ListBucket", None)?;
         let (entries, truncated) = page(
-            b.objects.keys().cloned(),
+            w.s3.objects_in(&input.bucket).map(|(k, _)| k.to_owned()),
             &prefix,
             input.delimiter.as_deref(),
             resume.as_ref(),
@@ -146,7 +146,10 @@ pub fn list_v2(
         let objects: BTreeMap<String, Object> = entries
             .iter()
             .filter_map(|e| match e {
-                Entry::Object(k) => b.objects.get(k).map(|o| (k.clone(), o.clone())),
+                Entry::Object(k) => {
+                    w.s3.object(&input.bucket, k)
+                        .map(|o| (k.clone(), o.clone()))
+                }
                 Entry::Prefix(_) => None,
             })
             .collect();

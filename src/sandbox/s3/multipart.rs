@@ -204,9 +204,7 @@ pub fn complete(
         if w.s3.uploads.remove(&input.upload_id).is_none() {
             return Err(no_such_upload());
         }
-        if let Some(b) = w.s3.buckets.get_mut(&input.bucket) {
-            b.objects.insert(input.key.clone(), object);
-        }
+        w.s3.put_object(&input.bucket, &input.key, object);
         Ok::<_, S3Error>(())
     })?;
     Ok(S3Response::new(CompleteMultipartUploadOutput {

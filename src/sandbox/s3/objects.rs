@@ -61,8 +61,8 @@ pub async fn put(s3: &SandboxS3, input: PutObjectInput) -> S3Result<S3Response<P
         .collect();
     let tag = etag(&object);
     s3.shared.store.write(|w| {
-        let b = s3.authorized(w, &bucket, "s3:PutObject", Some(&key))?;
-        let existing = b.objects.get(&key);
+        s3.authorized(w, &bucket, "s3:PutObject", Some(&key))?;
+        let existing = w.s3.object(&bucket, &key);
         // Conditional writes: `If-None-Match: *` creates only (locks), `If-Match` replaces only
         // the version the caller saw.
         match (&input.if_none_match, existing) {
@@ -90,9 +90,7 @@ pub async fn put(s3: &SandboxS3, input: PutObjectInput) -> S3Result<S3Response<P
             }
             _ => {}
         }
-        if let Some(b) = w.s3.buckets.get_mut(&bucket) {
-            b.objects.insert(key.clone(), object);
-        }
+        w.s3.put_object(&bucket, &key, object);
         Ok::<_, S3Error>(())
     })?;
     Ok(S3Response::new(PutObjectOutput {
@@ -103,9 +101,8 @@ pub async fn put(s3: &SandboxS3, input: PutObjectInput) -> S3Result<S3Response<P
 
 fn found(s3: &SandboxS3, bucket: &str, key: &str, action: &str) -> S3Result<Object> {
     s3.shared.store.read(|w| {
-        let b = s3.authorized(w, bucket, action, Some(key))?;
-        b.objects
-            .get(key)
+        s3.authorized(w, bucket, action, Some(key))?;
+        w.s3.object(bucket, key)
             .cloned()
             .ok_or_else(|| errors::no_such_key(key))
     })
@@ -183,9 +180,7 @@ pub fn delete(
     // Deleting a key that does not exist succeeds, as on S3.
     s3.shared.store.write(|w| {
         s3.authorized(w, &input.bucket, "s3:DeleteObject", Some(&input.key))?;
-        if let Some(b) = w.s3.buckets.get_mut(&input.bucket) {
-            b.objects.remove(&input.key);
-        }
+        w.s3.remove_object(&input.bucket, &input.key);
         Ok::<_, S3Error>(())
     })?;
     Ok(S3Response::with_status(
@@ -216,9 +211,7 @@ pub fn delete_many(
         for key in keys {
             match s3.authorized(w, &input.bucket, "s3:DeleteObject", Some(&key)) {
                 Ok(_) => {
-                    if let Some(b) = w.s3.buckets.get_mut(&input.bucket) {
-                        b.objects.remove(&key);
-                    }
+                    w.s3.remove_object(&input.bucket, &key);
                     deleted.push(DeletedObject {
                         key: Some(key),
                         ..Default::default()

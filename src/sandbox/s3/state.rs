@@ -6,14 +6,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::sandbox::clock::EpochMillis;
 use crate::sandbox::store::BlobId;
+use crate::sandbox::tracked::Tracked;
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct S3State {
-    pub buckets: BTreeMap<String, Bucket>,
+    pub buckets: Tracked<Bucket>,
+    /// Object metadata keyed by `<bucket>/<key>` (bucket names hold no `/`), apart from the
+    /// buckets so that writing one object persists only that object.
+    pub objects: Tracked<Object>,
     /// Multipart uploads in progress, by upload id.
-    #[serde(default)]
-    pub uploads: BTreeMap<String, super::multipart::Upload>,
+    pub uploads: Tracked<super::multipart::Upload>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -28,7 +31,6 @@ pub struct Bucket {
     pub encryption: Option<Vec<EncryptionRule>>,
     pub public_access_block: Option<PublicAccessBlock>,
     pub tags: Option<BTreeMap<String, String>>,
-    pub objects: BTreeMap<String, Object>,
 }
 
 impl Bucket {
@@ -48,7 +50,6 @@ impl Bucket {
                 restrict_public_buckets: true,
             }),
             tags: None,
-            objects: BTreeMap::new(),
         }
     }
 }
@@ -98,8 +99,33 @@ pub fn split_s3_uri(uri: &str) -> Option<(&str, &str)> {
 
 impl S3State {
     pub fn object(&self, bucket: &str, key: &str) -> Option<&Object> {
-        self.buckets.get(bucket)?.objects.get(key)
+        self.objects.get(&object_key(bucket, key))
     }
+
+    /// The objects of `bucket` in key order, with their keys.
+    pub fn objects_in<'a>(&'a self, bucket: &str) -> impl Iterator<Item = (&'a str, &'a Object)> {
+        let prefix = format!("{bucket}/");
+        self.objects
+            .range(prefix.clone()..)
+            .take_while(move |(k, _)| k.starts_with(&prefix))
+            .map(move |(k, o)| (&k[bucket.len() + 1..], o))
+    }
+
+    pub fn has_objects(&self, bucket: &str) -> bool {
+        self.objects_in(bucket).next().is_some()
+    }
+
+    pub fn put_object(&mut self, bucket: &str, key: &str, object: Object) {
+        self.objects.insert(object_key(bucket, key), object);
+    }
+
+    pub fn remove_object(&mut self, bucket: &str, key: &str) {
+        self.objects.remove(&object_key(bucket, key));
+    }
+}
+
+fn object_key(bucket: &str, key: &str) -> String {
+    format!("{bucket}/{key}")
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -136,7 +136,7 @@ fn materialize(ctx: &Ctx<'_>, key: &str) -> Result<(), ApiError> {
     let uri = output::manifest_uri(&job);
     ctx.shared.store.write(|w: &mut World| {
         if let Some((bucket, object_key)) = split_s3_uri(&uri)
-            && let Some(b) = w.s3.buckets.get_mut(bucket)
+            && w.s3.buckets.contains_key(bucket)
         {
             let mut object = Object::new(
                 blob.clone(),
@@ -145,7 +145,7 @@ fn materialize(ctx: &Ctx<'_>, key: &str) -> Result<(), ApiError> {
                 Some("application/jsonlines".to_owned()),
             );
             object.metadata.clear();
-            b.objects.insert(object_key.to_owned(), object);
+            w.s3.put_object(bucket, object_key, object);
             if let Some(j) = w.sagemaker.jobs.get_mut(key) {
                 j.output_written = true;
             }

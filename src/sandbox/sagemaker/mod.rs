@@ -20,7 +20,7 @@ mod workteams;
 
 pub use workteams::{SANDBOX_TEAM, seed};
 
-use std::collections::BTreeMap;
+use crate::sandbox::tracked::Tracked;
 
 use serde::{Deserialize, Serialize};
 
@@ -67,9 +67,9 @@ pub fn not_found(message: impl Into<String>) -> ApiError {
 pub struct SageMakerState {
     /// Jobs keyed by `<region>/<lower-case name>`: names are unique per account and region,
     /// case-insensitively, forever (there is no DeleteLabelingJob).
-    pub jobs: BTreeMap<String, Job>,
+    pub jobs: Tracked<Job>,
     /// Private workteams keyed by ARN.
-    pub workteams: BTreeMap<String, Workteam>,
+    pub workteams: Tracked<Workteam>,
 }
 
 pub fn job_key(region: &str, name: &str) -> String {

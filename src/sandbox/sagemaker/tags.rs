@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::constraints::{self as c, Violations};
-use super::{Tag, not_found, paging, validation};
+use super::{Tag, job_key, not_found, paging, validation};
 use crate::sandbox::error::ApiError;
 use crate::sandbox::protocol::json::parse_input;
 use crate::sandbox::router::Ctx;
@@ -26,15 +26,47 @@ fn resource_arn(input: &TagsInput) -> Result<String, ApiError> {
     })
 }
 
+/// The key a labeling job's ARN is stored under
+/// (`arn:aws:sagemaker:<region>:<account>:labeling-job/<name>`).
+fn job_key_of(arn: &str) -> Option<String> {
+    let region = arn.split(':').nth(3)?;
+    let name = arn.split_once(":labeling-job/")?.1;
+    Some(job_key(region, name))
+}
+
+fn missing(arn: &str) -> ApiError {
+    not_found(format!("Resource {arn} does not exist."))
+}
+
 /// The tag list of the resource with this ARN.
-fn tags_of<'w>(w: &'w mut World, arn: &str) -> Result<&'w mut Vec<Tag>, ApiError> {
-    if let Some(job) = w.sagemaker.jobs.values_mut().find(|j| j.arn == arn) {
-        return Ok(&mut job.tags);
+fn tags_of<'w>(w: &'w World, arn: &str) -> Result<&'w Vec<Tag>, ApiError> {
+    if let Some(job) = job_key_of(arn).and_then(|k| w.sagemaker.jobs.get(&k)) {
+        return Ok(&job.tags);
     }
-    if let Some(team) = w.sagemaker.workteams.get_mut(arn) {
-        return Ok(&mut team.tags);
+    w.sagemaker
+        .workteams
+        .get(arn)
+        .map(|team| &team.tags)
+        .ok_or_else(|| missing(arn))
+}
+
+/// The tag list of the resource with this ARN, to change it.
+fn tags_of_mut<'w>(w: &'w mut World, arn: &str) -> Result<&'w mut Vec<Tag>, ApiError> {
+    if let Some(key) = job_key_of(arn)
+        && w.sagemaker.jobs.contains_key(&key)
+    {
+        return w
+            .sagemaker
+            .jobs
+            .get_mut(&key)
+            .map(|job| &mut job.tags)
+            .ok_or_else(|| missing(arn));
     }
-    Err(not_found(format!("Resource {arn} does not exist.")))
+    w.sagemaker
+        .workteams
+        .get_mut(arn)
+        .map(|team| &mut team.tags)
+        .ok_or_else(|| missing(arn))
 }
 
 pub fn add(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
@@ -50,7 +82,7 @@ pub fn add(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
     }
     v.into_result()?;
     ctx.shared.store.write(|w| {
-        let tags = tags_of(w, &arn)?;
+        let tags = tags_of_mut(w, &arn)?;
         let mut merged = tags.clone();
         for t in &new {
             match merged.iter_mut().find(|m| m.key == t.key) {
@@ -72,10 +104,7 @@ pub fn add(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
 pub fn list(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
     let input: TagsInput = parse_input(body)?;
     let arn = resource_arn(&input)?;
-    let tags = ctx
-        .shared
-        .store
-        .write(|w| tags_of(w, &arn).map(|t| t.clone()))?;
+    let tags = ctx.shared.store.read(|w| tags_of(w, &arn).cloned())?;
     paging::page(
         "Tags",
         &tags,
@@ -90,7 +119,7 @@ pub fn delete(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
     let arn = resource_arn(&input)?;
     let keys = input.tag_keys.clone().unwrap_or_default();
     ctx.shared.store.write(|w| {
-        let tags = tags_of(w, &arn)?;
+        let tags = tags_of_mut(w, &arn)?;
         tags.retain(|t| !keys.contains(&t.key));
         Ok(json!({}))
     })

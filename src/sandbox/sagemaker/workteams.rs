@@ -31,11 +31,12 @@ pub fn seed(world: &mut crate::sandbox::store::World, account: &str) {
     for region in crate::catalog::regions::supported() {
         let arn =
             format!("arn:aws:sagemaker:{region}:{account}:workteam/private-crowd/{SANDBOX_TEAM}");
-        world
-            .sagemaker
-            .workteams
-            .entry(arn.clone())
-            .or_insert_with(|| Workteam {
+        if world.sagemaker.workteams.contains_key(&arn) {
+            continue;
+        }
+        world.sagemaker.workteams.insert(
+            arn.clone(),
+            Workteam {
                 name: SANDBOX_TEAM.to_owned(),
                 arn,
                 region: region.to_owned(),
@@ -47,7 +48,8 @@ pub fn seed(world: &mut crate::sandbox::store::World, account: &str) {
                 }}]),
                 created: 0,
                 tags: Vec::new(),
-            });
+            },
+        );
     }
 }
 
