@@ -1,19 +1,23 @@
 //! Apply: executes a plan's steps, nothing more. The planner already decided everything; apply
-//! walks the dependency waves (independent changes concurrently, bounded by `parallelism`),
-//! re-reads each resource before its first write and refuses if it moved since the plan was
-//! made, then runs the change's steps in order. Retries of throttling and IAM propagation live
-//! in the `Cloud` implementation. A change that fails stops the next waves; changes already
-//! running finish, so a rerun converges from a consistent point.
+//! walks the dependency graph (a change starts when what it uses is done, at most
+//! `parallelism` calls in flight), re-reads each resource before its first write when asked
+//! (saved plans) and refuses if it moved since the plan was made, then runs the change's steps.
+//! Retries of throttling and IAM propagation live in the `Cloud` implementation. After a change
+//! fails no other starts; those already running finish, so a rerun converges from a
+//! consistent point.
 
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use tokio::sync::Semaphore;
 
 use crate::cloud::{Cloud, CloudError};
 use crate::model::Kind;
 use crate::model::Step;
 use crate::model::names::{BucketName, JobName, ObjectKey, RoleName};
-use crate::plan::{Action, Change, Plan, digest, graph};
+use crate::plan::graph::{self, Need};
+use crate::plan::{Action, Change, Plan, digest};
 
 #[derive(Debug, Clone, Copy)]
 pub struct ApplyOptions {
@@ -98,67 +102,161 @@ pub struct ApplyFailure {
     pub errors: Vec<ApplyError>,
 }
 
-/// Applies `plan`. NoOp changes are skipped without any call.
+/// Applies `plan` as a DAG (see `graph::dependencies`): a change starts as soon as what it
+/// waits for is done, and at most `parallelism` calls are in flight. Within a change, the
+/// create comes first, the delete of the resource last, and the steps between (a bucket's
+/// settings, a role's policies) run at once. No-ops make no call. After a failure no change
+/// starts; those running finish, so a rerun continues from a consistent point.
 pub async fn apply(
     cloud: &dyn Cloud,
     plan: &Plan,
     options: ApplyOptions,
     on_event: &(dyn Fn(ApplyEvent<'_>) + Sync),
 ) -> Result<ApplyReport, ApplyFailure> {
+    let waits = graph::dependencies(plan);
+    let calls = Semaphore::new(options.parallelism.max(1));
+    let (exists_tx, mut exists_rx) = tokio::sync::mpsc::unbounded_channel::<usize>();
+    let n = plan.changes.len();
+    let mut state: Vec<Progress> = plan
+        .changes
+        .iter()
+        .map(|c| {
+            if c.action.is_change() {
+                Progress::Waiting
+            } else {
+                Progress::Finished
+            }
+        })
+        .collect();
+    let mut exists = vec![false; n];
     let mut report = ApplyReport::default();
-    for wave in graph::waves(plan) {
-        let changes = wave
-            .iter()
-            .map(|&i| &plan.changes[i])
-            .filter(|c| c.action.is_change());
-        let results: Vec<Result<usize, ApplyError>> = futures::stream::iter(changes)
-            .map(|change| apply_change(cloud, change, options.recheck, on_event))
-            .buffer_unordered(options.parallelism.max(1))
-            .collect()
-            .await;
-        let mut errors = Vec::new();
-        for result in results {
-            match result {
-                Ok(writes) => {
-                    report.applied += 1;
-                    report.writes += writes;
+    let mut errors = Vec::new();
+    let mut running = FuturesUnordered::new();
+    loop {
+        if errors.is_empty() {
+            for i in 0..n {
+                let ready = state[i] == Progress::Waiting
+                    && waits[i].iter().all(|&(j, need)| match need {
+                        Need::Finished => state[j] == Progress::Finished,
+                        Need::Exists => exists[j] || state[j] == Progress::Finished,
+                    });
+                if ready {
+                    state[i] = Progress::Running;
+                    let exists_tx = exists_tx.clone();
+                    let change = &plan.changes[i];
+                    let calls = &calls;
+                    running.push(async move {
+                        let result = apply_change(
+                            cloud,
+                            change,
+                            options.recheck,
+                            calls,
+                            &|| {
+                                let _ = exists_tx.send(i);
+                            },
+                            on_event,
+                        )
+                        .await;
+                        (i, result)
+                    });
                 }
-                Err(e) => errors.push(e),
             }
         }
-        if !errors.is_empty() {
-            return Err(ApplyFailure { report, errors });
+        if running.is_empty() {
+            break;
+        }
+        tokio::select! {
+            Some((i, result)) = running.next() => {
+                state[i] = Progress::Finished;
+                match result {
+                    Ok(writes) => {
+                        report.applied += 1;
+                        report.writes += writes;
+                    }
+                    Err(e) => errors.push(e),
+                }
+            }
+            Some(i) = exists_rx.recv() => exists[i] = true,
         }
     }
-    Ok(report)
+    if errors.is_empty() {
+        Ok(report)
+    } else {
+        Err(ApplyFailure { report, errors })
+    }
 }
 
-/// Re-checks one change's resource, then runs its steps. Returns the number of writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Progress {
+    Waiting,
+    Running,
+    Finished,
+}
+
+/// Where a step goes within its change.
+fn phase(step: &Step) -> usize {
+    match step {
+        Step::CreateBucket { .. } | Step::CreateRole { .. } => 0,
+        Step::DeleteBucket { .. } | Step::DeleteRole { .. } => 2,
+        _ => 1,
+    }
+}
+
+/// Re-checks one change's resource (when asked), then runs its steps: the create, then the
+/// rest at once, then the delete. `created` is called once the resource exists. Returns the
+/// number of writes.
 async fn apply_change(
     cloud: &dyn Cloud,
     change: &Change,
     recheck: bool,
+    calls: &Semaphore,
+    created: &(dyn Fn() + Sync),
     on_event: &(dyn Fn(ApplyEvent<'_>) + Sync),
 ) -> Result<usize, ApplyError> {
     let started = Instant::now();
     on_event(ApplyEvent::Started(change));
-    if recheck && current_digest(cloud, change).await? != change.observed_digest {
-        return Err(ApplyError::Drifted {
-            address: change.address.to_string(),
-        });
-    }
-    for step in &change.steps {
-        on_event(ApplyEvent::Step(change, step));
-        cloud
-            .execute(step)
-            .await
-            .map_err(|source| ApplyError::Step {
+    if recheck {
+        let current = {
+            let _call = calls.acquire().await;
+            current_digest(cloud, change).await?
+        };
+        if current != change.observed_digest {
+            return Err(ApplyError::Drifted {
                 address: change.address.to_string(),
-                source,
-            })?;
+            });
+        }
+    }
+    for p in 0..3 {
+        if p == 1 {
+            created();
+        }
+        let steps = change
+            .steps
+            .iter()
+            .filter(|s| phase(s) == p)
+            .map(|step| run_step(cloud, change, step, calls, on_event));
+        futures::future::try_join_all(steps).await?;
     }
     on_event(ApplyEvent::Finished(change, started.elapsed()));
     Ok(change.steps.len())
+}
+
+async fn run_step(
+    cloud: &dyn Cloud,
+    change: &Change,
+    step: &Step,
+    calls: &Semaphore,
+    on_event: &(dyn Fn(ApplyEvent<'_>) + Sync),
+) -> Result<(), ApplyError> {
+    on_event(ApplyEvent::Step(change, step));
+    let _call = calls.acquire().await;
+    cloud
+        .execute(step)
+        .await
+        .map_err(|source| ApplyError::Step {
+            address: change.address.to_string(),
+            source,
+        })
 }
 
 /// After a saved plan was applied: reads each changed resource once more (all at once) and

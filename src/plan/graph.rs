@@ -1,13 +1,19 @@
-//! The order of a plan's changes. Creates and updates run in dependency order (bucket → role →
-//! upload → job, plus each change's explicit `depends_on`); stops and deletes run after all of
-//! them, in reverse (jobs stopped before the role they use is deleted, objects before their
-//! bucket). [`waves`] groups the changes that may run at the same time, which apply uses with
-//! `--parallelism`.
+//! The order of a plan's changes, and what each must wait for.
+//!
+//! [`order`] sorts changes for display and for a stable plan: creates and updates by kind
+//! (bucket, role, upload, job), then stops and deletes in reverse. [`dependencies`] is what
+//! apply runs by, as a DAG: a create or update waits only for what it uses (its `depends_on`:
+//! a job for its role, uploads and buckets; an upload for its bucket), and an upload needs its
+//! bucket only to exist, unless the bucket's default encryption is being set to a KMS key
+//! (objects must be encrypted with it). Stops and deletes run after every create and update,
+//! in reverse dependency order (a job stopped before its role is deleted, objects before their
+//! bucket).
 //!
 //! Pure functions of the plan, so the planner and apply always agree.
 
 use super::model::{Action, Change, Plan};
-use crate::model::Kind;
+use crate::model::desired::Encryption;
+use crate::model::{Kind, Step};
 
 /// Creates and updates (and no-ops) go forward; stops and deletes go backward, after them.
 fn is_forward(c: &Change) -> bool {
@@ -33,71 +39,125 @@ fn must_precede(a: &Change, b: &Change) -> bool {
     match (is_forward(a), is_forward(b)) {
         (true, false) => true,
         (false, true) => false,
-        (true, true) => ka < kb || (a.address != b.address && b.depends_on.contains(&a.address)),
+        (true, true) => a.address != b.address && b.depends_on.contains(&a.address),
         // Deleting undoes creating: what depended on something is deleted before it.
         (false, false) => ka > kb || (a.address != b.address && a.depends_on.contains(&b.address)),
     }
 }
 
-/// Groups `members` (indices into `changes`) into waves: each wave only needs earlier waves.
-/// Within a wave indices keep their order. A dependency cycle (the resolver rejects them, so
-/// only hand-made plans have one) is broken by running its first member alone.
-fn layers(changes: &[Change], members: &[usize]) -> Vec<Vec<usize>> {
-    let mut remaining = members.to_vec();
-    let mut out = Vec::new();
-    while !remaining.is_empty() {
-        let mut wave: Vec<usize> = remaining
-            .iter()
-            .copied()
-            .filter(|&b| {
-                remaining
-                    .iter()
-                    .all(|&a| a == b || !must_precede(&changes[a], &changes[b]))
-            })
-            .collect();
-        if wave.is_empty() {
-            wave.push(remaining[0]);
-        }
-        remaining.retain(|i| !wave.contains(i));
-        out.push(wave);
-    }
-    out
+/// How far a change must have got before another may start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// All its steps done.
+    Finished,
+    /// The resource exists (its create step done, or at once if it existed): what an upload
+    /// needs of its bucket.
+    Exists,
 }
 
-/// Sorts changes into apply order: creates/updates by kind then address, stops/deletes after
-/// them in reverse kind order, each respecting `depends_on`.
+/// Whether objects may go into the bucket of `change` as soon as it exists: not when the
+/// change sets default encryption to a KMS key, which new objects must be encrypted with.
+fn objects_may_go_in_early(change: &Change) -> bool {
+    !change.steps.iter().any(|s| {
+        matches!(
+            s,
+            Step::PutBucketEncryption {
+                encryption: Encryption::Kms { .. },
+                ..
+            }
+        )
+    })
+}
+
+/// For each change of `plan`, the changes it waits for (indices into `plan.changes`) and how
+/// far. No-ops neither wait nor are waited for. A dependency cycle (the resolver rejects them,
+/// so only a hand-made saved plan has one) is broken: a change never waits for a later change
+/// of the cycle that also waits for it.
+pub fn dependencies(plan: &Plan) -> Vec<Vec<(usize, Need)>> {
+    let changes = &plan.changes;
+    let active = |i: usize| changes[i].action.is_change();
+    (0..changes.len())
+        .map(|b| {
+            if !active(b) {
+                return Vec::new();
+            }
+            (0..changes.len())
+                .filter(|&a| a != b && active(a) && must_precede(&changes[a], &changes[b]))
+                // Break a cycle: of two changes that each must precede the other, the later
+                // in plan order does not wait.
+                .filter(|&a| !(a > b && must_precede(&changes[b], &changes[a])))
+                .map(|a| {
+                    let (ca, cb) = (&changes[a], &changes[b]);
+                    let early = is_forward(cb)
+                        && ca.address.kind == Kind::Bucket
+                        && cb.address.kind == Kind::Upload
+                        && objects_may_go_in_early(ca);
+                    (a, if early { Need::Exists } else { Need::Finished })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Sorts changes into display order: creates/updates by kind then address, stops/deletes after
+/// them in reverse kind order; within a kind, each after what it depends on (`job.a` after the
+/// `job.b` it reads; dependencies across kinds always point the same way as the kind order).
 pub fn order(mut changes: Vec<Change>) -> Vec<Change> {
+    let key = |c: &Change| {
+        let r = rank(c.address.kind);
+        (!is_forward(c), if is_forward(c) { r } else { 3 - r })
+    };
     changes.sort_by(|a, b| {
-        let key = |c: &Change| {
-            let r = rank(c.address.kind);
-            (!is_forward(c), if is_forward(c) { r } else { 3 - r })
-        };
         key(a)
             .cmp(&key(b))
             .then_with(|| a.address.cmp(&b.address))
             .then_with(|| a.name.cmp(&b.name))
     });
-    let all: Vec<usize> = (0..changes.len()).collect();
-    let sequence: Vec<usize> = layers(&changes, &all).into_iter().flatten().collect();
-    let mut slots: Vec<Option<Change>> = changes.into_iter().map(Some).collect();
-    sequence
-        .into_iter()
-        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
-        .collect()
+    let mut sorted = Vec::with_capacity(changes.len());
+    let mut rest = changes.into_iter().peekable();
+    while let Some(first) = rest.next() {
+        let k = key(&first);
+        let mut group = vec![first];
+        while let Some(next) = rest.next_if(|c| key(c) == k) {
+            group.push(next);
+        }
+        sorted.extend(within_kind(group));
+    }
+    sorted
 }
 
-/// The plan's changes that do something (no-ops left out), as indices into `plan.changes`,
-/// grouped into waves: the changes of one wave are independent of each other and may run
-/// concurrently; a wave starts when the previous one has finished.
-pub fn waves(plan: &Plan) -> Vec<Vec<usize>> {
-    let active: Vec<usize> = plan
-        .changes
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.action != Action::NoOp)
-        .map(|(i, _)| i)
+/// A stable topological sort of changes of one kind and direction (Kahn's algorithm, taking
+/// the first ready change each time); a cycle keeps the rest in their order.
+fn within_kind(group: Vec<Change>) -> Vec<Change> {
+    let n = group.len();
+    let before = |a: &Change, b: &Change| {
+        a.address != b.address
+            && if is_forward(b) {
+                b.depends_on.contains(&a.address)
+            } else {
+                a.depends_on.contains(&b.address)
+            }
+    };
+    let mut waiting: Vec<usize> = (0..n)
+        .map(|i| (0..n).filter(|&j| before(&group[j], &group[i])).count())
         .collect();
-    layers(&plan.changes, &active)
+    let mut done = vec![false; n];
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let next = (0..n)
+            .find(|&i| !done[i] && waiting[i] == 0)
+            .or_else(|| (0..n).find(|&i| !done[i]))
+            .unwrap_or_default();
+        done[next] = true;
+        out.push(next);
+        for i in 0..n {
+            if !done[i] && before(&group[next], &group[i]) {
+                waiting[i] = waiting[i].saturating_sub(1);
+            }
+        }
+    }
+    let mut slots: Vec<Option<Change>> = group.into_iter().map(Some).collect();
+    out.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 #[cfg(test)]
@@ -133,24 +193,43 @@ mod tests {
         }
     }
 
-    fn addresses(plan: &Plan, waves: &[Vec<usize>]) -> Vec<Vec<String>> {
-        waves
+    /// Each active change with what it waits for, by address.
+    fn waits(plan: &Plan) -> Vec<(String, Vec<String>)> {
+        let deps = dependencies(plan);
+        plan.changes
             .iter()
-            .map(|w| {
-                w.iter()
-                    .map(|&i| plan.changes[i].address.to_string())
-                    .collect()
+            .enumerate()
+            .filter(|(_, c)| c.action.is_change())
+            .map(|(i, c)| {
+                let on = deps[i]
+                    .iter()
+                    .map(|(j, need)| {
+                        let a = plan.changes[*j].address.to_string();
+                        match need {
+                            Need::Finished => a,
+                            Need::Exists => format!("{a} (exists)"),
+                        }
+                    })
+                    .collect();
+                (c.address.to_string(), on)
             })
             .collect()
     }
 
+    fn w(address: &str, on: &[&str]) -> (String, Vec<String>) {
+        (
+            address.to_owned(),
+            on.iter().map(|s| (*s).to_owned()).collect(),
+        )
+    }
+
     #[test]
-    fn creates_follow_the_dependency_chain_and_run_concurrently_within_a_kind() {
+    fn creates_wait_only_for_what_they_use() {
         let p = plan(vec![
             c(
                 "job.pets",
                 Action::Create,
-                &["role.labeling", "upload.manifest"],
+                &["role.labeling", "upload.manifest", "bucket.data"],
             ),
             c("upload.manifest", Action::Create, &["bucket.data"]),
             c("upload.labels", Action::Create, &["bucket.data"]),
@@ -159,12 +238,40 @@ mod tests {
             c("bucket.out", Action::Create, &[]),
         ]);
         assert_eq!(
-            addresses(&p, &waves(&p)),
+            waits(&p),
             vec![
-                vec!["bucket.data", "bucket.out"],
-                vec!["role.labeling"],
-                vec!["upload.labels", "upload.manifest"],
-                vec!["job.pets"],
+                w("bucket.data", &[]),
+                w("bucket.out", &[]),
+                w("role.labeling", &[]),
+                w("upload.labels", &["bucket.data (exists)"]),
+                w("upload.manifest", &["bucket.data (exists)"]),
+                w(
+                    "job.pets",
+                    &["bucket.data", "role.labeling", "upload.manifest"]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn uploads_wait_for_a_kms_default_encryption() {
+        let mut bucket = c("bucket.data", Action::Create, &[]);
+        bucket.steps.push(Step::PutBucketEncryption {
+            bucket: "b".to_owned(),
+            encryption: Encryption::Kms {
+                key_id: Some("k".to_owned()),
+                bucket_key: true,
+            },
+        });
+        let p = plan(vec![
+            bucket,
+            c("upload.manifest", Action::Create, &["bucket.data"]),
+        ]);
+        assert_eq!(
+            waits(&p),
+            vec![
+                w("bucket.data", &[]),
+                w("upload.manifest", &["bucket.data"])
             ]
         );
     }
@@ -177,10 +284,7 @@ mod tests {
         ]);
         let order: Vec<String> = p.changes.iter().map(|c| c.address.to_string()).collect();
         assert_eq!(order, ["job.b", "job.a"]);
-        assert_eq!(
-            addresses(&p, &waves(&p)),
-            vec![vec!["job.b"], vec!["job.a"]]
-        );
+        assert_eq!(waits(&p), vec![w("job.b", &[]), w("job.a", &["job.b"])]);
     }
 
     #[test]
@@ -193,19 +297,22 @@ mod tests {
             c("upload.old", Action::Delete, &["bucket.old"]),
         ]);
         assert_eq!(
-            addresses(&p, &waves(&p)),
+            waits(&p),
             vec![
-                vec!["bucket.new"],
-                vec!["job.old"],
-                vec!["upload.old"],
-                vec!["role.old"],
-                vec!["bucket.old"],
+                w("bucket.new", &[]),
+                w("job.old", &["bucket.new"]),
+                w("upload.old", &["bucket.new", "job.old"]),
+                w("role.old", &["bucket.new", "job.old", "upload.old"]),
+                w(
+                    "bucket.old",
+                    &["bucket.new", "job.old", "upload.old", "role.old"]
+                ),
             ]
         );
     }
 
     #[test]
-    fn no_ops_are_ordered_but_not_in_waves() {
+    fn no_ops_neither_wait_nor_are_waited_for() {
         let p = plan(vec![
             c("job.pets", Action::NoOp, &[]),
             c("bucket.data", Action::NoOp, &[]),
@@ -213,7 +320,7 @@ mod tests {
         ]);
         let order: Vec<String> = p.changes.iter().map(|c| c.address.to_string()).collect();
         assert_eq!(order, ["bucket.data", "upload.manifest", "job.pets"]);
-        assert_eq!(addresses(&p, &waves(&p)), vec![vec!["upload.manifest"]]);
+        assert_eq!(waits(&p), vec![w("upload.manifest", &[])]);
     }
 
     #[test]
@@ -222,9 +329,6 @@ mod tests {
             c("job.a", Action::Create, &["job.b"]),
             c("job.b", Action::Create, &["job.a"]),
         ]);
-        assert_eq!(
-            addresses(&p, &waves(&p)),
-            vec![vec!["job.a"], vec!["job.b"]]
-        );
+        assert_eq!(waits(&p), vec![w("job.a", &[]), w("job.b", &["job.a"])]);
     }
 }
