@@ -8,7 +8,7 @@ use crate::model::Step;
 use crate::model::lock::{LockInfo, LockSpot};
 use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
 use crate::model::observed::{
-    BucketLookup, BucketRegion, ObservedBucket, ObservedJob, ObservedObject, ObservedRole,
+    BucketLookup, BucketRegion, ObservedJob, ObservedObject, ObservedRole, PlanResources,
 };
 
 /// A failed call to AWS, with what gtplan was doing.
@@ -77,16 +77,16 @@ pub trait Cloud: Send + Sync {
     /// A labeling job as `DescribeLabelingJob` (and `ListTags`) report it.
     async fn job(&self, name: &JobName) -> Result<Option<ObservedJob>, CloudError>;
 
-    /// Roles under the plan's IAM path `/gtplan/<plan>/` (finds roles removed from the plan).
-    async fn plan_roles(&self, plan: &PlanName) -> Result<Vec<ObservedRole>, CloudError>;
+    /// The job like [`Cloud::job`] while it runs (initializing or in progress); `None` once it
+    /// has finished, without reading its tags.
+    async fn running_job(&self, name: &JobName) -> Result<Option<ObservedJob>, CloudError>;
 
-    /// Buckets tagged `gtplan:plan=<plan>`.
-    async fn plan_buckets(&self, plan: &PlanName) -> Result<Vec<ObservedBucket>, CloudError>;
-
-    /// Running (`Initializing`, `InProgress`) labeling jobs tagged `gtplan:plan=<plan>`: the ones
-    /// a plan may have to stop. Finished jobs are not listed; the tags of every job in a region
-    /// would cost one call per job ever created.
-    async fn plan_jobs(&self, plan: &PlanName) -> Result<Vec<ObservedJob>, CloudError>;
+    /// The names of what the plan made, however many other resources the account has: the
+    /// buckets and labeling jobs tagged `gtplan:plan=<plan>` (one paginated `GetResources` of
+    /// the Resource Groups Tagging API) and the roles under the plan's IAM path (IAM is not in
+    /// that index). The tag index is eventually consistent: what was tagged moments ago may be
+    /// missing, which is why the plan's own resources are always read by name.
+    async fn plan_resources(&self, plan: &PlanName) -> Result<PlanResources, CloudError>;
 
     /// Performs one write.
     async fn execute(&self, step: &Step) -> Result<(), CloudError>;

@@ -90,6 +90,14 @@ pub enum BucketRegion {
     Hidden,
 }
 
+/// What carries the plan's mark, by name (see `Cloud::plan_resources`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanResources {
+    pub buckets: Vec<String>,
+    pub roles: Vec<String>,
+    pub jobs: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Orphan {
     Bucket {

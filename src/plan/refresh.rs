@@ -1,26 +1,24 @@
 //! Refresh: reads everything the plan is about from AWS, through the [`Cloud`] trait, before
-//! the (pure) diff. For each desired resource, what exists under its name; plus the plan's
-//! orphans, resources that carry the plan's tag (roles: live under its IAM path) but are no
-//! longer in the plan file. Reads only, run concurrently with at most `parallelism` in flight;
+//! the (pure) diff. For each desired resource, what exists under its name, read once; plus the
+//! plan's orphans, resources that carry the plan's tag (roles: live under its IAM path) but are
+//! no longer in the plan file: their names come from one discovery call, and only those not in
+//! the plan are read in full, in a second level. Reads only, at most `parallelism` in flight;
 //! the result is in `BTreeMap`s and sorted vectors, so the same world always refreshes the same.
 
-use futures::{StreamExt, TryStreamExt};
+use futures::{FutureExt, StreamExt, TryStreamExt};
 
 use crate::cloud::{Cloud, CloudError};
 use crate::model::desired::DesiredState;
 use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
 use crate::model::observed::{
     BucketLookup, BucketRegion, ObservedBucket, ObservedJob, ObservedObject, ObservedRole,
-    ObservedState, Orphan,
+    ObservedState, Orphan, PlanResources,
 };
 use crate::model::{Address, Kind, TAG_ADDRESS, TAG_PLAN, Tags};
 
 /// One read refresh makes.
 enum Read<'a> {
-    Account,
-    PlanRoles(&'a PlanName),
-    PlanBuckets(&'a PlanName),
-    PlanJobs(&'a PlanName),
+    PlanResources(&'a PlanName),
     Bucket(&'a Address, &'a BucketName),
     Role(&'a Address, &'a RoleName),
     Upload(&'a Address, &'a BucketName, &'a ObjectKey),
@@ -30,10 +28,7 @@ enum Read<'a> {
 
 /// What one read found.
 enum Found {
-    Account(String),
-    PlanRoles(Vec<ObservedRole>),
-    PlanBuckets(Vec<ObservedBucket>),
-    PlanJobs(Vec<ObservedJob>),
+    PlanResources(PlanResources),
     Bucket(Address, BucketLookup),
     Role(Address, Option<ObservedRole>),
     Upload(Address, Option<ObservedObject>),
@@ -43,10 +38,7 @@ enum Found {
 
 async fn run(cloud: &dyn Cloud, read: Read<'_>) -> Result<Found, CloudError> {
     Ok(match read {
-        Read::Account => Found::Account(cloud.account_id().await?),
-        Read::PlanRoles(plan) => Found::PlanRoles(cloud.plan_roles(plan).await?),
-        Read::PlanBuckets(plan) => Found::PlanBuckets(cloud.plan_buckets(plan).await?),
-        Read::PlanJobs(plan) => Found::PlanJobs(cloud.plan_jobs(plan).await?),
+        Read::PlanResources(plan) => Found::PlanResources(cloud.plan_resources(plan).await?),
         Read::Bucket(address, name) => Found::Bucket(address.clone(), cloud.bucket(name).await?),
         Read::Role(address, name) => Found::Role(address.clone(), cloud.role(name).await?),
         Read::Upload(address, bucket, key) => {
@@ -60,20 +52,15 @@ async fn run(cloud: &dyn Cloud, read: Read<'_>) -> Result<Found, CloudError> {
 }
 
 /// Reads the live state of everything `desired` names, and the plan's orphans. Stops at the
-/// first failed read (its error says which).
+/// first failed read (its error says which). The account is `desired`'s: the plan was resolved
+/// for the account these credentials belong to.
 pub async fn refresh(
     cloud: &dyn Cloud,
     desired: &DesiredState,
     parallelism: usize,
 ) -> Result<ObservedState, CloudError> {
     let plan = &desired.plan;
-    // The listings first: they take longest (one read per listed resource behind them).
-    let mut reads = vec![
-        Read::PlanRoles(plan),
-        Read::PlanBuckets(plan),
-        Read::PlanJobs(plan),
-        Read::Account,
-    ];
+    let mut reads = vec![Read::PlanResources(plan)];
     reads.extend(
         desired
             .buckets
@@ -102,7 +89,7 @@ pub async fn refresh(
         .await?;
 
     let mut observed = ObservedState {
-        account_id: String::new(),
+        account_id: desired.account_id.clone(),
         buckets: std::collections::BTreeMap::new(),
         roles: std::collections::BTreeMap::new(),
         uploads: std::collections::BTreeMap::new(),
@@ -110,13 +97,10 @@ pub async fn refresh(
         orphans: Vec::new(),
         external_buckets: std::collections::BTreeMap::new(),
     };
-    let mut tagged = Tagged::default();
+    let mut marked = PlanResources::default();
     for f in found {
         match f {
-            Found::Account(id) => observed.account_id = id,
-            Found::PlanRoles(roles) => tagged.roles = roles,
-            Found::PlanBuckets(buckets) => tagged.buckets = buckets,
-            Found::PlanJobs(jobs) => tagged.jobs = jobs,
+            Found::PlanResources(names) => marked = names,
             Found::Bucket(a, b) => {
                 observed.buckets.insert(a, b);
             }
@@ -134,8 +118,78 @@ pub async fn refresh(
             }
         }
     }
+    let tagged = read_left_behind(cloud, desired, marked, parallelism).await?;
     observed.orphans = orphans(desired, tagged);
     Ok(observed)
+}
+
+/// Reads in full what carries the plan's mark but the plan file no longer names (usually
+/// nothing). A labeling job counts only while it runs: a finished one needs nothing.
+async fn read_left_behind(
+    cloud: &dyn Cloud,
+    desired: &DesiredState,
+    marked: PlanResources,
+    parallelism: usize,
+) -> Result<Tagged, CloudError> {
+    enum Left {
+        Bucket(ObservedBucket),
+        Role(ObservedRole),
+        Job(Box<ObservedJob>),
+    }
+    let buckets = marked
+        .buckets
+        .into_iter()
+        .filter(|n| !desired.buckets.values().any(|b| b.name.as_str() == n))
+        .filter_map(|n| BucketName::parse(&n).ok())
+        .map(|name| async move {
+            Ok(match cloud.bucket(&name).await? {
+                BucketLookup::Found(b) => Some(Left::Bucket(*b)),
+                _ => None,
+            })
+        })
+        .map(FutureExt::boxed)
+        .collect::<Vec<_>>();
+    let roles = marked
+        .roles
+        .into_iter()
+        // IAM role names are case-insensitive.
+        .filter(|n| {
+            !desired
+                .roles
+                .values()
+                .any(|r| r.name.as_str().eq_ignore_ascii_case(n))
+        })
+        .filter_map(|n| RoleName::parse(&n).ok())
+        .map(|name| async move { Ok(cloud.role(&name).await?.map(Left::Role)) })
+        .map(FutureExt::boxed)
+        .collect::<Vec<_>>();
+    let jobs = marked
+        .jobs
+        .into_iter()
+        .filter(|n| !desired.jobs.values().any(|j| j.spec.name.same_job(n)))
+        .filter_map(|n| JobName::parse(&n).ok())
+        .map(|name| async move {
+            Ok(cloud
+                .running_job(&name)
+                .await?
+                .map(|j| Left::Job(Box::new(j))))
+        })
+        .map(FutureExt::boxed)
+        .collect::<Vec<_>>();
+    let left: Vec<Option<Left>> =
+        futures::stream::iter(buckets.into_iter().chain(roles).chain(jobs))
+            .buffer_unordered(parallelism.max(1))
+            .try_collect()
+            .await?;
+    let mut tagged = Tagged::default();
+    for found in left.into_iter().flatten() {
+        match found {
+            Left::Bucket(b) => tagged.buckets.push(b),
+            Left::Role(r) => tagged.roles.push(r),
+            Left::Job(j) => tagged.jobs.push(*j),
+        }
+    }
+    Ok(tagged)
 }
 
 /// What the plan-wide listings found.

@@ -16,6 +16,7 @@ pub mod sagemaker;
 pub mod sigv4;
 pub mod store;
 pub mod sts;
+pub mod tagging;
 pub mod tracked;
 
 use std::net::SocketAddr;

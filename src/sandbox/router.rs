@@ -26,7 +26,7 @@ use super::fault::Fault;
 use super::protocol::{json, query};
 use super::request_log::LogEntry;
 use super::sigv4::{self, SigError};
-use super::{ADMIN_PREFIX, Shared, admin, fault, iam, s3, sagemaker, sts};
+use super::{ADMIN_PREFIX, Shared, admin, fault, iam, s3, sagemaker, sts, tagging};
 
 /// Which emulated service a request is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +36,7 @@ pub enum Service {
     Iam,
     Sts,
     SageMaker,
+    Tagging,
     Other(String),
 }
 
@@ -47,6 +48,7 @@ impl Service {
             Self::Iam => "iam",
             Self::Sts => "sts",
             Self::SageMaker => "sagemaker",
+            Self::Tagging => "tagging",
             Self::Other(s) => s,
         }
     }
@@ -117,6 +119,7 @@ pub fn classify<B>(req: &Request<B>, scope: Option<&CredentialScope>) -> Service
         "iam" => Service::Iam,
         "sts" => Service::Sts,
         "sagemaker" => Service::SageMaker,
+        "tagging" => Service::Tagging,
         other => Service::Other(other.to_owned()),
     }
 }
@@ -215,7 +218,7 @@ async fn handle(
 fn operation_hint<B>(req: &Request<B>, service: &Service) -> String {
     match service {
         Service::S3 => s3::operation_name(req),
-        Service::SageMaker => req
+        Service::SageMaker | Service::Tagging => req
             .headers()
             .get("x-amz-target")
             .and_then(|v| v.to_str().ok())
@@ -268,7 +271,7 @@ fn fault_response(service: &Service, method: &http::Method, fault: Fault) -> Res
             ids.insert(r.headers_mut());
             r
         }
-        Service::SageMaker | Service::Other(_) => {
+        Service::SageMaker | Service::Tagging | Service::Other(_) => {
             let err = ApiError {
                 status: if throttle { 400 } else { 500 },
                 code: if throttle {
@@ -341,7 +344,7 @@ async fn carry_out(
             let response = s3::wire::finish(&op, response, &ids, key).await;
             (op, response)
         }
-        Service::Iam | Service::Sts | Service::SageMaker => {
+        Service::Iam | Service::Sts | Service::SageMaker | Service::Tagging => {
             let region = scope.map_or_else(|| "us-east-1".to_owned(), |s| s.region.clone());
             dispatch_non_s3(req, service, region, shared).await
         }
@@ -432,7 +435,7 @@ async fn dispatch_non_s3(
         // Clients sign with the real time, whatever the sandbox's clock says.
         std::time::SystemTime::now(),
     );
-    if *service == Service::SageMaker {
+    if matches!(service, Service::SageMaker | Service::Tagging) {
         let op = parts
             .headers
             .get("x-amz-target")
@@ -443,7 +446,12 @@ async fn dispatch_non_s3(
         if fault::is_write(service, &parts.method, &op) {
             shared.write_gate.pass().await;
         }
-        let response = dispatch_json(&ctx, &op, &body, signature);
+        let handler = if *service == Service::Tagging {
+            tagging::handle
+        } else {
+            sagemaker::handle
+        };
+        let response = dispatch_json(&ctx, handler, &op, &body, signature);
         (op, response)
     } else {
         let params = query::QueryParams::parse(&body, parts.uri.query());
@@ -462,15 +470,16 @@ async fn dispatch_non_s3(
     }
 }
 
-/// SageMaker: JSON 1.1, operation named by `X-Amz-Target`.
+/// The JSON 1.1 services (SageMaker, the tagging API): operation named by `X-Amz-Target`.
 fn dispatch_json(
     ctx: &Ctx<'_>,
+    handler: fn(&Ctx<'_>, &str, &[u8]) -> Result<serde_json::Value, ApiError>,
     op: &str,
     body: &[u8],
     signature: Result<(), SigError>,
 ) -> Response<Body> {
     let result = match signature {
-        Ok(()) => sagemaker::handle(ctx, op, body),
+        Ok(()) => handler(ctx, op, body),
         Err(e) => Err(signature_error_json(&e)),
     };
     match result {

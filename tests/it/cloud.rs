@@ -385,10 +385,10 @@ async fn role_round_trip(cloud: &AwsCloud, iam: &aws_sdk_iam::Client, account: &
     assert!(r.attached_policy_arns.is_empty());
 
     let listed = cloud
-        .plan_roles(&PlanName::parse(PLAN).expect("plan"))
+        .plan_resources(&PlanName::parse(PLAN).expect("plan"))
         .await
         .expect("list");
-    assert_eq!(listed, std::slice::from_ref(&r));
+    assert_eq!(listed.roles, std::slice::from_ref(&r.name));
 
     // Every update.
     let managed = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
@@ -701,17 +701,12 @@ async fn a_job_created_from_a_spec_reads_back_as_the_same_spec() {
         );
     }
 
+    // The tagging API names jobs as their ARNs do: in lowercase.
     let listed = cloud
-        .plan_jobs(&PlanName::parse(PLAN).expect("plan"))
+        .plan_resources(&PlanName::parse(PLAN).expect("plan"))
         .await
         .expect("list");
-    assert_eq!(
-        listed
-            .iter()
-            .map(|j| j.spec.name.to_string())
-            .collect::<Vec<_>>(),
-        ["demo-full-1", "demo-pets-1"]
-    );
+    assert_eq!(listed.jobs, ["demo-full-1", "demo-pets-1"]);
 
     run(
         &cloud,

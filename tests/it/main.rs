@@ -19,5 +19,6 @@ mod s3;
 mod sagemaker;
 mod sts;
 mod support;
+mod tagging;
 mod task_types;
 mod wire;

@@ -42,7 +42,7 @@ fn gtplan_in(dir: &std::path::Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn aws_cli() -> PathBuf {
+pub fn aws_cli() -> PathBuf {
     std::env::var("GTPLAN_AWS_CLI").map_or_else(
         |_| {
             let local = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/aws");

@@ -336,9 +336,10 @@ async fn two_applies_at_once_take_turns() {
                 .expect("join")
         }
     });
-    // The second run's attempt to take the lock is held too; released, it finds the lock
-    // taken by the first.
-    p.sb.until_writes_held(2).await;
+    // The first run's two first writes (the quickstart's bucket and role, which depend on
+    // nothing) and the second run's attempt to take the lock are held; released, the second
+    // finds the lock taken by the first.
+    p.sb.until_writes_held(3).await;
     assert_eq!(
         http("DELETE", &format!("{base}/_gtplan/hold-writes"))
             .await

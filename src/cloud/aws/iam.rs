@@ -158,39 +158,6 @@ impl AwsCloud {
     }
 
     /// Roles under `/gtplan/<plan>/` (`ListRoles` with a path prefix, paginated), read in full.
-    pub(super) async fn list_plan_roles(
-        &self,
-        plan: &str,
-    ) -> Result<Vec<ObservedRole>, CloudError> {
-        let prefix = format!("/gtplan/{plan}/");
-        let mut names = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let out = self
-                .iam
-                .list_roles()
-                .path_prefix(&prefix)
-                .set_marker(marker.clone())
-                .send()
-                .await
-                .map_err(|e| cloud_error(format!("list the roles under `{prefix}`"), e))?;
-            names.extend(out.roles().iter().map(|r| r.role_name().to_owned()));
-            match out.marker() {
-                Some(next) if out.is_truncated() => marker = Some(next.to_owned()),
-                _ => break,
-            }
-        }
-        let mut roles: Vec<ObservedRole> = futures::stream::iter(names)
-            .map(|name| async move { Box::pin(self.read_role(&name)).await })
-            .buffer_unordered(LIST_CONCURRENCY)
-            // A role deleted between the listing and the read is simply gone.
-            .try_filter_map(|role| async move { Ok(role) })
-            .try_collect()
-            .await?;
-        roles.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(roles)
-    }
-
     pub(super) async fn execute_iam(&self, step: &Step) -> Result<(), CloudError> {
         let iam = &self.iam;
         match step {

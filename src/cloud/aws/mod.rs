@@ -7,6 +7,7 @@
 //! One module per service: [`s3`] (buckets, objects), [`iam`] (roles), [`sagemaker`]
 //! (labeling jobs).
 
+mod discovery;
 mod iam;
 mod lock;
 mod multipart;
@@ -29,7 +30,7 @@ use crate::model::Step;
 use crate::model::lock::{LockInfo, LockSpot};
 use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
 use crate::model::observed::{
-    BucketLookup, BucketRegion, ObservedBucket, ObservedJob, ObservedObject, ObservedRole,
+    BucketLookup, BucketRegion, ObservedJob, ObservedObject, ObservedRole, PlanResources,
 };
 
 /// How many reads one of the `plan_*` listings runs at once (one per listed resource).
@@ -61,6 +62,7 @@ pub struct AwsCloud {
     iam: aws_sdk_iam::Client,
     sts: aws_sdk_sts::Client,
     sagemaker: aws_sdk_sagemaker::Client,
+    tagging: aws_sdk_resourcegroupstagging::Client,
     /// When this process last wrote each role (lower-case name): CreateLabelingJob retries a
     /// rejection of a role written moments ago (IAM propagation).
     role_writes: Mutex<HashMap<String, Instant>>,
@@ -92,11 +94,19 @@ impl AwsCloud {
                 .retry_partition(retry::partition("gtplan-sagemaker"))
                 .build(),
         );
+        let tagging = aws_sdk_resourcegroupstagging::Client::from_conf(
+            aws_sdk_resourcegroupstagging::config::Builder::from(config)
+                .region(Region::new(region.clone()))
+                .retry_config(retry::sdk_retry_config())
+                .retry_partition(retry::partition("gtplan-tagging"))
+                .build(),
+        );
         Self {
             s3: s3_client(config, &region),
             iam,
             sts,
             sagemaker,
+            tagging,
             config: config.clone(),
             region,
             role_writes: Mutex::new(HashMap::new()),
@@ -391,25 +401,19 @@ impl Cloud for AwsCloud {
     }
 
     async fn job(&self, name: &JobName) -> Result<Option<ObservedJob>, CloudError> {
-        self.read_job(name.as_str())
+        self.read_job(name.as_str(), false)
             .await
             .map_err(|e| self.located(e))
     }
 
-    async fn plan_roles(&self, plan: &PlanName) -> Result<Vec<ObservedRole>, CloudError> {
-        self.list_plan_roles(plan.as_str())
+    async fn running_job(&self, name: &JobName) -> Result<Option<ObservedJob>, CloudError> {
+        self.read_job(name.as_str(), true)
             .await
             .map_err(|e| self.located(e))
     }
 
-    async fn plan_buckets(&self, plan: &PlanName) -> Result<Vec<ObservedBucket>, CloudError> {
-        self.list_plan_buckets(plan.as_str())
-            .await
-            .map_err(|e| self.located(e))
-    }
-
-    async fn plan_jobs(&self, plan: &PlanName) -> Result<Vec<ObservedJob>, CloudError> {
-        self.list_plan_jobs(plan.as_str())
+    async fn plan_resources(&self, plan: &PlanName) -> Result<PlanResources, CloudError> {
+        self.find_plan_resources(plan.as_str())
             .await
             .map_err(|e| self.located(e))
     }

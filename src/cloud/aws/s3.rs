@@ -10,20 +10,16 @@ use aws_sdk_s3::types::{
     ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
     ServerSideEncryptionRule, Tag, Tagging,
 };
-use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use super::multipart;
-use super::{
-    AwsCloud, LIST_CONCURRENCY, build_error, cloud_error, code_of, deleted, malformed, status_of,
-    written,
-};
+use super::{AwsCloud, build_error, cloud_error, code_of, deleted, malformed, status_of, written};
 use crate::cloud::CloudError;
 use crate::model::Step;
 use crate::model::desired::{CorsRule, Encryption, PublicAccessBlock};
 use crate::model::observed::{BucketLookup, BucketRegion, ObservedBucket, ObservedObject};
 use crate::model::step::UploadBody;
-use crate::model::{META_SHA256, TAG_PLAN, Tags};
+use crate::model::{META_SHA256, Tags};
 use crate::policy;
 
 /// The header S3 names a bucket's region in, also on a 301 from the wrong region.
@@ -153,69 +149,6 @@ impl AwsCloud {
                 .unwrap_or_default(),
             metadata,
         }))
-    }
-
-    /// Every bucket of the account tagged `gtplan:plan=<plan>`, read in full.
-    pub(super) async fn list_plan_buckets(
-        &self,
-        plan: &str,
-    ) -> Result<Vec<ObservedBucket>, CloudError> {
-        let names = self.list_bucket_names().await?;
-        futures::stream::iter(names)
-            .map(|(name, region)| async move {
-                let region = match region {
-                    Some(region) => region,
-                    None => match self.bucket_location(&name).await {
-                        Ok(region) => region,
-                        Err(e) if is_unreadable(&e) => return Ok(None),
-                        Err(e) => return Err(e),
-                    },
-                };
-                let tags = match bucket_tags(&self.s3_in(&region), &name).await {
-                    Ok(tags) => tags,
-                    Err(e) if is_unreadable(&e) => return Ok(None),
-                    Err(e) => return Err(e),
-                };
-                if tags.get(TAG_PLAN).map(String::as_str) != Some(plan) {
-                    return Ok(None);
-                }
-                match Box::pin(self.read_bucket(&name)).await? {
-                    BucketLookup::Found(bucket) => Ok(Some(*bucket)),
-                    // Deleted between the listing and the read.
-                    BucketLookup::Missing | BucketLookup::OwnedElsewhere => Ok(None),
-                }
-            })
-            .buffer_unordered(LIST_CONCURRENCY)
-            .try_filter_map(|b| async move { Ok(b) })
-            .try_collect::<Vec<_>>()
-            .await
-            .map(|mut buckets| {
-                buckets.sort_by(|a, b| a.name.cmp(&b.name));
-                buckets
-            })
-    }
-
-    /// `ListBuckets` (paginated): names with their regions when S3 reports them.
-    async fn list_bucket_names(&self) -> Result<Vec<(String, Option<String>)>, CloudError> {
-        let mut names = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = self
-                .s3
-                .list_buckets()
-                .set_continuation_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| cloud_error("list buckets", e))?;
-            names.extend(out.buckets().iter().filter_map(|b| {
-                let name = b.name()?.to_owned();
-                Some((name, b.bucket_region().map(ToOwned::to_owned)))
-            }));
-            match out.continuation_token() {
-                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-                _ => return Ok(names),
-            }
-        }
     }
 
     pub(super) async fn execute_s3(&self, step: &Step) -> Result<(), CloudError> {
@@ -462,13 +395,6 @@ impl AwsCloud {
             }
         }
     }
-}
-
-/// While listing the account's buckets, one that vanished since the listing, or whose
-/// location or tags these credentials may not read (a bucket policy or SCP can deny it), cannot
-/// be shown to belong to the plan: it is skipped rather than failing every plan.
-fn is_unreadable(e: &CloudError) -> bool {
-    matches!(e.code(), Some("NoSuchBucket" | "AccessDenied"))
 }
 
 async fn bucket_policy(s3: &aws_sdk_s3::Client, name: &str) -> Result<Option<Value>, CloudError> {

@@ -1,5 +1,5 @@
 //! SageMaker through the SDK: a labeling job mapped back into the [`JobSpec`] it was created
-//! from (so an unchanged job compares equal to the plan's), the plan's jobs by tag, and
+//! from (so an unchanged job compares equal to the plan's), and
 //! `CreateLabelingJob` / `StopLabelingJob`. `CreateLabelingJob` also retries IAM propagation:
 //! SageMaker may not yet see a role written moments ago.
 
@@ -13,22 +13,27 @@ use aws_sdk_sagemaker::types::{
     LabelingJobSnsDataSource, LabelingJobStatus, LabelingJobStoppingConditions,
     PublicWorkforceTaskPrice, Tag, UiConfig as SdkUiConfig, Usd, VpcConfig as SdkVpcConfig,
 };
-use futures::{StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 
 use super::retry::{self, Decision, Failure};
-use super::{AwsCloud, LIST_CONCURRENCY, cloud_error, code_of, malformed, written};
+use super::{AwsCloud, cloud_error, code_of, malformed, written};
 use crate::cloud::CloudError;
 use crate::model::Step;
+use crate::model::Tags;
 use crate::model::job::{
     AutomatedLabeling, HumanTask, JobInput, JobOutput, JobSpec, JobStatus, LabelCounters, Price,
     StoppingConditions, UiConfig, VpcConfig,
 };
 use crate::model::observed::ObservedJob;
-use crate::model::{TAG_PLAN, Tags};
 
 impl AwsCloud {
-    pub(super) async fn read_job(&self, name: &str) -> Result<Option<ObservedJob>, CloudError> {
+    /// `DescribeLabelingJob`, then `ListTags` unless `running_only` and the job has finished
+    /// (a plan has nothing to do with a finished job it no longer names).
+    pub(super) async fn read_job(
+        &self,
+        name: &str,
+        running_only: bool,
+    ) -> Result<Option<ObservedJob>, CloudError> {
         let action = || format!("read labeling job `{name}`");
         let described = self
             .sagemaker
@@ -41,6 +46,10 @@ impl AwsCloud {
             Err(err) if code_of(&err) == Some("ResourceNotFound") => return Ok(None),
             Err(err) => return Err(cloud_error(action(), err)),
         };
+        let status = job_status(&out).map_err(|what| malformed(action(), what))?;
+        if running_only && !status.is_running() {
+            return Ok(None);
+        }
         let arn = out
             .labeling_job_arn()
             .ok_or_else(|| malformed(action(), "DescribeLabelingJob returned no ARN"))?
@@ -77,56 +86,6 @@ impl AwsCloud {
         }
     }
 
-    /// The running labeling jobs in the region tagged `gtplan:plan=<plan>`: `ListLabelingJobs`
-    /// by status (paginated), `ListTags` of each, then the tagged ones read in full. SageMaker
-    /// cannot filter by tag; filtering by status keeps this to the jobs a plan may stop.
-    pub(super) async fn list_plan_jobs(&self, plan: &str) -> Result<Vec<ObservedJob>, CloudError> {
-        // Only running jobs: a finished job needs nothing from a plan, and reading the tags of
-        // every job ever created in the region would cost one call per job on every plan.
-        let mut summaries = Vec::new();
-        for status in [
-            LabelingJobStatus::Initializing,
-            LabelingJobStatus::InProgress,
-        ] {
-            let mut token: Option<String> = None;
-            loop {
-                let out = self
-                    .sagemaker
-                    .list_labeling_jobs()
-                    .status_equals(status.clone())
-                    .max_results(100)
-                    .set_next_token(token.clone())
-                    .send()
-                    .await
-                    .map_err(|e| cloud_error("list labeling jobs", e))?;
-                summaries.extend(out.labeling_job_summary_list().iter().filter_map(|s| {
-                    Some((
-                        s.labeling_job_name()?.to_owned(),
-                        s.labeling_job_arn()?.to_owned(),
-                    ))
-                }));
-                match out.next_token() {
-                    Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-                    _ => break,
-                }
-            }
-        }
-        let mut jobs: Vec<ObservedJob> = futures::stream::iter(summaries)
-            .map(|(name, arn)| async move {
-                let tags = self.job_tags(&arn, &name).await?;
-                if tags.get(TAG_PLAN).map(String::as_str) != Some(plan) {
-                    return Ok(None);
-                }
-                self.read_job(&name).await
-            })
-            .buffer_unordered(LIST_CONCURRENCY)
-            .try_filter_map(|job| async move { Ok(job) })
-            .try_collect()
-            .await?;
-        jobs.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
-        Ok(jobs)
-    }
-
     pub(super) async fn execute_sagemaker(&self, step: &Step) -> Result<(), CloudError> {
         match step {
             Step::CreateLabelingJob { spec } => self.create_job(spec).await,
@@ -142,7 +101,7 @@ impl AwsCloud {
                     // A stop sent again after its answer was lost finds the job stopping: the
                     // goal is reached once the job no longer runs.
                     Err(err) if code_of(&err) == Some("ValidationException") => {
-                        match self.read_job(job).await? {
+                        match self.read_job(job, false).await? {
                             Some(found) if !found.status.is_running() => Ok(()),
                             _ => Err(cloud_error(action(), err)),
                         }
@@ -187,7 +146,7 @@ impl AwsCloud {
             // the job the first one created: it exists exactly as asked, which is success.
             if code.as_deref() == Some("ResourceInUse")
                 && self
-                    .read_job(spec.name.as_str())
+                    .read_job(spec.name.as_str(), false)
                     .await
                     .is_ok_and(|job| job.is_some_and(|job| job.spec == *spec))
             {
@@ -331,13 +290,8 @@ fn human_task_config(h: &HumanTask) -> HumanTaskConfig {
         .build()
 }
 
-/// A job as refresh reports it; `Err` names what SageMaker's answer lacked.
-fn observed_job(
-    out: &DescribeLabelingJobOutput,
-    arn: String,
-    tags: Tags,
-) -> Result<ObservedJob, String> {
-    let status = match out.labeling_job_status() {
+fn job_status(out: &DescribeLabelingJobOutput) -> Result<JobStatus, String> {
+    Ok(match out.labeling_job_status() {
         Some(LabelingJobStatus::Initializing) => JobStatus::Initializing,
         Some(LabelingJobStatus::InProgress) => JobStatus::InProgress,
         Some(LabelingJobStatus::Completed) => JobStatus::Completed,
@@ -345,7 +299,16 @@ fn observed_job(
         Some(LabelingJobStatus::Stopping) => JobStatus::Stopping,
         Some(LabelingJobStatus::Stopped) => JobStatus::Stopped,
         other => return Err(format!("unknown labeling job status {other:?}")),
-    };
+    })
+}
+
+/// A job as refresh reports it; `Err` names what SageMaker's answer lacked.
+fn observed_job(
+    out: &DescribeLabelingJobOutput,
+    arn: String,
+    tags: Tags,
+) -> Result<ObservedJob, String> {
+    let status = job_status(out)?;
     let counters = out
         .label_counters()
         .map_or_else(LabelCounters::default, |c| {

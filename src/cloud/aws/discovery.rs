@@ -1,0 +1,87 @@
+//! Finding what a plan made, by name: its buckets and labeling jobs through the Resource Groups
+//! Tagging API (one paginated `GetResources` filtered by the plan's tag, whatever else the
+//! account holds), its roles under the plan's IAM path (`ListRoles` with a path prefix).
+
+use aws_sdk_resourcegroupstagging::types::TagFilter;
+
+use super::{AwsCloud, cloud_error};
+use crate::cloud::CloudError;
+use crate::model::TAG_PLAN;
+use crate::model::observed::PlanResources;
+
+impl AwsCloud {
+    pub(super) async fn find_plan_resources(
+        &self,
+        plan: &str,
+    ) -> Result<PlanResources, CloudError> {
+        let (tagged, roles) = futures::join!(self.tagged_arns(plan), self.role_names(plan));
+        let mut found = PlanResources {
+            roles: roles?,
+            ..PlanResources::default()
+        };
+        for arn in tagged? {
+            if let Some(bucket) = arn.strip_prefix("arn:aws:s3:::") {
+                found.buckets.push(bucket.to_owned());
+            } else if let Some((_, job)) = arn.split_once(":labeling-job/") {
+                found.jobs.push(job.to_owned());
+            }
+        }
+        found.buckets.sort();
+        found.jobs.sort();
+        Ok(found)
+    }
+
+    /// The ARNs of the buckets and labeling jobs tagged `gtplan:plan=<plan>` in this region.
+    async fn tagged_arns(&self, plan: &str) -> Result<Vec<String>, CloudError> {
+        let action = || format!("find the resources tagged `{TAG_PLAN}={plan}`");
+        let filter = TagFilter::builder().key(TAG_PLAN).values(plan).build();
+        let mut arns = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .tagging
+                .get_resources()
+                .tag_filters(filter.clone())
+                .resource_type_filters("s3:bucket")
+                .resource_type_filters("sagemaker:labeling-job")
+                .resources_per_page(100)
+                .set_pagination_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| cloud_error(action(), e))?;
+            arns.extend(
+                out.resource_tag_mapping_list()
+                    .iter()
+                    .filter_map(|m| m.resource_arn().map(ToOwned::to_owned)),
+            );
+            match out.pagination_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+                _ => return Ok(arns),
+            }
+        }
+    }
+
+    /// The names of the roles under `/gtplan/<plan>/`.
+    async fn role_names(&self, plan: &str) -> Result<Vec<String>, CloudError> {
+        let prefix = format!("/gtplan/{plan}/");
+        let mut names = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let out = self
+                .iam
+                .list_roles()
+                .path_prefix(&prefix)
+                .set_marker(marker.clone())
+                .send()
+                .await
+                .map_err(|e| cloud_error(format!("list the roles under `{prefix}`"), e))?;
+            names.extend(out.roles().iter().map(|r| r.role_name().to_owned()));
+            match out.marker() {
+                Some(next) if out.is_truncated() => marker = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+}
