@@ -3,6 +3,7 @@
 //! plan made without listing the account.
 
 use aws_sdk_resourcegroupstagging::Client;
+use aws_sdk_resourcegroupstagging::operation::get_resources::GetResourcesOutput;
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 use aws_sdk_s3::types::{Tag, Tagging};
 
@@ -63,7 +64,7 @@ async fn get_resources_filters_by_tag_and_type_and_pages() {
     assert_eq!(pages.len(), 3, "5 resources at 2 per page");
     let arns: Vec<String> = pages
         .iter()
-        .flat_map(|p| p.resource_tag_mapping_list())
+        .flat_map(GetResourcesOutput::resource_tag_mapping_list)
         .filter_map(|m| m.resource_arn().map(str::to_owned))
         .collect();
     assert_eq!(
