@@ -314,7 +314,7 @@ async fn current_digest(cloud: &dyn Cloud, change: &Change) -> Result<String, Ap
         }
         Kind::Role => {
             let name = RoleName::parse(&change.name).map_err(|_| corrupt("role name"))?;
-            let found = cloud.role(&name).await.map_err(recheck)?;
+            let found = cloud.role(&name, &[]).await.map_err(recheck)?;
             Ok(digest::role(found.as_ref()))
         }
         Kind::Upload => {

@@ -22,7 +22,7 @@ pub struct DestroyArgs {
     #[arg(long)]
     pub auto_approve: bool,
     /// How many independent changes run at once.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = crate::ops::DEFAULT_PARALLELISM)]
     pub parallelism: usize,
     #[command(flatten)]
     pub lock: LockArgs,

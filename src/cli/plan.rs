@@ -29,8 +29,8 @@ pub struct PlanArgs {
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
-    /// How many AWS reads run at once.
-    #[arg(long, default_value_t = 10)]
+    /// How many resources are read at once.
+    #[arg(long, default_value_t = crate::ops::DEFAULT_PARALLELISM)]
     pub parallelism: usize,
 }
 

@@ -5,7 +5,7 @@
 pub mod aws;
 
 use crate::model::Step;
-use crate::model::lock::{LockInfo, LockSpot};
+use crate::model::lock::{Lock, LockInfo, LockSpot, TryLock};
 use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
 use crate::model::observed::{
     BucketLookup, BucketRegion, ObservedJob, ObservedObject, ObservedRole, PlanResources,
@@ -65,7 +65,13 @@ pub trait Cloud: Send + Sync {
     async fn bucket_region(&self, name: &str) -> Result<BucketRegion, CloudError>;
 
     /// A role with its trust policy, inline policies, attached policy ARNs and tags.
-    async fn role(&self, name: &RoleName) -> Result<Option<ObservedRole>, CloudError>;
+    /// `expected_policies` are the inline policies it should have: read at the same time as
+    /// the role (any others it has are read too, after).
+    async fn role(
+        &self,
+        name: &RoleName,
+        expected_policies: &[String],
+    ) -> Result<Option<ObservedRole>, CloudError>;
 
     /// An object's metadata (never its body).
     async fn object(
@@ -91,22 +97,16 @@ pub trait Cloud: Send + Sync {
     /// Performs one write.
     async fn execute(&self, step: &Step) -> Result<(), CloudError>;
 
-    /// Creates the bucket that holds locks if it does not exist yet (in this region, public
-    /// access blocked). Fails when another account owns the name.
-    async fn ensure_lock_bucket(&self, bucket: &BucketName) -> Result<(), CloudError>;
-
     /// Writes `info` as the lock unless a lock exists: `Ok(None)` when this run holds it now
     /// (also when the write's answer was lost and the lock found is this run's), otherwise the
-    /// holder.
-    async fn try_lock(
-        &self,
-        spot: &LockSpot,
-        info: &LockInfo,
-    ) -> Result<Option<LockInfo>, CloudError>;
+    /// holder. The bucket that holds locks is created on first use (in this region, public
+    /// access blocked); another account owning its name is an error.
+    async fn try_lock(&self, spot: &LockSpot, info: &LockInfo) -> Result<TryLock, CloudError>;
 
     /// The lock, if one is held.
-    async fn read_lock(&self, spot: &LockSpot) -> Result<Option<LockInfo>, CloudError>;
+    async fn read_lock(&self, spot: &LockSpot) -> Result<Option<Lock>, CloudError>;
 
-    /// Deletes the lock object (the caller has checked whose it is).
-    async fn delete_lock(&self, spot: &LockSpot) -> Result<(), CloudError>;
+    /// Deletes the lock object if it is still `version`: `false` when it is gone or is another
+    /// lock now (nothing is deleted then).
+    async fn delete_lock(&self, spot: &LockSpot, version: &str) -> Result<bool, CloudError>;
 }

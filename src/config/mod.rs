@@ -69,8 +69,17 @@ impl PlanFile {
     }
 }
 
-/// Reads, checks and validates a plan file.
+/// Reads, checks and validates a plan file: it also resolves it once (for a placeholder
+/// account), so that every mistake surfaces before the caller talks to AWS.
 pub fn load(path: &Path, vars: &VarOverrides) -> Result<PlanFile, ConfigError> {
+    let file = read(path, vars)?;
+    file.resolve(PLACEHOLDER_ACCOUNT)?;
+    Ok(file)
+}
+
+/// Reads a plan file and checks what is needed before resolving it (its name, region and
+/// variables); [`PlanFile::resolve`] finds every other mistake.
+pub fn read(path: &Path, vars: &VarOverrides) -> Result<PlanFile, ConfigError> {
     let text = files::read_text(path, files::MAX_TEXT_BYTES).map_err(|e| {
         let help = match e {
             files::FileError::NotUtf8 { .. } => "save the plan file as UTF-8",
@@ -119,7 +128,7 @@ pub fn load(path: &Path, vars: &VarOverrides) -> Result<PlanFile, ConfigError> {
     if !problems.is_empty() {
         return Err(problems.into_error());
     }
-    let file = PlanFile {
+    Ok(PlanFile {
         path: path.to_path_buf(),
         dir,
         source,
@@ -127,10 +136,7 @@ pub fn load(path: &Path, vars: &VarOverrides) -> Result<PlanFile, ConfigError> {
         name,
         region,
         vars: merged,
-    };
-    // Resolve once now so that every mistake surfaces before the caller talks to AWS.
-    file.resolve(PLACEHOLDER_ACCOUNT)?;
-    Ok(file)
+    })
 }
 
 /// `name` and `region` are needed before anything else; `${account_id}` is not known yet.

@@ -25,6 +25,24 @@ pub struct LockInfo {
     pub plan: String,
 }
 
+/// A lock as read from S3: who holds it, and which version of the lock object it is (its
+/// ETag). A lock is deleted only if it is still that version (a conditional `DeleteObject`),
+/// so a run never deletes a lock that was broken and taken by another run meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lock {
+    pub info: LockInfo,
+    pub version: String,
+}
+
+/// What trying to take a lock found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TryLock {
+    /// This run holds it now, as this version of the lock object.
+    Taken { version: String },
+    /// Another run holds it.
+    Held(Lock),
+}
+
 /// Where a plan's lock lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockSpot {

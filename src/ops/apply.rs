@@ -164,7 +164,7 @@ pub async fn force_unlock(request: &PlanRequest, id: &str, ui: &dyn Ui) -> Resul
         prepared.file.region(),
         &request.lock,
     )?;
-    let Some(holder) = cloud.read_lock(&spot).await? else {
+    let Some(lock) = cloud.read_lock(&spot).await? else {
         return Err(Error::user(
             format!(
                 "plan `{}` is not locked (`{spot}` does not exist)",
@@ -173,6 +173,7 @@ pub async fn force_unlock(request: &PlanRequest, id: &str, ui: &dyn Ui) -> Resul
             "nothing to unlock",
         ));
     };
+    let holder = &lock.info;
     if holder.id != id {
         return Err(Error::user(
             format!(
@@ -195,7 +196,17 @@ pub async fn force_unlock(request: &PlanRequest, id: &str, ui: &dyn Ui) -> Resul
             "the lock is still held",
         ));
     }
-    Ok(cloud.delete_lock(&spot).await?)
+    if cloud.delete_lock(&spot, &lock.version).await? {
+        Ok(())
+    } else {
+        Err(Error::user(
+            format!(
+                "the lock of plan `{}` changed while you were asked: nothing was deleted",
+                prepared.file.name()
+            ),
+            "run `gtplan force-unlock` again to see who holds it now",
+        ))
+    }
 }
 
 /// Runs `work` while holding the plan's lock, and releases it however `work` ends: with a

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::cloud::Cloud;
-use crate::model::lock::{LockInfo, LockSpot};
+use crate::model::lock::{LockInfo, LockSpot, TryLock};
 use crate::model::names::{PlanName, Region};
 
 use super::{Command, Error, Ui};
@@ -40,7 +40,8 @@ const POLL: Duration = Duration::from_secs(1);
 /// A lock this run holds.
 pub struct Held {
     pub spot: LockSpot,
-    pub id: String,
+    /// The version of the lock object this run wrote: released only if it is still that one.
+    pub version: String,
 }
 
 /// Where `plan`'s lock lives.
@@ -67,7 +68,6 @@ pub async fn acquire(
     options: &LockOptions,
     ui: &dyn Ui,
 ) -> Result<Held, Error> {
-    cloud.ensure_lock_bucket(&spot.bucket).await?;
     let info = LockInfo {
         id: uuid::Uuid::new_v4().to_string(),
         operation: command.name().to_owned(),
@@ -82,19 +82,15 @@ pub async fn acquire(
     let deadline = Instant::now() + options.timeout;
     let mut told = None;
     loop {
-        let Some(holder) = cloud.try_lock(&spot, &info).await? else {
-            return Ok(Held { spot, id: info.id });
+        let lock = match cloud.try_lock(&spot, &info).await? {
+            TryLock::Taken { version } => return Ok(Held { spot, version }),
+            TryLock::Held(lock) => lock,
         };
+        let holder = lock.info;
         if holder_is_gone(&holder, &info) {
             ui.taking_over_lock(&holder);
             // Deleted only if it is still that run's lock: a newer one is waited for.
-            if cloud
-                .read_lock(&spot)
-                .await?
-                .is_some_and(|l| l.id == holder.id)
-            {
-                cloud.delete_lock(&spot).await?;
-            }
+            cloud.delete_lock(&spot, &lock.version).await?;
             continue;
         }
         let now = Instant::now();
@@ -115,10 +111,8 @@ pub async fn acquire(
 
 /// Releases a lock this run holds; a lock someone broke and another run took is left alone.
 pub async fn release(cloud: &dyn Cloud, held: &Held) -> Result<(), Error> {
-    match cloud.read_lock(&held.spot).await? {
-        Some(lock) if lock.id == held.id => Ok(cloud.delete_lock(&held.spot).await?),
-        _ => Ok(()),
-    }
+    cloud.delete_lock(&held.spot, &held.version).await?;
+    Ok(())
 }
 
 /// Whether `holder` is a run of this user on this host whose process no longer exists (killed,

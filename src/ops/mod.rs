@@ -20,3 +20,8 @@ pub use lock::LockOptions;
 pub use plan::{Mode, PlanRequest, load_saved, make_plan, plan, save_plan};
 pub use session::{Connection, SANDBOX_STATE_DIR, Session, Target};
 pub use validate::{Validated, validate};
+
+/// How many resources are read, or changes made, at once unless `--parallelism` says
+/// otherwise: enough for a small plan's reads to go out in one round (the quickstart has 11
+/// resources and a discovery call). AWS throttles what is too much; that is retried.
+pub const DEFAULT_PARALLELISM: usize = 16;

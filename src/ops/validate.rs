@@ -2,11 +2,10 @@
 
 use std::path::Path;
 
-use crate::config::PLACEHOLDER_ACCOUNT;
+use crate::config::{self, PLACEHOLDER_ACCOUNT, VarOverrides};
 use crate::model::desired::DesiredState;
 
 use super::Error;
-use super::plan::load;
 
 /// A plan file that resolved: what it would manage.
 pub struct Validated {
@@ -15,7 +14,8 @@ pub struct Validated {
 
 /// Loads and resolves `path` with `vars` (and `GTPLAN_VAR_*`), for a placeholder account.
 pub fn validate(path: &Path, vars: &[(String, String)]) -> Result<Validated, Error> {
-    let file = load(path, vars)?;
+    // Read, then resolved once: `config::load` would resolve it a second time.
+    let file = config::read(path, &VarOverrides::from_env_and_cli(vars.to_vec()))?;
     let desired = file.resolve(PLACEHOLDER_ACCOUNT)?;
     Ok(Validated { desired })
 }

@@ -8,7 +8,7 @@
 use futures::{FutureExt, StreamExt, TryStreamExt};
 
 use crate::cloud::{Cloud, CloudError};
-use crate::model::desired::DesiredState;
+use crate::model::desired::{DesiredRole, DesiredState};
 use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
 use crate::model::observed::{
     BucketLookup, BucketRegion, ObservedBucket, ObservedJob, ObservedObject, ObservedRole,
@@ -20,7 +20,7 @@ use crate::model::{Address, Kind, TAG_ADDRESS, TAG_PLAN, Tags};
 enum Read<'a> {
     PlanResources(&'a PlanName),
     Bucket(&'a Address, &'a BucketName),
-    Role(&'a Address, &'a RoleName),
+    Role(&'a Address, &'a DesiredRole),
     Upload(&'a Address, &'a BucketName, &'a ObjectKey),
     Job(&'a Address, &'a JobName),
     ExternalBucket(&'a str),
@@ -40,7 +40,15 @@ async fn run(cloud: &dyn Cloud, read: Read<'_>) -> Result<Found, CloudError> {
     Ok(match read {
         Read::PlanResources(plan) => Found::PlanResources(cloud.plan_resources(plan).await?),
         Read::Bucket(address, name) => Found::Bucket(address.clone(), cloud.bucket(name).await?),
-        Read::Role(address, name) => Found::Role(address.clone(), cloud.role(name).await?),
+        Read::Role(address, role) => Found::Role(
+            address.clone(),
+            cloud
+                .role(
+                    &role.name,
+                    &role.inline_policies.keys().cloned().collect::<Vec<_>>(),
+                )
+                .await?,
+        ),
         Read::Upload(address, bucket, key) => {
             Found::Upload(address.clone(), cloud.object(bucket, key).await?)
         }
@@ -67,7 +75,7 @@ pub async fn refresh(
             .iter()
             .map(|(a, b)| Read::Bucket(a, &b.name)),
     );
-    reads.extend(desired.roles.iter().map(|(a, r)| Read::Role(a, &r.name)));
+    reads.extend(desired.roles.iter().map(|(a, r)| Read::Role(a, r)));
     reads.extend(
         desired
             .uploads
@@ -160,7 +168,7 @@ async fn read_left_behind(
                 .any(|r| r.name.as_str().eq_ignore_ascii_case(n))
         })
         .filter_map(|n| RoleName::parse(&n).ok())
-        .map(|name| async move { Ok(cloud.role(&name).await?.map(Left::Role)) })
+        .map(|name| async move { Ok(cloud.role(&name, &[]).await?.map(Left::Role)) })
         .map(FutureExt::boxed)
         .collect::<Vec<_>>();
     let jobs = marked

@@ -1,5 +1,6 @@
-//! The optional request log: one JSON line per request (service, operation, status, duration),
-//! for tests and benchmarks that count calls.
+//! The optional request log: one JSON line per request (service, operation, whether it writes,
+//! status, when it arrived and how long it took), for tests and benchmarks that count calls and
+//! find which ran one after another.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -12,6 +13,11 @@ use serde::Serialize;
 pub struct LogEntry<'a> {
     pub service: &'a str,
     pub operation: &'a str,
+    /// Whether the operation changes state.
+    pub write: bool,
+    /// When the request arrived: milliseconds since the Unix epoch (real time, not the
+    /// sandbox's clock, which may stand still).
+    pub start_ms: f64,
     /// 0 when the connection was closed without an answer.
     pub status: u16,
     pub duration_ms: f64,

@@ -160,6 +160,10 @@ async fn handle(
     s3: S3Service,
 ) -> Result<Response<Body>, Aborted> {
     let started = Instant::now();
+    let arrived_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    let method = req.method().clone();
     let scope = credential_scope(&req);
     let service = classify(&req, scope.as_ref());
     let bucket = (service == Service::S3)
@@ -181,6 +185,8 @@ async fn handle(
             log.append(&LogEntry {
                 service: service.name(),
                 operation,
+                write: fault::is_write(&service, &method, operation),
+                start_ms: arrived_ms,
                 status,
                 duration_ms: started.elapsed().as_secs_f64() * 1000.0,
                 bucket: bucket.as_deref(),

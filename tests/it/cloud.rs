@@ -323,7 +323,7 @@ async fn bucket_round_trip(cloud: &AwsCloud, bucket: &str) {
 async fn role_round_trip(cloud: &AwsCloud, iam: &aws_sdk_iam::Client, account: &str) {
     let role = "gtplan-demo-labeling";
     let name = role_name(role);
-    assert_eq!(cloud.role(&name).await.expect("read"), None);
+    assert_eq!(cloud.role(&name, &[]).await.expect("read"), None);
 
     let trust = trust_policy(account);
     let access = access_policy("gtplan-demo-data");
@@ -356,7 +356,14 @@ async fn role_round_trip(cloud: &AwsCloud, iam: &aws_sdk_iam::Client, account: &
         .await
         .expect("other role");
 
-    let r = cloud.role(&name).await.expect("read").expect("role exists");
+    // Read with the policy it has and one it lacks guessed: the same role as read from the
+    // listing alone (below).
+    let expected = [format!("gtplan-{PLAN}"), "not-there".to_owned()];
+    let r = cloud
+        .role(&name, &expected)
+        .await
+        .expect("read")
+        .expect("role exists");
     assert_eq!(r.name, role);
     assert_eq!(r.path, "/gtplan/demo/");
     assert_eq!(
@@ -424,7 +431,12 @@ async fn role_round_trip(cloud: &AwsCloud, iam: &aws_sdk_iam::Client, account: &
         ],
     )
     .await;
-    let r = cloud.role(&name).await.expect("read").expect("exists");
+    let r = cloud.role(&name, &[]).await.expect("read").expect("exists");
+    // Nothing guessed: the inline policy is found through the listing.
+    assert_eq!(
+        r.inline_policies.keys().collect::<Vec<_>>(),
+        [&format!("gtplan-{PLAN}")]
+    );
     assert!(policy::equivalent(&r.trust_policy, &new_trust));
     assert!(!policy::equivalent(&r.trust_policy, &trust));
     assert_eq!(r.max_session_duration, 3600);
@@ -448,7 +460,7 @@ async fn role_round_trip(cloud: &AwsCloud, iam: &aws_sdk_iam::Client, account: &
         ],
     )
     .await;
-    let r = cloud.role(&name).await.expect("read").expect("exists");
+    let r = cloud.role(&name, &[]).await.expect("read").expect("exists");
     assert!(r.attached_policy_arns.is_empty());
     assert!(r.inline_policies.is_empty());
     run(
@@ -458,7 +470,7 @@ async fn role_round_trip(cloud: &AwsCloud, iam: &aws_sdk_iam::Client, account: &
         }],
     )
     .await;
-    assert_eq!(cloud.role(&name).await.expect("read"), None);
+    assert_eq!(cloud.role(&name, &[]).await.expect("read"), None);
 }
 
 #[tokio::test]

@@ -311,10 +311,10 @@ async fn destroy_while_the_job_is_still_writing() {
 async fn two_applies_at_once_take_turns() {
     let p = Project::quickstart().await;
     let base = p.sb.endpoint();
-    // The first run creates the lock bucket, blocks public access to it and takes the lock
-    // (three writes), and is then held at its next write.
+    // The first run tries to take the lock, finds no lock bucket, creates it, blocks public
+    // access to it and takes the lock (four writes), and is then held at its next write.
     assert_eq!(
-        http("PUT", &format!("{base}/_gtplan/hold-writes?after=3"))
+        http("PUT", &format!("{base}/_gtplan/hold-writes?after=4"))
             .await
             .0,
         200

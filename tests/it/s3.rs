@@ -1094,6 +1094,54 @@ async fn if_none_match_creates_only() {
     create().await.expect("free again after delete");
 }
 
+/// Conditional deletes (S3 since 2025): `If-Match` with an ETag deletes only that version of
+/// the object, and with any value it requires the object to exist.
+#[tokio::test]
+async fn if_match_deletes_only_the_version_seen() {
+    let sb = TestSandbox::start().await;
+    bucket(&sb, "locks").await;
+    let put = |body: &'static [u8]| {
+        sb.s3
+            .put_object()
+            .bucket("locks")
+            .key("state.lock")
+            .body(ByteStream::from_static(body))
+            .send()
+    };
+    let delete = |etag: &str| {
+        sb.s3
+            .delete_object()
+            .bucket("locks")
+            .key("state.lock")
+            .if_match(etag)
+            .send()
+    };
+    let first = put(b"holder-1").await.expect("put");
+    let first = first.e_tag().expect("etag").to_owned();
+    let second = put(b"holder-2").await.expect("replaced by another holder");
+    let second = second.e_tag().expect("etag").to_owned();
+    assert_eq!(
+        failure(delete(&first).await),
+        ("PreconditionFailed".to_owned(), 412),
+        "the version first seen is gone: nothing is deleted"
+    );
+    delete(&second)
+        .await
+        .expect("the current version is deleted");
+    assert_eq!(
+        failure(delete(&second).await),
+        ("NoSuchKey".to_owned(), 404),
+        "with If-Match, a missing object is an error"
+    );
+    sb.s3
+        .delete_object()
+        .bucket("locks")
+        .key("state.lock")
+        .send()
+        .await
+        .expect("without If-Match, deleting a missing key succeeds");
+}
+
 // ---- listings -----------------------------------------------------------------------------
 
 /// 25 keys: 15 under five "folders" and 10 at the top level.

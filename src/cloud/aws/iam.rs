@@ -5,12 +5,9 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_iam::types::Tag;
-use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
-use super::{
-    AwsCloud, LIST_CONCURRENCY, build_error, cloud_error, code_of, deleted, malformed, written,
-};
+use super::{AwsCloud, build_error, cloud_error, code_of, deleted, malformed, written};
 use crate::cloud::CloudError;
 use crate::model::observed::ObservedRole;
 use crate::model::{Step, TAG_ADDRESS, TAG_PLAN, Tags};
@@ -20,8 +17,25 @@ use crate::policy;
 const DEFAULT_MAX_SESSION: u32 = 3600;
 
 impl AwsCloud {
-    pub(super) async fn read_role(&self, name: &str) -> Result<Option<ObservedRole>, CloudError> {
-        let got = self.iam.get_role().role_name(name).send().await;
+    /// `GetRole` (which carries the tags), `ListRolePolicies`, `ListAttachedRolePolicies` and
+    /// `GetRolePolicy` of each of `expected` inline policies, all at once; an inline policy the
+    /// listing names beyond `expected` is read after it.
+    pub(super) async fn read_role(
+        &self,
+        name: &str,
+        expected: &[String],
+    ) -> Result<Option<ObservedRole>, CloudError> {
+        let guessed = futures::future::join_all(
+            expected
+                .iter()
+                .map(|policy| async move { (policy, self.inline_policy(name, policy).await) }),
+        );
+        let (got, listed, attached, guessed) = futures::join!(
+            self.iam.get_role().role_name(name).send(),
+            self.inline_policy_names(name),
+            self.attached_policies(name),
+            guessed,
+        );
         let out = match got {
             Ok(out) => out,
             Err(err) if code_of(&err) == Some("NoSuchEntity") => return Ok(None),
@@ -38,65 +52,92 @@ impl AwsCloud {
             .map(|text| document(text, || format!("read the trust policy of role `{name}`")))
             .transpose()?
             .unwrap_or(Value::Null);
-        let (inline_policies, attached_policy_arns, tags) = futures::join!(
-            self.inline_policies(name),
-            self.attached_policies(name),
-            self.role_tags(name),
-        );
+        let listed = listed?;
+        let mut inline_policies = BTreeMap::new();
+        for (policy, doc) in guessed {
+            if let Some(doc) = doc? {
+                inline_policies.insert(policy.clone(), doc);
+            }
+        }
+        // Listed after the guesses were read: one deleted in between is left out, one added is
+        // read now.
+        inline_policies.retain(|policy, _| listed.contains(policy));
+        let unexpected: Vec<String> = listed
+            .into_iter()
+            .filter(|policy| !inline_policies.contains_key(policy))
+            .collect();
+        let more = futures::future::try_join_all(unexpected.into_iter().map(|policy| async move {
+            let doc = self.inline_policy(name, &policy).await?;
+            Ok::<_, CloudError>(doc.map(|doc| (policy, doc)))
+        }))
+        .await?;
+        inline_policies.extend(more.into_iter().flatten());
         Ok(Some(ObservedRole {
             name: role.role_name().to_owned(),
             path: role.path().to_owned(),
             arn: role.arn().to_owned(),
             trust_policy,
-            inline_policies: inline_policies?,
-            attached_policy_arns: attached_policy_arns?,
+            inline_policies,
+            attached_policy_arns: attached?,
             max_session_duration: role
                 .max_session_duration()
                 .and_then(|s| u32::try_from(s).ok())
                 .unwrap_or(DEFAULT_MAX_SESSION),
             description: role.description().map(ToOwned::to_owned),
-            tags: tags?,
+            tags: role
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect(),
         }))
     }
 
-    /// `ListRolePolicies` (paginated), then `GetRolePolicy` for each, concurrently.
-    async fn inline_policies(&self, role: &str) -> Result<BTreeMap<String, Value>, CloudError> {
+    /// `ListRolePolicies` (paginated): the names of the role's inline policies. A missing role
+    /// lists none (`GetRole`, sent with it, says it is missing).
+    async fn inline_policy_names(&self, role: &str) -> Result<Vec<String>, CloudError> {
         let mut names = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            let out = self
+            let out = match self
                 .iam
                 .list_role_policies()
                 .role_name(role)
                 .set_marker(marker.clone())
                 .send()
                 .await
-                .map_err(|e| {
-                    cloud_error(format!("list the inline policies of role `{role}`"), e)
-                })?;
+            {
+                Ok(out) => out,
+                Err(err) if code_of(&err) == Some("NoSuchEntity") => return Ok(Vec::new()),
+                Err(err) => {
+                    return Err(cloud_error(
+                        format!("list the inline policies of role `{role}`"),
+                        err,
+                    ));
+                }
+            };
             names.extend(out.policy_names().iter().cloned());
             match out.marker() {
                 Some(next) if out.is_truncated() => marker = Some(next.to_owned()),
-                _ => break,
+                _ => return Ok(names),
             }
         }
-        futures::stream::iter(names)
-            .map(|policy_name| async move {
-                let action = || format!("read inline policy `{policy_name}` of role `{role}`");
-                let out = self
-                    .iam
-                    .get_role_policy()
-                    .role_name(role)
-                    .policy_name(&policy_name)
-                    .send()
-                    .await
-                    .map_err(|e| cloud_error(action(), e))?;
-                let doc = document(out.policy_document(), action)?;
-                Ok::<_, CloudError>((policy_name, doc))
-            })
-            .buffer_unordered(LIST_CONCURRENCY)
-            .try_collect()
+    }
+
+    /// `GetRolePolicy`: `None` when the role or the policy does not exist.
+    async fn inline_policy(&self, role: &str, policy: &str) -> Result<Option<Value>, CloudError> {
+        let action = || format!("read inline policy `{policy}` of role `{role}`");
+        match self
+            .iam
+            .get_role_policy()
+            .role_name(role)
+            .policy_name(policy)
+            .send()
             .await
+        {
+            Ok(out) => document(out.policy_document(), action).map(Some),
+            Err(err) if code_of(&err) == Some("NoSuchEntity") => Ok(None),
+            Err(err) => Err(cloud_error(action(), err)),
+        }
     }
 
     /// `ListAttachedRolePolicies` (paginated): the ARNs, sorted.
@@ -104,19 +145,24 @@ impl AwsCloud {
         let mut arns = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            let out = self
+            let out = match self
                 .iam
                 .list_attached_role_policies()
                 .role_name(role)
                 .set_marker(marker.clone())
                 .send()
                 .await
-                .map_err(|e| {
-                    cloud_error(
+            {
+                Ok(out) => out,
+                // A missing role: `GetRole`, sent with this, says so.
+                Err(err) if code_of(&err) == Some("NoSuchEntity") => return Ok(Vec::new()),
+                Err(err) => {
+                    return Err(cloud_error(
                         format!("list the managed policies attached to role `{role}`"),
-                        e,
-                    )
-                })?;
+                        err,
+                    ));
+                }
+            };
             arns.extend(
                 out.attached_policies()
                     .iter()
@@ -131,33 +177,6 @@ impl AwsCloud {
         Ok(arns)
     }
 
-    /// `ListRoleTags` (paginated).
-    async fn role_tags(&self, role: &str) -> Result<Tags, CloudError> {
-        let mut tags = Tags::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let out = self
-                .iam
-                .list_role_tags()
-                .role_name(role)
-                .set_marker(marker.clone())
-                .send()
-                .await
-                .map_err(|e| cloud_error(format!("read the tags of role `{role}`"), e))?;
-            tags.extend(
-                out.tags()
-                    .iter()
-                    .map(|t| (t.key().to_owned(), t.value().to_owned())),
-            );
-            match out.marker() {
-                Some(next) if out.is_truncated() => marker = Some(next.to_owned()),
-                _ => break,
-            }
-        }
-        Ok(tags)
-    }
-
-    /// Roles under `/gtplan/<plan>/` (`ListRoles` with a path prefix, paginated), read in full.
     pub(super) async fn execute_iam(&self, step: &Step) -> Result<(), CloudError> {
         let iam = &self.iam;
         match step {
@@ -187,7 +206,7 @@ impl AwsCloud {
                     Err(err) if code_of(&err) == Some("EntityAlreadyExists") => {
                         // A CreateRole sent again after its answer was lost finds the role the
                         // first one made: this plan's if its path and ownership tags say so.
-                        let found = self.read_role(role).await?;
+                        let found = self.read_role(role, &[]).await?;
                         if found.is_some_and(|r| r.path == *path && owned_by(&r.tags, step)) {
                             Ok(())
                         } else {

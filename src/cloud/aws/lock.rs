@@ -1,34 +1,24 @@
 //! The plan lock in S3: a conditional `PutObject` (`If-None-Match: *`) takes it, `GetObject`
-//! says who holds it, `DeleteObject` releases it. The bucket is created on first use.
+//! says who holds it, a conditional `DeleteObject` (`If-Match: <ETag>`) releases exactly the
+//! lock that was taken. The bucket is created when the first lock finds it missing, so taking a
+//! lock and releasing it are one call each.
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration,
 };
 
-use super::{AwsCloud, cloud_error, code_of, deleted, malformed, status_of, written};
+use super::{AwsCloud, cloud_error, code_of, malformed, status_of, written};
 use crate::cloud::CloudError;
-use crate::model::lock::{LockInfo, LockSpot};
+use crate::model::lock::{Lock, LockInfo, LockSpot, TryLock};
 use crate::model::names::BucketName;
 
 impl AwsCloud {
-    pub(super) async fn create_lock_bucket(&self, bucket: &BucketName) -> Result<(), CloudError> {
+    /// Creates the lock bucket (public access blocked). Another account owning the name is an
+    /// error that says how to pick another bucket.
+    async fn create_lock_bucket(&self, bucket: &BucketName) -> Result<(), CloudError> {
         let action = || format!("create the lock bucket `{bucket}`");
         let s3 = &self.s3;
-        match s3.head_bucket().bucket(bucket.as_str()).send().await {
-            Ok(_) => return Ok(()),
-            Err(err) if status_of(&err) == Some(404) => {}
-            Err(err) if status_of(&err) == Some(403) => {
-                return Err(CloudError::Service {
-                    action: action(),
-                    code: "AccessDenied".to_owned(),
-                    message: format!(
-                        "bucket `{bucket}` exists and these credentials may not use it (another account may own the name); pass `--lock-bucket NAME` to keep locks in a bucket of yours"
-                    ),
-                });
-            }
-            Err(err) => return Err(cloud_error(action(), err)),
-        }
         let region = self.region.as_str();
         let config = (region != "us-east-1").then(|| {
             CreateBucketConfiguration::builder()
@@ -43,6 +33,9 @@ impl AwsCloud {
             .await
         {
             Err(err) if code_of(&err) == Some("BucketAlreadyOwnedByYou") => {}
+            Err(err) if code_of(&err) == Some("BucketAlreadyExists") => {
+                return Err(not_usable(action(), bucket));
+            }
             other => written(other, action)?,
         }
         written(
@@ -66,7 +59,7 @@ impl AwsCloud {
         &self,
         spot: &LockSpot,
         info: &LockInfo,
-    ) -> Result<Option<LockInfo>, CloudError> {
+    ) -> Result<TryLock, CloudError> {
         let action = || format!("take the lock `{spot}`");
         let body = serde_json::to_vec_pretty(info)
             .map_err(|e| malformed(action(), format!("the lock does not encode: {e}")))?;
@@ -84,15 +77,34 @@ impl AwsCloud {
                 .send()
                 .await;
             match put {
-                Ok(_) => return Ok(None),
+                Ok(out) => {
+                    let version = out
+                        .e_tag()
+                        .ok_or_else(|| malformed(action(), "PutObject returned no ETag"))?;
+                    return Ok(TryLock::Taken {
+                        version: version.to_owned(),
+                    });
+                }
                 // 412: a lock exists. 409: another conditional write to it is in flight.
                 Err(err) if matches!(status_of(&err), Some(412 | 409)) => {}
+                // The first lock of this account and region: make its bucket, then try again.
+                Err(err) if code_of(&err) == Some("NoSuchBucket") => {
+                    self.create_lock_bucket(&spot.bucket).await?;
+                    continue;
+                }
+                Err(err) if status_of(&err) == Some(403) => {
+                    return Err(not_usable(action(), &spot.bucket));
+                }
                 Err(err) => return Err(cloud_error(action(), err)),
             }
             match self.get_lock(spot).await? {
                 // This run's own lock, written by an attempt whose answer was lost.
-                Some(holder) if holder.id == info.id => return Ok(None),
-                Some(holder) => return Ok(Some(holder)),
+                Some(lock) if lock.info.id == info.id => {
+                    return Ok(TryLock::Taken {
+                        version: lock.version,
+                    });
+                }
+                Some(lock) => return Ok(TryLock::Held(lock)),
                 None => {}
             }
         }
@@ -102,7 +114,7 @@ impl AwsCloud {
         ))
     }
 
-    pub(super) async fn get_lock(&self, spot: &LockSpot) -> Result<Option<LockInfo>, CloudError> {
+    pub(super) async fn get_lock(&self, spot: &LockSpot) -> Result<Option<Lock>, CloudError> {
         let action = || format!("read the lock `{spot}`");
         let got = self
             .s3
@@ -118,30 +130,55 @@ impl AwsCloud {
             }
             Err(err) => return Err(cloud_error(action(), err)),
         };
+        let version = out
+            .e_tag()
+            .ok_or_else(|| malformed(action(), "GetObject returned no ETag"))?
+            .to_owned();
         let bytes = out
             .body
             .collect()
             .await
             .map_err(|e| malformed(action(), format!("the lock could not be read: {e}")))?
             .into_bytes();
-        serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+        let info = serde_json::from_slice(&bytes).map_err(|e| {
             malformed(
                 action(),
                 format!("`{spot}` is not a gtplan lock ({e}); if nothing holds it, delete it"),
             )
-        })
+        })?;
+        Ok(Some(Lock { info, version }))
     }
 
-    pub(super) async fn remove_lock(&self, spot: &LockSpot) -> Result<(), CloudError> {
-        deleted(
-            self.s3
-                .delete_object()
-                .bucket(spot.bucket.as_str())
-                .key(spot.key.as_str())
-                .send()
-                .await,
-            &["NoSuchBucket"],
-            || format!("release the lock `{spot}`"),
-        )
+    /// `DeleteObject` with `If-Match`: `412` means the lock object is another lock now, `404`
+    /// that it is gone (also when this delete was sent again after its answer was lost).
+    pub(super) async fn remove_lock(
+        &self,
+        spot: &LockSpot,
+        version: &str,
+    ) -> Result<bool, CloudError> {
+        let deleted = self
+            .s3
+            .delete_object()
+            .bucket(spot.bucket.as_str())
+            .key(spot.key.as_str())
+            .if_match(version)
+            .send()
+            .await;
+        match deleted {
+            Ok(_) => Ok(true),
+            Err(err) if matches!(status_of(&err), Some(412 | 404)) => Ok(false),
+            Err(err) => Err(cloud_error(format!("release the lock `{spot}`"), err)),
+        }
+    }
+}
+
+/// The lock bucket's name belongs to another account, or these credentials may not write to it.
+fn not_usable(action: String, bucket: &BucketName) -> CloudError {
+    CloudError::Service {
+        action,
+        code: "AccessDenied".to_owned(),
+        message: format!(
+            "bucket `{bucket}` exists and these credentials may not write to it (another account may own the name); pass `--lock-bucket NAME` to keep locks in a bucket of yours"
+        ),
     }
 }

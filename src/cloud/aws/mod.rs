@@ -27,14 +27,11 @@ use aws_sdk_s3::primitives::DateTime;
 
 use super::{Cloud, CloudError};
 use crate::model::Step;
-use crate::model::lock::{LockInfo, LockSpot};
+use crate::model::lock::{Lock, LockInfo, LockSpot, TryLock};
 use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
 use crate::model::observed::{
     BucketLookup, BucketRegion, ObservedJob, ObservedObject, ObservedRole, PlanResources,
 };
-
-/// How many reads one of the `plan_*` listings runs at once (one per listed resource).
-const LIST_CONCURRENCY: usize = 8;
 
 /// How to reach AWS: like the AWS CLI, anything left `None` comes from the standard chain
 /// (environment, shared config and credentials files, SSO, container and instance roles).
@@ -66,6 +63,9 @@ pub struct AwsCloud {
     /// When this process last wrote each role (lower-case name): CreateLabelingJob retries a
     /// rejection of a role written moments ago (IAM propagation).
     role_writes: Mutex<HashMap<String, Instant>>,
+    /// The credentials' account, once read: a job's ARN follows from it, so a job's tags can be
+    /// read at the same time as the job.
+    account: std::sync::OnceLock<String>,
 }
 
 impl AwsCloud {
@@ -110,6 +110,7 @@ impl AwsCloud {
             config: config.clone(),
             region,
             role_writes: Mutex::new(HashMap::new()),
+            account: std::sync::OnceLock::new(),
         }
     }
 
@@ -367,9 +368,10 @@ impl Cloud for AwsCloud {
             .send()
             .await
             .map_err(|e| self.located(cloud_error(ACTION, e)))?;
-        out.account()
-            .map(ToOwned::to_owned)
-            .ok_or_else(|| malformed(ACTION, "GetCallerIdentity returned no account"))
+        let account = out
+            .account()
+            .ok_or_else(|| malformed(ACTION, "GetCallerIdentity returned no account"))?;
+        Ok(self.account.get_or_init(|| account.to_owned()).clone())
     }
 
     async fn bucket(&self, name: &BucketName) -> Result<BucketLookup, CloudError> {
@@ -384,8 +386,12 @@ impl Cloud for AwsCloud {
             .map_err(|e| self.located(e))
     }
 
-    async fn role(&self, name: &RoleName) -> Result<Option<ObservedRole>, CloudError> {
-        Box::pin(self.read_role(name.as_str()))
+    async fn role(
+        &self,
+        name: &RoleName,
+        expected_policies: &[String],
+    ) -> Result<Option<ObservedRole>, CloudError> {
+        Box::pin(self.read_role(name.as_str(), expected_policies))
             .await
             .map_err(|e| self.located(e))
     }
@@ -447,25 +453,17 @@ impl Cloud for AwsCloud {
         result.map_err(|e| self.located(e))
     }
 
-    async fn ensure_lock_bucket(&self, bucket: &BucketName) -> Result<(), CloudError> {
-        self.create_lock_bucket(bucket)
-            .await
-            .map_err(|e| self.located(e))
-    }
-
-    async fn try_lock(
-        &self,
-        spot: &LockSpot,
-        info: &LockInfo,
-    ) -> Result<Option<LockInfo>, CloudError> {
+    async fn try_lock(&self, spot: &LockSpot, info: &LockInfo) -> Result<TryLock, CloudError> {
         self.put_lock(spot, info).await.map_err(|e| self.located(e))
     }
 
-    async fn read_lock(&self, spot: &LockSpot) -> Result<Option<LockInfo>, CloudError> {
+    async fn read_lock(&self, spot: &LockSpot) -> Result<Option<Lock>, CloudError> {
         self.get_lock(spot).await.map_err(|e| self.located(e))
     }
 
-    async fn delete_lock(&self, spot: &LockSpot) -> Result<(), CloudError> {
-        self.remove_lock(spot).await.map_err(|e| self.located(e))
+    async fn delete_lock(&self, spot: &LockSpot, version: &str) -> Result<bool, CloudError> {
+        self.remove_lock(spot, version)
+            .await
+            .map_err(|e| self.located(e))
     }
 }

@@ -52,9 +52,15 @@ impl AwsCloud {
         }
     }
 
+    /// `HeadBucket` (does it exist, is it ours, where) and the reads of its settings, all at
+    /// once in the plan's region; the settings are read again in the bucket's own region if it
+    /// lives elsewhere, and ignored if it does not exist.
     pub(super) async fn read_bucket(&self, name: &str) -> Result<BucketLookup, CloudError> {
         let action = format!("find bucket `{name}`");
-        let head = self.s3.head_bucket().bucket(name).send().await;
+        let (head, settings) = futures::join!(
+            self.s3.head_bucket().bucket(name).send(),
+            BucketSettings::read(&self.s3, name),
+        );
         let region = match head {
             Ok(out) => match out.bucket_region() {
                 Some(region) => region.to_owned(),
@@ -72,24 +78,21 @@ impl AwsCloud {
                 _ => return Err(cloud_error(action, err)),
             },
         };
-        let s3 = self.s3_in(&region);
-        let (policy, cors, encryption, public_access_block, tags, has_objects) = futures::join!(
-            bucket_policy(&s3, name),
-            bucket_cors(&s3, name),
-            bucket_encryption(&s3, name),
-            public_access_block(&s3, name),
-            bucket_tags(&s3, name),
-            has_objects(&s3, name),
-        );
+        let settings = if region == self.region {
+            settings?
+        } else {
+            // Boxed: the settings read is a large future, and this branch is rare.
+            Box::pin(BucketSettings::read(&self.s3_in(&region), name)).await?
+        };
         Ok(BucketLookup::Found(Box::new(ObservedBucket {
             name: name.to_owned(),
             region,
-            policy: policy?,
-            cors: cors?,
-            encryption: encryption?,
-            public_access_block: public_access_block?,
-            tags: tags?,
-            has_objects: has_objects?,
+            policy: settings.policy,
+            cors: settings.cors,
+            encryption: settings.encryption,
+            public_access_block: settings.public_access_block,
+            tags: settings.tags,
+            has_objects: settings.has_objects,
         })))
     }
 
@@ -394,6 +397,37 @@ impl AwsCloud {
                 });
             }
         }
+    }
+}
+
+/// What a bucket has set, each from its own call.
+struct BucketSettings {
+    policy: Option<Value>,
+    cors: Vec<CorsRule>,
+    encryption: Option<Encryption>,
+    public_access_block: Option<PublicAccessBlock>,
+    tags: Tags,
+    has_objects: bool,
+}
+
+impl BucketSettings {
+    async fn read(s3: &aws_sdk_s3::Client, name: &str) -> Result<Self, CloudError> {
+        let (policy, cors, encryption, public_access_block, tags, has_objects) = futures::join!(
+            bucket_policy(s3, name),
+            bucket_cors(s3, name),
+            bucket_encryption(s3, name),
+            public_access_block(s3, name),
+            bucket_tags(s3, name),
+            has_objects(s3, name),
+        );
+        Ok(Self {
+            policy: policy?,
+            cors: cors?,
+            encryption: encryption?,
+            public_access_block: public_access_block?,
+            tags: tags?,
+            has_objects: has_objects?,
+        })
     }
 }
 

@@ -27,20 +27,32 @@ use crate::model::job::{
 use crate::model::observed::ObservedJob;
 
 impl AwsCloud {
-    /// `DescribeLabelingJob`, then `ListTags` unless `running_only` and the job has finished
-    /// (a plan has nothing to do with a finished job it no longer names).
+    /// `DescribeLabelingJob` and `ListTags`. Once the account is known the job's ARN is too,
+    /// and both are sent at once; `running_only` reads a finished job's status only (a plan
+    /// has nothing to do with a finished job it no longer names).
     pub(super) async fn read_job(
         &self,
         name: &str,
         running_only: bool,
     ) -> Result<Option<ObservedJob>, CloudError> {
         let action = || format!("read labeling job `{name}`");
-        let described = self
+        let describe = self
             .sagemaker
             .describe_labeling_job()
             .labeling_job_name(name)
-            .send()
-            .await;
+            .send();
+        let expected_arn = self
+            .account
+            .get()
+            .filter(|_| !running_only)
+            .map(|account| job_arn(&self.region, account, name));
+        let (described, early_tags) = match &expected_arn {
+            Some(arn) => {
+                let (d, t) = futures::join!(describe, self.job_tags(arn, name));
+                (d, Some(t))
+            }
+            None => (describe.await, None),
+        };
         let out = match described {
             Ok(out) => out,
             Err(err) if code_of(&err) == Some("ResourceNotFound") => return Ok(None),
@@ -54,7 +66,10 @@ impl AwsCloud {
             .labeling_job_arn()
             .ok_or_else(|| malformed(action(), "DescribeLabelingJob returned no ARN"))?
             .to_owned();
-        let tags = self.job_tags(&arn, name).await?;
+        let tags = match early_tags {
+            Some(tags) if expected_arn.as_deref() == Some(arn.as_str()) => tags?,
+            _ => self.job_tags(&arn, name).await?,
+        };
         observed_job(&out, arn, tags)
             .map(Some)
             .map_err(|what| malformed(action(), what))
@@ -288,6 +303,22 @@ fn human_task_config(h: &HumanTask) -> HumanTaskConfig {
                 .build()
         }))
         .build()
+}
+
+/// A labeling job's ARN as SageMaker writes it (the name in lower case). A wrong guess costs a
+/// second `ListTags` with the ARN `DescribeLabelingJob` returned, never a wrong answer.
+fn job_arn(region: &str, account: &str, name: &str) -> String {
+    let partition = if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    };
+    format!(
+        "arn:{partition}:sagemaker:{region}:{account}:labeling-job/{}",
+        name.to_ascii_lowercase()
+    )
 }
 
 fn job_status(out: &DescribeLabelingJobOutput) -> Result<JobStatus, String> {

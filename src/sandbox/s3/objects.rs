@@ -22,6 +22,25 @@ pub(super) fn etag(object: &Object) -> ETag {
     ETag::Strong(object.etag.trim_matches('"').to_owned())
 }
 
+/// `If-Match` on a write or a delete: the object must exist (else `404 NoSuchKey`) and, unless
+/// the condition is `*`, carry that ETag (else `412 PreconditionFailed`).
+fn if_match(
+    condition: Option<&ETagCondition>,
+    existing: Option<&Object>,
+    key: &str,
+) -> S3Result<()> {
+    match (condition, existing) {
+        (Some(_), None) => Err(errors::no_such_key(key)),
+        (Some(ETagCondition::ETag(want)), Some(o)) if want.value() != etag(o).value() => {
+            Err(s3_error!(
+                PreconditionFailed,
+                "At least one of the pre-conditions you specified did not hold"
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub(super) async fn read_body(body: Option<StreamingBlob>) -> S3Result<Vec<u8>> {
     let mut out = Vec::new();
     if let Some(mut stream) = body {
@@ -80,16 +99,7 @@ pub async fn put(s3: &SandboxS3, input: PutObjectInput) -> S3Result<S3Response<P
             }
             _ => {}
         }
-        match (&input.if_match, existing) {
-            (Some(_), None) => return Err(errors::no_such_key(&key)),
-            (Some(ETagCondition::ETag(want)), Some(o)) if want.value() != etag(o).value() => {
-                return Err(s3_error!(
-                    PreconditionFailed,
-                    "At least one of the pre-conditions you specified did not hold"
-                ));
-            }
-            _ => {}
-        }
+        if_match(input.if_match.as_ref(), existing, &key)?;
         w.s3.put_object(&bucket, &key, object);
         Ok::<_, S3Error>(())
     })?;
@@ -177,9 +187,19 @@ pub fn delete(
     s3: &SandboxS3,
     input: &DeleteObjectInput,
 ) -> S3Result<S3Response<DeleteObjectOutput>> {
-    // Deleting a key that does not exist succeeds, as on S3.
+    // Deleting a key that does not exist succeeds, as on S3, unless `If-Match` asks for it
+    // (a conditional delete, which S3 serves since 2025; gtplan releases its lock with one).
     s3.shared.store.write(|w| {
         s3.authorized(w, &input.bucket, "s3:DeleteObject", Some(&input.key))?;
+        // Comparing an ETag reads the object: S3 asks for `s3:GetObject` too.
+        if let Some(ETagCondition::ETag(_)) = &input.if_match {
+            s3.authorized(w, &input.bucket, "s3:GetObject", Some(&input.key))?;
+        }
+        if_match(
+            input.if_match.as_ref(),
+            w.s3.object(&input.bucket, &input.key),
+            &input.key,
+        )?;
         w.s3.remove_object(&input.bucket, &input.key);
         Ok::<_, S3Error>(())
     })?;
