@@ -8,7 +8,8 @@ use crate::model::Step;
 use crate::model::lock::{Lock, LockInfo, LockSpot, TryLock};
 use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
 use crate::model::observed::{
-    BucketLookup, BucketRegion, ObservedJob, ObservedObject, ObservedRole, PlanResources,
+    BucketLookup, BucketRegion, ObjectListing, ObservedJob, ObservedObject, ObservedRole,
+    PlanResources,
 };
 
 /// A failed call to AWS, with what gtplan was doing.
@@ -59,7 +60,17 @@ pub trait Cloud: Send + Sync {
     async fn account_id(&self) -> Result<String, CloudError>;
 
     /// A bucket with all its settings, or why it cannot be read.
-    async fn bucket(&self, name: &BucketName) -> Result<BucketLookup, CloudError>;
+    async fn bucket(&self, name: &BucketName) -> Result<BucketLookup, CloudError> {
+        Ok(self.bucket_and_objects(name, None).await?.0)
+    }
+
+    /// [`Cloud::bucket`], and with `list` the first page of its objects under that prefix,
+    /// read at the same time (`None` when the bucket cannot be read).
+    async fn bucket_and_objects(
+        &self,
+        name: &BucketName,
+        list: Option<&str>,
+    ) -> Result<(BucketLookup, Option<ObjectListing>), CloudError>;
 
     /// Only the region of a bucket the plan does not manage (`HeadBucket`).
     async fn bucket_region(&self, name: &str) -> Result<BucketRegion, CloudError>;

@@ -9,6 +9,24 @@ use super::Tags;
 use super::desired::{CorsRule, Encryption, PublicAccessBlock};
 use super::job::{JobSpec, JobStatus, LabelCounters};
 
+/// The objects of a bucket under a prefix, as one `ListObjectsV2` page shows them: enough to
+/// see that an upload is in place without a `HeadObject` per upload.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectListing {
+    /// By key.
+    pub objects: BTreeMap<String, ListedObject>,
+    /// Whether `objects` is every object under the prefix (S3 had no further page).
+    pub complete: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedObject {
+    /// Without its quotes. The hex MD5 of the body for a single-part upload that is not
+    /// encrypted with KMS; anything else for other objects.
+    pub etag: String,
+    pub size: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObservedBucket {
     pub name: String,

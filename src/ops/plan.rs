@@ -74,7 +74,11 @@ pub(super) async fn diff_live(
     parallelism: usize,
     mode: Mode,
 ) -> Result<Plan, Error> {
-    let observed = refresh::refresh(cloud, desired, parallelism).await?;
+    let uploads = match mode {
+        Mode::Converge => refresh::Uploads::Listed,
+        Mode::Destroy => refresh::Uploads::Headed,
+    };
+    let observed = refresh::refresh(cloud, desired, parallelism, uploads).await?;
     match mode {
         Mode::Converge => diff::diff(desired, &observed),
         Mode::Destroy => diff::destroy(desired, &observed),

@@ -1,25 +1,43 @@
 //! Refresh: reads everything the plan is about from AWS, through the [`Cloud`] trait, before
-//! the (pure) diff. For each desired resource, what exists under its name, read once; plus the
+//! the (pure) diff. For each desired resource, what exists under its name, read once (uploads
+//! through their bucket's listing, see [`Uploads`]); plus the
 //! plan's orphans, resources that carry the plan's tag (roles: live under its IAM path) but are
 //! no longer in the plan file: their names come from one discovery call, and only those not in
 //! the plan are read in full, in a second level. Reads only, at most `parallelism` in flight;
 //! the result is in `BTreeMap`s and sorted vectors, so the same world always refreshes the same.
 
+use std::collections::BTreeMap;
+
 use futures::{FutureExt, StreamExt, TryStreamExt};
+use md5::{Digest, Md5};
 
 use crate::cloud::{Cloud, CloudError};
-use crate::model::desired::{DesiredRole, DesiredState};
+use crate::model::desired::{DesiredRole, DesiredState, DesiredUpload};
 use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
 use crate::model::observed::{
-    BucketLookup, BucketRegion, ObservedBucket, ObservedJob, ObservedObject, ObservedRole,
-    ObservedState, Orphan, PlanResources,
+    BucketLookup, BucketRegion, ObjectListing, ObservedBucket, ObservedJob, ObservedObject,
+    ObservedRole, ObservedState, Orphan, PlanResources,
 };
-use crate::model::{Address, Kind, TAG_ADDRESS, TAG_PLAN, Tags};
+use crate::model::{
+    Address, Kind, META_ADDRESS, META_PLAN, META_SHA256, TAG_ADDRESS, TAG_PLAN, Tags,
+};
+
+/// How refresh reads the plan's uploads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Uploads {
+    /// With their bucket: one listing of the bucket under the uploads' common prefix, read at
+    /// the same time as the bucket; an upload whose ETag is the MD5 of its body is in place.
+    /// Only the others get a `HeadObject`, after. For plan and apply.
+    Listed,
+    /// A `HeadObject` each, for the metadata that says whose an object is: destroy deletes
+    /// only what carries the plan's mark.
+    Headed,
+}
 
 /// One read refresh makes.
 enum Read<'a> {
     PlanResources(&'a PlanName),
-    Bucket(&'a Address, &'a BucketName),
+    Bucket(&'a Address, &'a BucketName, Option<String>),
     Role(&'a Address, &'a DesiredRole),
     Upload(&'a Address, &'a BucketName, &'a ObjectKey),
     Job(&'a Address, &'a JobName),
@@ -29,7 +47,7 @@ enum Read<'a> {
 /// What one read found.
 enum Found {
     PlanResources(PlanResources),
-    Bucket(Address, BucketLookup),
+    Bucket(Address, BucketLookup, Option<ObjectListing>),
     Role(Address, Option<ObservedRole>),
     Upload(Address, Option<ObservedObject>),
     Job(Address, Box<Option<ObservedJob>>),
@@ -39,7 +57,10 @@ enum Found {
 async fn run(cloud: &dyn Cloud, read: Read<'_>) -> Result<Found, CloudError> {
     Ok(match read {
         Read::PlanResources(plan) => Found::PlanResources(cloud.plan_resources(plan).await?),
-        Read::Bucket(address, name) => Found::Bucket(address.clone(), cloud.bucket(name).await?),
+        Read::Bucket(address, name, list) => {
+            let (lookup, listing) = cloud.bucket_and_objects(name, list.as_deref()).await?;
+            Found::Bucket(address.clone(), lookup, listing)
+        }
         Read::Role(address, role) => Found::Role(
             address.clone(),
             cloud
@@ -66,20 +87,28 @@ pub async fn refresh(
     cloud: &dyn Cloud,
     desired: &DesiredState,
     parallelism: usize,
+    uploads: Uploads,
 ) -> Result<ObservedState, CloudError> {
     let plan = &desired.plan;
+    // Uploads into a bucket the plan manages are seen in that bucket's listing.
+    let listed = |u: &DesiredUpload| {
+        uploads == Uploads::Listed && desired.buckets.values().any(|b| b.name == u.bucket)
+    };
     let mut reads = vec![Read::PlanResources(plan)];
-    reads.extend(
-        desired
-            .buckets
-            .iter()
-            .map(|(a, b)| Read::Bucket(a, &b.name)),
-    );
+    reads.extend(desired.buckets.iter().map(|(a, b)| {
+        let keys = desired
+            .uploads
+            .values()
+            .filter(|u| u.bucket == b.name && listed(u))
+            .map(|u| u.key.as_str());
+        Read::Bucket(a, &b.name, common_prefix(keys))
+    }));
     reads.extend(desired.roles.iter().map(|(a, r)| Read::Role(a, r)));
     reads.extend(
         desired
             .uploads
             .iter()
+            .filter(|(_, u)| !listed(u))
             .map(|(a, u)| Read::Upload(a, &u.bucket, &u.key)),
     );
     reads.extend(desired.jobs.iter().map(|(a, j)| Read::Job(a, &j.spec.name)));
@@ -98,18 +127,22 @@ pub async fn refresh(
 
     let mut observed = ObservedState {
         account_id: desired.account_id.clone(),
-        buckets: std::collections::BTreeMap::new(),
-        roles: std::collections::BTreeMap::new(),
-        uploads: std::collections::BTreeMap::new(),
-        jobs: std::collections::BTreeMap::new(),
+        buckets: BTreeMap::new(),
+        roles: BTreeMap::new(),
+        uploads: BTreeMap::new(),
+        jobs: BTreeMap::new(),
         orphans: Vec::new(),
-        external_buckets: std::collections::BTreeMap::new(),
+        external_buckets: BTreeMap::new(),
     };
     let mut marked = PlanResources::default();
+    let mut listings = BTreeMap::new();
     for f in found {
         match f {
             Found::PlanResources(names) => marked = names,
-            Found::Bucket(a, b) => {
+            Found::Bucket(a, b, listing) => {
+                if let BucketLookup::Found(bucket) = &b {
+                    listings.insert(bucket.name.clone(), listing);
+                }
                 observed.buckets.insert(a, b);
             }
             Found::Role(a, r) => {
@@ -126,9 +159,94 @@ pub async fn refresh(
             }
         }
     }
-    let tagged = read_left_behind(cloud, desired, marked, parallelism).await?;
-    observed.orphans = orphans(desired, tagged);
+
+    // What the listings could not settle is read object by object, with the orphans.
+    let mut unsettled = Vec::new();
+    for (address, want) in desired.uploads.iter().filter(|(_, u)| listed(u)) {
+        match listings.get(want.bucket.as_str()) {
+            // The bucket does not exist (or is not ours to read): neither does the object.
+            None => {
+                observed.uploads.insert(address.clone(), None);
+            }
+            Some(listing) => match settled(desired, address, want, listing.as_ref()) {
+                Some(found) => {
+                    observed.uploads.insert(address.clone(), found);
+                }
+                None => unsettled.push(Read::Upload(address, &want.bucket, &want.key)),
+            },
+        }
+    }
+    let (heads, tagged) = futures::join!(
+        futures::stream::iter(unsettled)
+            .map(|read| run(cloud, read))
+            .buffer_unordered(parallelism.max(1))
+            .try_collect::<Vec<Found>>(),
+        read_left_behind(cloud, desired, marked, parallelism),
+    );
+    for f in heads? {
+        if let Found::Upload(a, o) = f {
+            observed.uploads.insert(a, o);
+        }
+    }
+    observed.orphans = orphans(desired, tagged?);
     Ok(observed)
+}
+
+/// An upload as its bucket's listing shows it: `Some(None)` when it is certainly missing,
+/// `Some(Some(_))` when its ETag is the MD5 of the body gtplan would upload (the content is in
+/// place; gtplan's metadata on it is taken as written, not read), `None` when only a
+/// `HeadObject` can say (another body, a multipart or KMS-encrypted object, a long listing).
+fn settled(
+    desired: &DesiredState,
+    address: &Address,
+    want: &DesiredUpload,
+    listing: Option<&ObjectListing>,
+) -> Option<Option<ObservedObject>> {
+    let listing = listing?;
+    let Some(listed) = listing.objects.get(want.key.as_str()) else {
+        return listing.complete.then_some(None);
+    };
+    let body = want.body.bytes()?;
+    let in_place =
+        listed.size == body.len() as u64 && listed.etag == hex::encode(Md5::digest(body));
+    in_place.then(|| {
+        let metadata = [
+            (META_SHA256, want.sha256.clone()),
+            (META_PLAN, desired.plan.to_string()),
+            (META_ADDRESS, address.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        Some(ObservedObject {
+            bucket: want.bucket.to_string(),
+            key: want.key.to_string(),
+            sha256: Some(want.sha256.clone()),
+            size: listed.size,
+            metadata,
+        })
+    })
+}
+
+/// The longest prefix the keys share, `None` without keys. Cut at a `/` when there is one,
+/// so that the listing covers a folder, not half a file name.
+fn common_prefix<'a>(mut keys: impl Iterator<Item = &'a str>) -> Option<String> {
+    let first = keys.next()?;
+    let mut len = first.len();
+    for key in keys {
+        len = first
+            .bytes()
+            .zip(key.bytes())
+            .take(len)
+            .take_while(|(a, b)| a == b)
+            .count();
+    }
+    let shared = &first[..len];
+    Some(match shared.rfind('/') {
+        Some(slash) => shared[..=slash].to_owned(),
+        None if len == first.len() => shared.to_owned(),
+        None => String::new(),
+    })
 }
 
 /// Reads in full what carries the plan's mark but the plan file no longer names (usually
@@ -277,9 +395,64 @@ fn orphan_address(kind: Kind, tags: &Tags, name: &str) -> Address {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::observed::ListedObject;
     use crate::plan::diff::fixture::{
-        desired, observed_bucket, observed_job, observed_role, spec, tags,
+        applied, desired, observed_bucket, observed_job, observed_role, spec, tags,
     };
+
+    #[test]
+    fn the_listing_prefix_is_the_folder_the_keys_share() {
+        let prefix = |keys: &[&str]| common_prefix(keys.iter().copied());
+        assert_eq!(prefix(&[]), None);
+        assert_eq!(prefix(&["input/a.json"]).as_deref(), Some("input/"));
+        assert_eq!(
+            prefix(&["in/x/a", "in/x/b", "in/y"]).as_deref(),
+            Some("in/")
+        );
+        assert_eq!(prefix(&["images/a", "input/b"]).as_deref(), Some(""));
+        assert_eq!(prefix(&["a.json"]).as_deref(), Some("a.json"));
+        assert_eq!(prefix(&["a.json", "b.json"]).as_deref(), Some(""));
+    }
+
+    #[test]
+    fn a_listed_upload_is_settled_only_by_the_md5_of_its_body() {
+        let d = desired();
+        let (address, want) = d.uploads.iter().next().expect("an upload");
+        let body = want.body.bytes().expect("inline body");
+        let listed = |etag: String, complete| {
+            let object = ListedObject {
+                etag,
+                size: body.len() as u64,
+            };
+            ObjectListing {
+                objects: BTreeMap::from([(want.key.to_string(), object)]),
+                complete,
+            }
+        };
+        let md5 = hex::encode(Md5::digest(body));
+        // In place: what a HeadObject of gtplan's own upload would have said.
+        let expected = applied(&d).uploads[address].clone();
+        assert_eq!(
+            settled(&d, address, want, Some(&listed(md5.clone(), false))),
+            Some(expected)
+        );
+        // Another body, or a multipart ETag: only HeadObject can tell.
+        let other = "0".repeat(32);
+        assert_eq!(settled(&d, address, want, Some(&listed(other, true))), None);
+        let multipart = format!("{md5}-2");
+        assert_eq!(
+            settled(&d, address, want, Some(&listed(multipart, true))),
+            None
+        );
+        // Absent from a complete listing: missing; from a truncated one: unknown.
+        let empty = |complete| ObjectListing {
+            objects: BTreeMap::new(),
+            complete,
+        };
+        assert_eq!(settled(&d, address, want, Some(&empty(true))), Some(None));
+        assert_eq!(settled(&d, address, want, Some(&empty(false))), None);
+        assert_eq!(settled(&d, address, want, None), None);
+    }
 
     fn addresses(orphans: &[Orphan]) -> Vec<String> {
         orphans

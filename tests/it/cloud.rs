@@ -22,7 +22,7 @@ use gtplan::model::names::{
 };
 use gtplan::model::observed::{BucketLookup, ObservedBucket, Orphan};
 use gtplan::model::{Address, META_ADDRESS, META_PLAN, META_SHA256, TAG_ADDRESS, TAG_PLAN, Tags};
-use gtplan::plan::refresh::refresh;
+use gtplan::plan::refresh::{Uploads, refresh};
 use gtplan::policy;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -967,7 +967,9 @@ async fn refresh_reads_the_desired_resources_and_finds_the_plans_orphans() {
         .await
         .expect("hand-made role");
 
-    let observed = refresh(&cloud, &desired, 4).await.expect("refresh");
+    let observed = refresh(&cloud, &desired, 4, Uploads::Listed)
+        .await
+        .expect("refresh");
     assert_eq!(observed.account_id, SANDBOX_ACCOUNT);
     let bucket = &observed.buckets[&Address::new(gtplan::model::Kind::Bucket, "data")];
     assert!(
@@ -1004,7 +1006,9 @@ async fn refresh_reads_the_desired_resources_and_finds_the_plans_orphans() {
     );
 
     // Any parallelism reads the same world the same way.
-    let one_at_a_time = refresh(&cloud, &desired, 1).await.expect("refresh");
+    let one_at_a_time = refresh(&cloud, &desired, 1, Uploads::Headed)
+        .await
+        .expect("refresh");
     assert_eq!(one_at_a_time, observed);
 }
 

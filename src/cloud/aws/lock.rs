@@ -14,32 +14,38 @@ use crate::model::lock::{Lock, LockInfo, LockSpot, TryLock};
 use crate::model::names::BucketName;
 
 impl AwsCloud {
-    /// Creates the lock bucket (public access blocked). Another account owning the name is an
-    /// error that says how to pick another bucket.
+    /// Creates the lock bucket. Another account owning the name is an error that says how to
+    /// pick another bucket.
     async fn create_lock_bucket(&self, bucket: &BucketName) -> Result<(), CloudError> {
         let action = || format!("create the lock bucket `{bucket}`");
-        let s3 = &self.s3;
         let region = self.region.as_str();
         let config = (region != "us-east-1").then(|| {
             CreateBucketConfiguration::builder()
                 .location_constraint(BucketLocationConstraint::from(region))
                 .build()
         });
-        match s3
+        match self
+            .s3
             .create_bucket()
             .bucket(bucket.as_str())
             .set_create_bucket_configuration(config)
             .send()
             .await
         {
-            Err(err) if code_of(&err) == Some("BucketAlreadyOwnedByYou") => {}
+            Err(err) if code_of(&err) == Some("BucketAlreadyOwnedByYou") => Ok(()),
             Err(err) if code_of(&err) == Some("BucketAlreadyExists") => {
-                return Err(not_usable(action(), bucket));
+                Err(not_usable(action(), bucket))
             }
-            other => written(other, action)?,
+            other => written(other, action),
         }
+    }
+
+    /// Blocks public access to the lock bucket. S3 blocks it on new buckets by default since
+    /// 2023; gtplan says so explicitly, at the same time as it writes the first lock.
+    async fn block_public_access(&self, bucket: &BucketName) -> Result<(), CloudError> {
         written(
-            s3.put_public_access_block()
+            self.s3
+                .put_public_access_block()
                 .bucket(bucket.as_str())
                 .public_access_block_configuration(
                     PublicAccessBlockConfiguration::builder()
@@ -65,6 +71,7 @@ impl AwsCloud {
             .map_err(|e| malformed(action(), format!("the lock does not encode: {e}")))?;
         // A lock released between a refused write and the read that names its holder is
         // taken again; more than a few such races in a row is not plausible.
+        let mut new_bucket = false;
         for _ in 0..5 {
             let put = self
                 .s3
@@ -74,8 +81,15 @@ impl AwsCloud {
                 .if_none_match("*")
                 .content_type("application/json")
                 .body(ByteStream::from(body.clone()))
-                .send()
-                .await;
+                .send();
+            let (put, blocked) = futures::join!(put, async {
+                if std::mem::take(&mut new_bucket) {
+                    self.block_public_access(&spot.bucket).await
+                } else {
+                    Ok(())
+                }
+            });
+            blocked?;
             match put {
                 Ok(out) => {
                     let version = out
@@ -90,6 +104,7 @@ impl AwsCloud {
                 // The first lock of this account and region: make its bucket, then try again.
                 Err(err) if code_of(&err) == Some("NoSuchBucket") => {
                     self.create_lock_bucket(&spot.bucket).await?;
+                    new_bucket = true;
                     continue;
                 }
                 Err(err) if status_of(&err) == Some(403) => {

@@ -30,7 +30,8 @@ use crate::model::Step;
 use crate::model::lock::{Lock, LockInfo, LockSpot, TryLock};
 use crate::model::names::{BucketName, JobName, ObjectKey, PlanName, RoleName};
 use crate::model::observed::{
-    BucketLookup, BucketRegion, ObservedJob, ObservedObject, ObservedRole, PlanResources,
+    BucketLookup, BucketRegion, ObjectListing, ObservedJob, ObservedObject, ObservedRole,
+    PlanResources,
 };
 
 /// How to reach AWS: like the AWS CLI, anything left `None` comes from the standard chain
@@ -374,8 +375,12 @@ impl Cloud for AwsCloud {
         Ok(self.account.get_or_init(|| account.to_owned()).clone())
     }
 
-    async fn bucket(&self, name: &BucketName) -> Result<BucketLookup, CloudError> {
-        Box::pin(self.read_bucket(name.as_str()))
+    async fn bucket_and_objects(
+        &self,
+        name: &BucketName,
+        list: Option<&str>,
+    ) -> Result<(BucketLookup, Option<ObjectListing>), CloudError> {
+        Box::pin(self.read_bucket(name.as_str(), list))
             .await
             .map_err(|e| self.located(e))
     }

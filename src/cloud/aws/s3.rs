@@ -17,7 +17,9 @@ use super::{AwsCloud, build_error, cloud_error, code_of, deleted, malformed, sta
 use crate::cloud::CloudError;
 use crate::model::Step;
 use crate::model::desired::{CorsRule, Encryption, PublicAccessBlock};
-use crate::model::observed::{BucketLookup, BucketRegion, ObservedBucket, ObservedObject};
+use crate::model::observed::{
+    BucketLookup, BucketRegion, ListedObject, ObjectListing, ObservedBucket, ObservedObject,
+};
 use crate::model::step::UploadBody;
 use crate::model::{META_SHA256, Tags};
 use crate::policy;
@@ -54,12 +56,17 @@ impl AwsCloud {
 
     /// `HeadBucket` (does it exist, is it ours, where) and the reads of its settings, all at
     /// once in the plan's region; the settings are read again in the bucket's own region if it
-    /// lives elsewhere, and ignored if it does not exist.
-    pub(super) async fn read_bucket(&self, name: &str) -> Result<BucketLookup, CloudError> {
+    /// lives elsewhere, and ignored if it does not exist. With `list`, also the first page of
+    /// its objects under that prefix.
+    pub(super) async fn read_bucket(
+        &self,
+        name: &str,
+        list: Option<&str>,
+    ) -> Result<(BucketLookup, Option<ObjectListing>), CloudError> {
         let action = format!("find bucket `{name}`");
         let (head, settings) = futures::join!(
             self.s3.head_bucket().bucket(name).send(),
-            BucketSettings::read(&self.s3, name),
+            BucketSettings::read(&self.s3, name, list),
         );
         let region = match head {
             Ok(out) => match out.bucket_region() {
@@ -67,9 +74,9 @@ impl AwsCloud {
                 None => self.bucket_location(name).await?,
             },
             Err(err) => match status_of(&err) {
-                Some(404) => return Ok(BucketLookup::Missing),
+                Some(404) => return Ok((BucketLookup::Missing, None)),
                 // The name exists but these credentials may not see it: another account's.
-                Some(403) => return Ok(BucketLookup::OwnedElsewhere),
+                Some(403) => return Ok((BucketLookup::OwnedElsewhere, None)),
                 Some(301) => err
                     .raw_response()
                     .and_then(|r| r.headers().get(REGION_HEADER))
@@ -82,9 +89,9 @@ impl AwsCloud {
             settings?
         } else {
             // Boxed: the settings read is a large future, and this branch is rare.
-            Box::pin(BucketSettings::read(&self.s3_in(&region), name)).await?
+            Box::pin(BucketSettings::read(&self.s3_in(&region), name, list)).await?
         };
-        Ok(BucketLookup::Found(Box::new(ObservedBucket {
+        let found = BucketLookup::Found(Box::new(ObservedBucket {
             name: name.to_owned(),
             region,
             policy: settings.policy,
@@ -93,7 +100,8 @@ impl AwsCloud {
             public_access_block: settings.public_access_block,
             tags: settings.tags,
             has_objects: settings.has_objects,
-        })))
+        }));
+        Ok((found, settings.listing))
     }
 
     /// `GetBucketLocation`: a bucket's region when `HeadBucket` or `ListBuckets` did not say.
@@ -408,25 +416,50 @@ struct BucketSettings {
     public_access_block: Option<PublicAccessBlock>,
     tags: Tags,
     has_objects: bool,
+    listing: Option<ObjectListing>,
 }
 
 impl BucketSettings {
-    async fn read(s3: &aws_sdk_s3::Client, name: &str) -> Result<Self, CloudError> {
-        let (policy, cors, encryption, public_access_block, tags, has_objects) = futures::join!(
+    /// A listing of the whole bucket also says whether it holds objects: one call less.
+    async fn read(
+        s3: &aws_sdk_s3::Client,
+        name: &str,
+        list: Option<&str>,
+    ) -> Result<Self, CloudError> {
+        let whole_bucket = list == Some("");
+        let (policy, cors, encryption, public_access_block, tags, has_objects, listing) = futures::join!(
             bucket_policy(s3, name),
             bucket_cors(s3, name),
             bucket_encryption(s3, name),
             public_access_block(s3, name),
             bucket_tags(s3, name),
-            has_objects(s3, name),
+            async {
+                if whole_bucket {
+                    Ok(None)
+                } else {
+                    has_objects(s3, name).await.map(Some)
+                }
+            },
+            async {
+                match list {
+                    Some(prefix) => list_objects(s3, name, prefix).await.map(Some),
+                    None => Ok(None),
+                }
+            },
         );
+        let listing = listing?;
+        let has_objects = match has_objects? {
+            Some(has) => has,
+            None => listing.as_ref().is_some_and(|l| !l.objects.is_empty()),
+        };
         Ok(Self {
             policy: policy?,
             cors: cors?,
             encryption: encryption?,
             public_access_block: public_access_block?,
             tags: tags?,
-            has_objects: has_objects?,
+            has_objects,
+            listing,
         })
     }
 }
@@ -553,6 +586,36 @@ async fn has_objects(s3: &aws_sdk_s3::Client, name: &str) -> Result<bool, CloudE
         .await
         .map_err(|e| cloud_error(format!("list the objects of bucket `{name}`"), e))?;
     Ok(out.key_count().unwrap_or(0) > 0 || !out.contents().is_empty())
+}
+
+/// The first page (up to 1000 keys) of the objects under `prefix`.
+async fn list_objects(
+    s3: &aws_sdk_s3::Client,
+    name: &str,
+    prefix: &str,
+) -> Result<ObjectListing, CloudError> {
+    let out = s3
+        .list_objects_v2()
+        .bucket(name)
+        .prefix(prefix)
+        .send()
+        .await
+        .map_err(|e| cloud_error(format!("list the objects of bucket `{name}`"), e))?;
+    let objects = out
+        .contents()
+        .iter()
+        .filter_map(|o| {
+            let object = ListedObject {
+                etag: o.e_tag()?.trim_matches('"').to_owned(),
+                size: o.size().and_then(|n| u64::try_from(n).ok())?,
+            };
+            Some((o.key()?.to_owned(), object))
+        })
+        .collect();
+    Ok(ObjectListing {
+        objects,
+        complete: !out.is_truncated().unwrap_or(false),
+    })
 }
 
 fn tagging(tags: &Tags) -> Result<Tagging, aws_sdk_s3::error::BuildError> {
