@@ -169,10 +169,13 @@ pub async fn refresh(
                 observed.uploads.insert(address.clone(), None);
             }
             Some(listing) => match settled(desired, address, want, listing.as_ref()) {
-                Some(found) => {
-                    observed.uploads.insert(address.clone(), found);
+                Listed::Missing => {
+                    observed.uploads.insert(address.clone(), None);
                 }
-                None => unsettled.push(Read::Upload(address, &want.bucket, &want.key)),
+                Listed::InPlace(object) => {
+                    observed.uploads.insert(address.clone(), Some(object));
+                }
+                Listed::Unknown => unsettled.push(Read::Upload(address, &want.bucket, &want.key)),
             },
         }
     }
@@ -192,24 +195,42 @@ pub async fn refresh(
     Ok(observed)
 }
 
-/// An upload as its bucket's listing shows it: `Some(None)` when it is certainly missing,
-/// `Some(Some(_))` when its ETag is the MD5 of the body gtplan would upload (the content is in
-/// place; gtplan's metadata on it is taken as written, not read), `None` when only a
-/// `HeadObject` can say (another body, a multipart or KMS-encrypted object, a long listing).
+/// An upload as its bucket's listing shows it.
+#[derive(Debug, PartialEq)]
+enum Listed {
+    /// Not in a complete listing.
+    Missing,
+    /// Its ETag is the MD5 of the body gtplan would upload: the content is in place, and
+    /// gtplan's metadata on it is taken as written, not read.
+    InPlace(ObservedObject),
+    /// Only a `HeadObject` can say: another body, a multipart or KMS-encrypted object, a
+    /// listing cut short.
+    Unknown,
+}
+
 fn settled(
     desired: &DesiredState,
     address: &Address,
     want: &DesiredUpload,
     listing: Option<&ObjectListing>,
-) -> Option<Option<ObservedObject>> {
-    let listing = listing?;
-    let Some(listed) = listing.objects.get(want.key.as_str()) else {
-        return listing.complete.then_some(None);
+) -> Listed {
+    let Some(listing) = listing else {
+        return Listed::Unknown;
     };
-    let body = want.body.bytes()?;
-    let in_place =
-        listed.size == body.len() as u64 && listed.etag == hex::encode(Md5::digest(body));
-    in_place.then(|| {
+    let Some(listed) = listing.objects.get(want.key.as_str()) else {
+        return if listing.complete {
+            Listed::Missing
+        } else {
+            Listed::Unknown
+        };
+    };
+    let Some(body) = want.body.bytes() else {
+        return Listed::Unknown;
+    };
+    if listed.size != body.len() as u64 || listed.etag != hex::encode(Md5::digest(body)) {
+        return Listed::Unknown;
+    }
+    {
         let metadata = [
             (META_SHA256, want.sha256.clone()),
             (META_PLAN, desired.plan.to_string()),
@@ -218,14 +239,14 @@ fn settled(
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
-        Some(ObservedObject {
+        Listed::InPlace(ObservedObject {
             bucket: want.bucket.to_string(),
             key: want.key.to_string(),
             sha256: Some(want.sha256.clone()),
             size: listed.size,
             metadata,
         })
-    })
+    }
 }
 
 /// The longest prefix the keys share, `None` without keys. Cut at a `/` when there is one,
@@ -431,27 +452,31 @@ mod tests {
         };
         let md5 = hex::encode(Md5::digest(body));
         // In place: what a HeadObject of gtplan's own upload would have said.
-        let expected = applied(&d).uploads[address].clone();
+        let expected = applied(&d).uploads[address].clone().expect("applied");
         assert_eq!(
             settled(&d, address, want, Some(&listed(md5.clone(), false))),
-            Some(expected)
+            Listed::InPlace(expected)
         );
         // Another body, or a multipart ETag: only HeadObject can tell.
         let other = "0".repeat(32);
-        assert_eq!(settled(&d, address, want, Some(&listed(other, true))), None);
+        assert_eq!(
+            settled(&d, address, want, Some(&listed(other, true))),
+            Listed::Unknown
+        );
         let multipart = format!("{md5}-2");
         assert_eq!(
             settled(&d, address, want, Some(&listed(multipart, true))),
-            None
+            Listed::Unknown
         );
         // Absent from a complete listing: missing; from a truncated one: unknown.
         let empty = |complete| ObjectListing {
             objects: BTreeMap::new(),
             complete,
         };
-        assert_eq!(settled(&d, address, want, Some(&empty(true))), Some(None));
-        assert_eq!(settled(&d, address, want, Some(&empty(false))), None);
-        assert_eq!(settled(&d, address, want, None), None);
+        let settle = |listing: Option<ObjectListing>| settled(&d, address, want, listing.as_ref());
+        assert_eq!(settle(Some(empty(true))), Listed::Missing);
+        assert_eq!(settle(Some(empty(false))), Listed::Unknown);
+        assert_eq!(settle(None), Listed::Unknown);
     }
 
     fn addresses(orphans: &[Orphan]) -> Vec<String> {
