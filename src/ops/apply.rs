@@ -16,7 +16,7 @@ use crate::model::names::{PlanName, Region};
 use crate::plan::{Plan, Summary};
 
 use super::lock::{self, LockOptions};
-use super::plan::{Mode, PlanRequest, diff_live, load_saved, plan_prepared, prepare};
+use super::plan::{Mode, PlanRequest, diff_live, joined, load_saved, prepare};
 use super::{Command, Connection, Error};
 
 /// What a command shows and asks while it works. The CLI prints to the terminal; a test can
@@ -69,6 +69,12 @@ async fn converge(
     let prepared = prepare(request).await?;
     let cloud = &prepared.session.cloud;
     let (plan_name, region) = (prepared.file.name(), prepared.file.region());
+    // Resolving costs a few milliseconds of CPU (templates, file hashes): it runs while the
+    // lock is being taken.
+    let resolving = {
+        let (file, account) = (prepared.file.clone(), prepared.account.clone());
+        tokio::task::spawn_blocking(move || file.resolve(&account))
+    };
     locked(
         cloud,
         (plan_name, region, &prepared.account),
@@ -76,7 +82,8 @@ async fn converge(
         &request.lock,
         ui,
         async {
-            let (desired, plan) = plan_prepared(&prepared, request.parallelism, mode).await?;
+            let desired = joined(resolving.await)?;
+            let plan = diff_live(cloud, &desired, request.parallelism, mode).await?;
             ui.show_plan(&plan);
             if !plan.has_changes() {
                 let summary = plan.summary();

@@ -31,12 +31,6 @@ pub enum Mode {
     Destroy,
 }
 
-/// Loads a plan file with the command's variables.
-pub(super) fn load(path: &Path, vars: &[(String, String)]) -> Result<PlanFile, Error> {
-    let overrides = VarOverrides::from_env_and_cli(vars.to_vec());
-    Ok(config::load(path, &overrides)?)
-}
-
 /// A plan file loaded and a session open for the account it will be planned in.
 pub(super) struct Prepared {
     pub file: PlanFile,
@@ -44,16 +38,43 @@ pub(super) struct Prepared {
     pub account: String,
 }
 
-/// Loads the plan file and connects.
+/// Reads the plan file and connects. The whole plan is checked (resolved for a placeholder
+/// account, a few milliseconds of CPU) while the connection is made and the account read: a
+/// mistake in the plan is reported first, without waiting for AWS.
 pub(super) async fn prepare(request: &PlanRequest) -> Result<Prepared, Error> {
-    let file = load(&request.path, &request.vars)?;
-    let session = request.connection.open(file.region().as_str()).await?;
-    let account = session.cloud.account_id().await?;
+    let overrides = VarOverrides::from_env_and_cli(request.vars.clone());
+    let file = config::read(&request.path, &overrides)?;
+    let mut checking = {
+        let file = file.clone();
+        tokio::task::spawn_blocking(move || file.resolve(config::PLACEHOLDER_ACCOUNT).map(drop))
+    };
+    let region = file.region().to_string();
+    let connecting = async {
+        let session = request.connection.open(&region).await?;
+        let account = session.cloud.account_id().await?;
+        Ok::<_, Error>((session, account))
+    };
+    let mut connecting = std::pin::pin!(connecting);
+    let (session, account) = tokio::select! {
+        checked = &mut checking => {
+            joined(checked)?;
+            connecting.await?
+        }
+        connected = &mut connecting => {
+            joined(checking.await)?;
+            connected?
+        }
+    };
     Ok(Prepared {
         file,
         session,
         account,
     })
+}
+
+/// The result of a blocking task; its panic goes on unwinding here.
+pub(super) fn joined<T>(result: Result<T, tokio::task::JoinError>) -> T {
+    result.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }
 
 /// Resolves, refreshes and diffs; also returns the desired state, to verify against.

@@ -12,8 +12,8 @@
 //! writes. The sandbox is a development tool.)
 //!
 //! Object bodies are content-addressed blobs under `blobs/` (named by their SHA-256), written
-//! before the metadata that refers to them, so a crash can leave an orphan blob but never a
-//! dangling reference.
+//! (temporary file, rename; like the journal, not fsynced) before the metadata that refers to
+//! them, so a crash can leave an orphan blob but never a dangling reference.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Seek, Write};
@@ -315,7 +315,7 @@ impl Store {
         let id = BlobId::of(bytes);
         let path = self.blob_path(&id);
         if !path.exists() {
-            write_atomically(&path, bytes)?;
+            write_whole(&path, bytes)?;
         }
         Ok(id)
     }
@@ -362,7 +362,16 @@ fn replay(world: &mut World, file: &fs::File, path: &Path) -> Result<u64, StoreE
     Ok(good)
 }
 
-/// Writes `bytes` to `path` so that readers see either the old or the new content, never a mix.
+/// Writes `bytes` to `path` whole or not at all, as seen by any process: a temporary file
+/// renamed into place. No fsync, as for the journal: a `kill -9` cannot cut it short.
+fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
+    fs::write(&tmp, bytes).map_err(io_err("write", &tmp))?;
+    fs::rename(&tmp, path).map_err(io_err("rename into place", path))
+}
+
+/// Writes `bytes` to `path` durably: a temporary file, fsynced, renamed into place, and the
+/// rename fsynced too. For `state.json`, after which the journal is emptied.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
     let mut file = fs::File::create(&tmp).map_err(io_err("create", &tmp))?;
