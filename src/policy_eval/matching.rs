@@ -7,6 +7,17 @@ use super::document::Principals;
 /// Matches `text` against an IAM wildcard pattern. Actions compare case-insensitively, resources
 /// and condition strings case-sensitively, hence the flag.
 pub(super) fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    // ASCII (nearly every ARN and action) is matched byte by byte, without allocating.
+    if pattern.is_ascii() && text.is_ascii() {
+        let same = |p: u8, t: u8| {
+            if ignore_case {
+                p.eq_ignore_ascii_case(&t)
+            } else {
+                p == t
+            }
+        };
+        return glob(pattern.as_bytes(), text.as_bytes(), b'*', b'?', same);
+    }
     let pattern: Vec<char> = pattern.chars().collect();
     let text: Vec<char> = text.chars().collect();
     let same = |p: char, t: char| {
@@ -16,17 +27,27 @@ pub(super) fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bo
             p == t
         }
     };
-    // Greedy scan remembering the last `*`: on a mismatch, let that star swallow one more
-    // character and retry. Linear in practice, never exponential.
+    glob(&pattern, &text, '*', '?', same)
+}
+
+/// Greedy scan remembering the last `star`: on a mismatch, let that star swallow one more
+/// symbol and retry. Linear in practice, never exponential.
+fn glob<T: Copy + Eq>(
+    pattern: &[T],
+    text: &[T],
+    star: T,
+    any: T,
+    same: impl Fn(T, T) -> bool,
+) -> bool {
     let (mut p, mut t) = (0, 0);
     let mut last_star: Option<(usize, usize)> = None;
     while t < text.len() {
         match pattern.get(p) {
-            Some('*') => {
+            Some(&c) if c == star => {
                 last_star = Some((p, t));
                 p += 1;
             }
-            Some(&c) if c == '?' || same(c, text[t]) => {
+            Some(&c) if c == any || same(c, text[t]) => {
                 p += 1;
                 t += 1;
             }
@@ -40,7 +61,7 @@ pub(super) fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bo
             },
         }
     }
-    pattern[p..].iter().all(|&c| c == '*')
+    pattern[p..].iter().all(|&c| c == star)
 }
 
 /// `ArnEquals`/`ArnLike`: both ARNs split into their six colon-separated components, each

@@ -17,6 +17,7 @@ mod reliability;
 mod restart;
 mod s3;
 mod sagemaker;
+mod shape;
 mod sts;
 mod support;
 mod tagging;

@@ -3,7 +3,7 @@
 //! `bucket_policy` may not, and SageMaker would only tell after the job started (fact sheet
 //! §4.2). The same evaluator the sandbox uses decides, with the role as the principal over TLS.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use super::drafts::JobDraft;
 use crate::model::desired::DesiredState;
@@ -91,19 +91,29 @@ impl Resolver<'_> {
             .values()
             .filter_map(|b| Some((b.name.to_string(), parse(&b.policy, PolicyKind::Resource)?)))
             .collect();
+        // Many jobs share a role and objects (a label config, a template): each role's
+        // policies are parsed once and each (role, action, object) decided once.
+        let mut identities: BTreeMap<&str, Vec<PolicyDocument>> = BTreeMap::new();
+        let mut allowed: HashSet<(&str, &str, String)> = HashSet::new();
         for job in jobs {
             let Some(role) = state.roles.get(&Address::new(Kind::Role, &job.role_addr)) else {
                 continue;
             };
-            let identity: Vec<PolicyDocument> = role
-                .inline_policies
-                .values()
-                .filter_map(|p| parse(p, PolicyKind::Identity))
-                .collect();
+            let identity = identities.entry(&job.role_addr).or_insert_with(|| {
+                role.inline_policies
+                    .values()
+                    .filter_map(|p| parse(p, PolicyKind::Identity))
+                    .collect()
+            });
             let identity: Vec<&PolicyDocument> = identity.iter().collect();
             let role_arn = self.role_arn(&role.name);
             for (action, bucket, key, why) in &job.needs {
                 let resource = format!("arn:aws:s3:::{bucket}/{key}");
+                let seen = (job.role_addr.as_str(), *action, resource);
+                if allowed.contains(&seen) {
+                    continue;
+                }
+                let resource = seen.2.clone();
                 let request = AuthzRequest {
                     action,
                     resource: &resource,
@@ -117,6 +127,7 @@ impl Resolver<'_> {
                     bucket_policies.get(bucket).into_iter().collect();
                 let decision = policy_eval::evaluate(&identity, &resource_policies, &request);
                 if decision == Decision::Allow {
+                    allowed.insert(seen);
                     continue;
                 }
                 // Which side said no: the role's own policy, or the bucket's.

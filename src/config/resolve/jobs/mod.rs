@@ -156,6 +156,11 @@ impl Resolver<'_> {
                 }
             };
         }
+        if let Some(found) = uploads.iter().find(|u| u.addr == value.value) {
+            return Some(Target::Upload(found));
+        }
+        // Not among the uploads that resolved: unknown (reported here, with the names for a
+        // suggestion), or known but failed (reported already).
         let names: Vec<String> = self
             .file
             .raw
