@@ -52,6 +52,22 @@ pub struct SandboxArgs {
     /// `seed=7,throttle=0.2,error=0.1,reset=0.05,drop=0.05` (see `PUT /_gtplan/faults`).
     #[arg(long, value_name = "SPEC", value_parser = FaultSpec::parse_list)]
     pub faults: Option<FaultSpec>,
+    /// For this many seconds after a role or its trust policy is written, SageMaker cannot
+    /// assume it; after its inline policies change, jobs still get the old ones (IAM
+    /// propagation). 0: at once.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0, value_parser = seconds)]
+    pub iam_propagation_seconds: f64,
+    /// For this many seconds after a bucket's or a job's tags change, `GetResources` still
+    /// shows the old ones (the tag index's lag). 0: at once.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0, value_parser = seconds)]
+    pub tag_index_seconds: f64,
+}
+
+fn seconds(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0)
+        .ok_or_else(|| format!("`{s}` is not a number of seconds of 0 or more"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -73,6 +89,10 @@ impl SandboxArgs {
         c.request_log = self.request_log;
         c.latency_ms = self.latency_ms;
         c.faults = self.faults;
+        c.consistency = crate::sandbox::consistency::Windows {
+            iam_propagation_seconds: self.iam_propagation_seconds,
+            tag_index_seconds: self.tag_index_seconds,
+        };
         c.clock = match self.clock {
             ClockArg::System => ClockMode::System,
             ClockArg::Manual => ClockMode::Manual,

@@ -11,6 +11,9 @@
 //!   share of requests (see `fault`); `GET` says what is set and what was injected, `DELETE`
 //!   stops. `PUT /_gtplan/faults/drop-next?operation=CreateRole` drops the answer of the next
 //!   such call after carrying it out.
+//! - `PUT  /_gtplan/consistency?iam-propagation-seconds=N&tag-index-seconds=N` — how long IAM
+//!   changes take to reach SageMaker and tag changes to reach `GetResources` (see
+//!   `consistency`); either may be left out; `GET` says what is set.
 //! - `GET  /_gtplan/clock` — the sandbox's time; `PUT /_gtplan/clock?advance=SECONDS` moves it
 //!   forward (seconds may have a fraction), in either clock mode.
 
@@ -102,19 +105,9 @@ pub fn handle(req: &Request<Incoming>, shared: &Shared) -> (String, Response<Bod
             shared.faults.clear();
             faults(shared)
         }
-        (&Method::PUT | &Method::POST, "clock") => match query(req, "advance")
-            .and_then(|v| v.parse::<f64>().ok())
-            .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
-        {
-            Some(by) => match shared.advance_clock(by) {
-                Ok(_) => clock(shared),
-                Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-            },
-            None => plain(
-                StatusCode::BAD_REQUEST,
-                "expected ?advance=SECONDS with a number of seconds of 0 or more",
-            ),
-        },
+        (&Method::PUT | &Method::POST, "clock") => advance_clock(req, shared),
+        (&Method::GET, "consistency") => consistency(shared),
+        (&Method::PUT | &Method::POST, "consistency") => set_consistency(req, shared),
         (&Method::DELETE, "hold-writes") => {
             shared.write_gate.release();
             plain(StatusCode::OK, "released")
@@ -136,6 +129,68 @@ fn query(req: &Request<Incoming>, name: &str) -> Option<String> {
 
 fn query_u64(req: &Request<Incoming>, name: &str) -> Option<u64> {
     query(req, name).and_then(|v| v.parse().ok())
+}
+
+fn advance_clock(req: &Request<Incoming>, shared: &Shared) -> Response<Body> {
+    match query(req, "advance")
+        .and_then(|v| v.parse::<f64>().ok())
+        .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+    {
+        Some(by) => match shared.advance_clock(by) {
+            Ok(_) => clock(shared),
+            Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        },
+        None => plain(
+            StatusCode::BAD_REQUEST,
+            "expected ?advance=SECONDS with a number of seconds of 0 or more",
+        ),
+    }
+}
+
+fn set_consistency(req: &Request<Incoming>, shared: &Shared) -> Response<Body> {
+    match consistency_query(req, shared) {
+        Ok(windows) => {
+            shared.consistency.set(windows);
+            consistency(shared)
+        }
+        Err(name) => plain(
+            StatusCode::BAD_REQUEST,
+            format!("expected ?{name}=SECONDS with a number of seconds of 0 or more"),
+        ),
+    }
+}
+
+/// The windows after this request's query: each parameter given replaces its window.
+fn consistency_query(
+    req: &Request<Incoming>,
+    shared: &Shared,
+) -> Result<crate::sandbox::consistency::Windows, &'static str> {
+    let mut windows = shared.consistency.windows();
+    for (name, slot) in [
+        (
+            "iam-propagation-seconds",
+            &mut windows.iam_propagation_seconds,
+        ),
+        ("tag-index-seconds", &mut windows.tag_index_seconds),
+    ] {
+        if let Some(v) = query(req, name) {
+            *slot = v
+                .parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .ok_or(name)?;
+        }
+    }
+    Ok(windows)
+}
+
+/// `{"iam-propagation-seconds": 8, "tag-index-seconds": 0}`.
+fn consistency(shared: &Shared) -> Response<Body> {
+    let w = shared.consistency.windows();
+    json(&serde_json::json!({
+        "iam-propagation-seconds": w.iam_propagation_seconds,
+        "tag-index-seconds": w.tag_index_seconds,
+    }))
 }
 
 /// `{"spec": "seed=7,throttle=0.2,...", "injected": {"requests": 120, "throttle": 25, ...}}`,

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod clock;
+pub mod consistency;
 pub mod error;
 pub mod fault;
 pub mod iam;
@@ -60,6 +61,8 @@ pub struct SandboxConfig {
     pub clock: clock::ClockMode,
     /// Faults injected from the start (`--faults`); the admin endpoint changes them.
     pub faults: Option<fault::FaultSpec>,
+    /// IAM propagation and tag index lag (see [`consistency`]); off by default.
+    pub consistency: consistency::Windows,
 }
 
 impl SandboxConfig {
@@ -77,6 +80,7 @@ impl SandboxConfig {
             latency_ms: 0,
             clock: clock::ClockMode::System,
             faults: None,
+            consistency: consistency::Windows::default(),
         }
     }
 }
@@ -94,6 +98,8 @@ pub struct Shared {
     /// Injected throttling, errors, resets and dropped answers (see `fault`).
     pub faults: fault::Faults,
     pub request_log: Option<request_log::RequestLog>,
+    /// How eventually consistent the sandbox is; the admin endpoint changes it.
+    pub consistency: consistency::Consistency,
 }
 
 impl Shared {
@@ -186,6 +192,7 @@ impl Sandbox {
             clock,
             faults,
             latency_ms: AtomicU64::new(config.latency_ms),
+            consistency: consistency::Consistency::new(config.consistency),
             write_gate: fault::WriteGate::default(),
             config,
             store,

@@ -6,6 +6,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::consistency::Indexing;
 use super::error::{ApiError, ErrorCode};
 use super::protocol::json::parse_input;
 use super::router::Ctx;
@@ -54,6 +55,11 @@ struct TagFilter {
     values: Vec<String>,
 }
 
+/// The index's view while it lags behind a tag change at `now`.
+fn lagging(index: Option<&Indexing>, now: i64) -> Option<&Indexing> {
+    index.filter(|i| now < i.until)
+}
+
 /// One tagged resource: its ARN, its type (`s3:bucket`, `sagemaker:labeling-job`, ...) and tags.
 struct Tagged {
     arn: String,
@@ -74,6 +80,9 @@ fn index(ctx: &Ctx<'_>) -> Vec<Tagged> {
             .map(|t| (t.key.clone(), t.value.clone()))
             .collect()
     };
+    // While the index lags behind a tag change (`--tag-index-seconds`), it shows the tags
+    // before the change, or nothing for a resource it has not indexed yet.
+    let now = ctx.now;
     ctx.shared.store.read(|w| {
         let buckets =
             w.s3.buckets
@@ -82,12 +91,15 @@ fn index(ctx: &Ctx<'_>) -> Vec<Tagged> {
                 .map(|b| Tagged {
                     arn: format!("arn:aws:s3:::{}", b.name),
                     kind: "s3:bucket",
-                    tags: b
-                        .tags
-                        .iter()
-                        .flatten()
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect(),
+                    tags: match lagging(b.tag_index.as_ref(), now) {
+                        Some(i) => i.shown.clone().unwrap_or_default(),
+                        None => b
+                            .tags
+                            .iter()
+                            .flatten()
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect(),
+                    },
                 });
         let jobs = w
             .sagemaker
@@ -97,7 +109,10 @@ fn index(ctx: &Ctx<'_>) -> Vec<Tagged> {
             .map(|j| Tagged {
                 arn: j.arn.clone(),
                 kind: "sagemaker:labeling-job",
-                tags: pairs(&j.tags),
+                tags: match lagging(j.tag_index.as_ref(), now) {
+                    Some(i) => i.shown.clone().unwrap_or_default(),
+                    None => pairs(&j.tags),
+                },
             });
         let teams = (w.sagemaker.workteams.values())
             .filter(|t| t.region == region)

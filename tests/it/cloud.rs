@@ -1025,3 +1025,50 @@ async fn buckets_and_roles_round_trip_against_moto() {
     let conf = crate::support::sdk_config(&moto.endpoint, REGION, "test", "test").await;
     role_round_trip(&cloud, &aws_sdk_iam::Client::new(&conf), MOTO_ACCOUNT).await;
 }
+
+/// A role whose trust policy does not let SageMaker assume it is rejected for good, however
+/// young: with IAM propagation simulated, the adapter still asks once and reports at once.
+#[tokio::test]
+async fn a_role_that_does_not_trust_sagemaker_fails_at_once_even_while_young() {
+    let log_dir = tempfile::tempdir().expect("tempdir");
+    let log = log_dir.path().join("requests.jsonl");
+    let log_path = log.clone();
+    let sb = TestSandbox::start_with(move |c| {
+        c.request_log = Some(log_path);
+        c.consistency.iam_propagation_seconds = 8.0;
+    })
+    .await;
+    let cloud = connect(&sb.endpoint()).await;
+    let workteam = job_fixture(&sb, &cloud).await;
+    // Made by hand moments ago, for EC2.
+    let ec2_trust = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole"
+        }]
+    });
+    sb.iam
+        .create_role()
+        .role_name("made-by-hand")
+        .assume_role_policy_document(ec2_trust.to_string())
+        .send()
+        .await
+        .expect("role");
+    let mut spec = minimal_spec("demo-untrusted-1", &workteam);
+    spec.role_arn = format!("arn:aws:iam::{SANDBOX_ACCOUNT}:role/made-by-hand");
+    let err = cloud
+        .execute(&Step::CreateLabelingJob {
+            spec: Box::new(spec),
+        })
+        .await
+        .expect_err("SageMaker cannot assume it");
+    assert!(err.to_string().contains("Could not assume role"), "{err}");
+    let creates = std::fs::read_to_string(&log)
+        .expect("request log")
+        .lines()
+        .filter(|l| l.contains("\"CreateLabelingJob\""))
+        .count();
+    assert_eq!(creates, 1, "asked once, not retried");
+}

@@ -9,6 +9,7 @@
 mod admin;
 mod cloud;
 mod conformance;
+mod consistency;
 mod engine;
 mod iam;
 mod moto;

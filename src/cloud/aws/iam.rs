@@ -12,6 +12,7 @@ use crate::cloud::CloudError;
 use crate::model::observed::ObservedRole;
 use crate::model::{Step, TAG_ADDRESS, TAG_PLAN, Tags};
 use crate::policy;
+use crate::policy_eval::{self, PolicyKind};
 
 /// IAM's default when a role was created without `MaxSessionDuration`.
 const DEFAULT_MAX_SESSION: u32 = 3600;
@@ -317,16 +318,46 @@ impl AwsCloud {
         }
     }
 
-    /// How long ago `role` was created or last written, for the IAM propagation retry: this
-    /// process's own record, else the role's `CreateDate` (an interrupted apply may have created
-    /// it moments ago). `None` when the role cannot be read.
-    pub(super) async fn role_age(&self, role: &str) -> Option<std::time::Duration> {
-        if let Some(ago) = self.role_written_ago(role) {
-            return Some(ago);
-        }
-        let out = self.iam.get_role().role_name(role).send().await.ok()?;
-        super::age(out.role()?.create_date())
+    /// What the IAM propagation retry needs to know of `role`: how long ago it was created or
+    /// last written (this process's own record, else its `CreateDate`: an interrupted apply may
+    /// have created it moments ago), and whether its trust policy, as IAM has it now, lets
+    /// SageMaker assume it for `job_arn` (if not, no amount of waiting helps). `None` when the
+    /// role cannot be read.
+    pub(super) async fn role_for_retry(&self, role: &str, job_arn: &str) -> Option<RoleForRetry> {
+        let written = self.role_written_ago(role);
+        let read = self.iam.get_role().role_name(role).send().await.ok();
+        let Some(found) = read.as_ref().and_then(|out| out.role()) else {
+            // Written by this run moments ago but not readable yet: IAM itself has not
+            // propagated it; its trust policy is the plan's, which names SageMaker.
+            return written.map(|age| RoleForRetry {
+                age,
+                trusts_sagemaker: true,
+            });
+        };
+        let age = written.or_else(|| super::age(found.create_date()))?;
+        let trusts_sagemaker = found
+            .assume_role_policy_document()
+            .and_then(|text| policy::parse_document(text).ok())
+            .and_then(|doc| policy_eval::parse(&doc.to_string(), PolicyKind::Trust).ok())
+            .is_some_and(|trust| {
+                let account = self.account.get().cloned().unwrap_or_default();
+                let context = BTreeMap::from([
+                    ("aws:SourceAccount".to_owned(), vec![account]),
+                    ("aws:SourceArn".to_owned(), vec![job_arn.to_owned()]),
+                ]);
+                policy_eval::service_can_assume(&trust, "sagemaker.amazonaws.com", &context)
+            });
+        Some(RoleForRetry {
+            age,
+            trusts_sagemaker,
+        })
     }
+}
+
+/// See [`AwsCloud::role_for_retry`].
+pub(super) struct RoleForRetry {
+    pub age: std::time::Duration,
+    pub trusts_sagemaker: bool,
 }
 
 /// Whether `tags` carry the ownership tags (`gtplan:plan`, `gtplan:address`) a `CreateRole`

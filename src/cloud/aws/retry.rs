@@ -7,8 +7,9 @@
 //!   finding its own earlier effect (see `execute` in the service modules).
 //! - **gtplan's own retry** is only for what only gtplan knows: SageMaker cannot assume a role
 //!   IAM has not propagated yet, and answers `CreateLabelingJob` with a `ValidationException`
-//!   that blames the role. [`decide`] retries that while the role is young, bounded as
-//!   Terraform bounds it, so that a real validation error on an old role is reported at once.
+//!   that blames the role. [`decide`] retries that while the role is young and its trust
+//!   policy lets SageMaker assume it, bounded as Terraform bounds it, so that a real validation
+//!   error (an old role, a trust policy that does not name SageMaker) is reported at once.
 
 use std::time::Duration;
 
@@ -52,6 +53,9 @@ pub struct Failure<'a> {
     pub attempt: u32,
     /// How long ago the job's role was last written, when known.
     pub role_age: Option<Duration>,
+    /// Whether the role's trust policy, as IAM has it, lets SageMaker assume it: if not, the
+    /// rejection is real and waiting cannot help.
+    pub role_trusts_sagemaker: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,27 +64,24 @@ pub enum Decision {
     RetryAfter(Duration),
 }
 
-/// IAM propagation: a `ValidationException` that blames the role, while the role is younger
-/// than [`PROPAGATION_WINDOW`], backing off from 1 s to at most 8 s; the window bounds it,
-/// since the role only gets older. Anything else is not gtplan's to retry.
+/// How often a rejected `CreateLabelingJob` is tried again while IAM propagates the role: the
+/// wait then ends at most this long after propagation did. IAM propagation usually takes
+/// seconds, so polling costs a handful of calls.
+pub const PROPAGATION_POLL: Duration = Duration::from_secs(1);
+
+/// IAM propagation: a `ValidationException` that blames a role whose trust policy does let
+/// SageMaker assume it, while the role is younger than [`PROPAGATION_WINDOW`], tried again
+/// every [`PROPAGATION_POLL`]; the window bounds it, since the role only gets older. Anything
+/// else is not gtplan's to retry, and is reported at once.
 pub fn decide(failure: &Failure<'_>) -> Decision {
     if failure.code == Some("ValidationException")
         && blames_role(failure.message)
+        && failure.role_trusts_sagemaker
         && failure.role_age.is_some_and(|age| age < PROPAGATION_WINDOW)
     {
-        return Decision::RetryAfter(backoff(
-            failure.attempt,
-            Duration::from_secs(1),
-            Duration::from_secs(8),
-        ));
+        return Decision::RetryAfter(PROPAGATION_POLL);
     }
     Decision::GiveUp
-}
-
-/// `base * 2^(attempt-1)`, capped.
-fn backoff(attempt: u32, base: Duration, cap: Duration) -> Duration {
-    let factor = 1u32 << attempt.saturating_sub(1).min(16);
-    base.saturating_mul(factor).min(cap)
 }
 
 /// Whether a SageMaker validation message says the execution role cannot be used: what it
@@ -93,14 +94,21 @@ fn blames_role(message: &str) -> bool {
     assume || missing_role
 }
 
-/// Says on stderr that gtplan waits, and why.
+/// Says on stderr that gtplan waits, and why: on the first rejection, then every tenth, so
+/// that a wait of seconds is one line.
 pub fn log_retry(what: &str, failure: &Failure<'_>, delay: Duration) {
+    if failure.attempt != 1 && !failure.attempt.is_multiple_of(10) {
+        return;
+    }
+    let age = failure
+        .role_age
+        .map_or_else(String::new, |a| format!(", written {}s ago", a.as_secs()));
     eprintln!(
-        "gtplan: {what}: waiting for IAM to propagate the role ({}: {}); retrying in {:.1}s, attempt {}",
-        failure.code.unwrap_or("error"),
+        "gtplan: {what}: waiting for IAM to propagate the role{age}: SageMaker answered {}: {} (trying again every {}s, for up to {} minutes after the role was written)",
+        failure.code.unwrap_or("an error"),
         failure.message,
-        delay.as_secs_f64(),
-        failure.attempt + 1
+        delay.as_secs(),
+        PROPAGATION_WINDOW.as_secs() / 60,
     );
 }
 
@@ -114,6 +122,7 @@ mod tests {
             message,
             attempt,
             role_age: None,
+            role_trusts_sagemaker: true,
         }
     }
 
@@ -167,9 +176,14 @@ mod tests {
             };
             assert_eq!(
                 decide(&young),
-                Decision::RetryAfter(Duration::from_secs(4)),
+                Decision::RetryAfter(PROPAGATION_POLL),
                 "{message}"
             );
+            let untrusting = Failure {
+                role_trusts_sagemaker: false,
+                ..young
+            };
+            assert_eq!(decide(&untrusting), Decision::GiveUp, "{message}");
             let old = Failure {
                 role_age: Some(PROPAGATION_WINDOW),
                 ..young

@@ -146,8 +146,10 @@ impl AwsCloud {
                 .unwrap_or_default()
                 .to_owned();
             // Only a validation error can be about the role; don't read IAM for anything else.
-            let role_age = if code.as_deref() == Some("ValidationException") {
-                self.role_age(role).await
+            let role_state = if code.as_deref() == Some("ValidationException") {
+                let account = self.account.get().map_or("", String::as_str);
+                let arn = job_arn(&self.region, account, spec.name.as_str());
+                self.role_for_retry(role, &arn).await
             } else {
                 None
             };
@@ -155,7 +157,8 @@ impl AwsCloud {
                 code: code.as_deref(),
                 message: &message,
                 attempt,
-                role_age,
+                role_age: role_state.as_ref().map(|r| r.age),
+                role_trusts_sagemaker: role_state.is_some_and(|r| r.trusts_sagemaker),
             };
             // A request resent after its answer was lost (by the SDK or a retry above) finds
             // the job the first one created: it exists exactly as asked, which is success.

@@ -22,6 +22,7 @@ use percent_encoding::utf8_percent_encode;
 use serde::{Deserialize, Serialize};
 
 use super::clock::EpochMillis;
+use super::consistency::Propagating;
 use super::error::ApiError;
 use super::protocol::UNRESERVED;
 use super::protocol::query::QueryParams;
@@ -83,6 +84,32 @@ pub struct Role {
     pub attached_policies: BTreeMap<String, String>,
     /// Tags in the order they were added (IAM keeps keys unique, case-insensitively).
     pub tags: Vec<(String, String)>,
+    /// The last change while it propagates (`--iam-propagation-seconds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propagating: Option<Propagating>,
+}
+
+impl Role {
+    /// Records a change at `now` that SageMaker sees only `window_ms` later; call it before
+    /// changing the inline policies.
+    pub fn changed(&mut self, now: EpochMillis, window_ms: i64, trust_changed: bool) {
+        self.propagating = Propagating::after_change(
+            now,
+            window_ms,
+            self.propagating.as_ref(),
+            &self.inline_policies,
+            trust_changed,
+        );
+    }
+
+    /// Whether SageMaker can assume the role at `now`, and the inline policies its session
+    /// gets.
+    pub fn as_seen_by_services(&self, now: EpochMillis) -> (bool, &BTreeMap<String, String>) {
+        match &self.propagating {
+            Some(p) if p.active(now) => (p.assumable, &p.inline_policies),
+            _ => (true, &self.inline_policies),
+        }
+    }
 }
 
 /// Answers one IAM query-protocol request.

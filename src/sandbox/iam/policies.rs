@@ -71,6 +71,7 @@ pub fn put_role_policy(ctx: &Ctx<'_>, params: &QueryParams) -> Result<Xml, ApiEr
                 r.name
             )));
         }
+        r.changed(ctx.now, ctx.shared.consistency.iam_propagation_ms(), false);
         r.inline_policies
             .insert(name.to_owned(), document.to_owned());
         Ok(())
@@ -104,9 +105,11 @@ pub fn delete_role_policy(ctx: &Ctx<'_>, params: &QueryParams) -> Result<Xml, Ap
     v.finish()?;
     ctx.shared.store.write(|w| {
         let r = w.iam.existing_role_mut(role)?;
-        r.inline_policies
-            .remove(name)
-            .ok_or_else(|| errors::no_such_role_policy(name))?;
+        if !r.inline_policies.contains_key(name) {
+            return Err(errors::no_such_role_policy(name));
+        }
+        r.changed(ctx.now, ctx.shared.consistency.iam_propagation_ms(), false);
+        r.inline_policies.remove(name);
         Ok::<_, ApiError>(())
     })?;
     Ok(Xml::new())

@@ -117,7 +117,10 @@ pub fn create_role(ctx: &Ctx<'_>, params: &QueryParams) -> Result<Xml, ApiError>
         inline_policies: std::collections::BTreeMap::new(),
         attached_policies: std::collections::BTreeMap::new(),
         tags: new_tags,
+        propagating: None,
     };
+    let mut role = role;
+    role.changed(ctx.now, ctx.shared.consistency.iam_propagation_ms(), true);
     ctx.shared.store.write(|w| {
         let key = name.to_ascii_lowercase();
         if w.iam.roles.contains_key(&key) {
@@ -194,7 +197,9 @@ pub fn update_assume_role_policy(ctx: &Ctx<'_>, params: &QueryParams) -> Result<
     v.finish()?;
     check_trust_policy(document, "policyDocument")?;
     ctx.shared.store.write(|w| {
-        document.clone_into(&mut w.iam.existing_role_mut(name)?.assume_role_policy);
+        let role = w.iam.existing_role_mut(name)?;
+        role.changed(ctx.now, ctx.shared.consistency.iam_propagation_ms(), true);
+        document.clone_into(&mut role.assume_role_policy);
         Ok::<_, ApiError>(())
     })?;
     Ok(Xml::new())

@@ -119,6 +119,9 @@ pub fn create_bucket(
             ));
         }
         let mut bucket = Bucket::new(name, &region, now);
+        if !tags.is_empty() {
+            bucket.tags_changing(now, s3.shared.consistency.tag_index_ms());
+        }
         bucket.tags = (!tags.is_empty()).then_some(tags);
         w.s3.buckets.insert(name.to_owned(), bucket);
         Ok::<_, S3Error>(())

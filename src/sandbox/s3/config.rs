@@ -427,7 +427,9 @@ pub fn put_tagging(
     input: &PutBucketTaggingInput,
 ) -> S3Result<S3Response<PutBucketTaggingOutput>> {
     let tags = check_tags(&input.tagging.tag_set)?;
+    let (now, window) = (s3.shared.clock.now(), s3.shared.consistency.tag_index_ms());
     update(s3, &input.bucket, "s3:PutBucketTagging", |b| {
+        b.tags_changing(now, window);
         b.tags = Some(tags);
         Ok(())
     })?;
@@ -438,7 +440,9 @@ pub fn delete_tagging(
     s3: &SandboxS3,
     bucket: &str,
 ) -> S3Result<S3Response<DeleteBucketTaggingOutput>> {
+    let (now, window) = (s3.shared.clock.now(), s3.shared.consistency.tag_index_ms());
     update(s3, bucket, "s3:PutBucketTagging", |b| {
+        b.tags_changing(now, window);
         b.tags = None;
         Ok(())
     })?;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::sandbox::clock::EpochMillis;
+use crate::sandbox::consistency::Indexing;
 use crate::sandbox::store::BlobId;
 use crate::sandbox::tracked::Tracked;
 
@@ -31,9 +32,21 @@ pub struct Bucket {
     pub encryption: Option<Vec<EncryptionRule>>,
     pub public_access_block: Option<PublicAccessBlock>,
     pub tags: Option<BTreeMap<String, String>>,
+    /// What the tag index shows while it lags behind a tag change (`--tag-index-seconds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_index: Option<Indexing>,
 }
 
 impl Bucket {
+    /// Records a change of the tags at `now`, before it is made.
+    pub fn tags_changing(&mut self, now: EpochMillis, window_ms: i64) {
+        let before = self
+            .tags
+            .as_ref()
+            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+        self.tag_index = Indexing::after_change(now, window_ms, self.tag_index.as_ref(), before);
+    }
+
     pub fn new(name: &str, region: &str, created: EpochMillis) -> Self {
         Self {
             name: name.to_owned(),
@@ -50,6 +63,7 @@ impl Bucket {
                 restrict_public_buckets: true,
             }),
             tags: None,
+            tag_index: None,
         }
     }
 }

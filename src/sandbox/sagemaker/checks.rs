@@ -517,7 +517,10 @@ fn execution_role<'w>(
     ]);
     let trusted = policy_eval::parse(&role.assume_role_policy, PolicyKind::Trust)
         .is_ok_and(|trust| policy_eval::service_can_assume(&trust, SAGEMAKER, &trust_context));
-    if !trusted {
+    // A new role or trust policy that IAM has not propagated yet (`--iam-propagation-seconds`)
+    // cannot be assumed either, with the same answer.
+    let (assumable, _) = role.as_seen_by_services(ctx.now);
+    if !trusted || !assumable {
         return Err(cannot_assume());
     }
     // The rule of the API guide this project was specified from (fact sheet §4.1).
@@ -828,8 +831,10 @@ fn failure_after_start(
             return Some("ClientError: jobs for the public workforce must declare the content classifier FreeOfPersonallyIdentifiableInformation.".to_owned());
         }
     }
-    let identity: Vec<policy_eval::PolicyDocument> = role
-        .inline_policies
+    // The inline policies as SageMaker's session gets them: the old ones while a change
+    // propagates.
+    let (_, inline_policies) = role.as_seen_by_services(ctx.now);
+    let identity: Vec<policy_eval::PolicyDocument> = inline_policies
         .values()
         .map(String::as_str)
         .chain(

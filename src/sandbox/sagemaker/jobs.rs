@@ -1,5 +1,6 @@
 //! Labeling-job operations: Create, Describe, List, Stop and ListLabelingJobsForWorkteam.
 
+use crate::sandbox::consistency::Indexing;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -80,6 +81,13 @@ pub fn create(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
                 .unwrap_or_default(),
             output_written: false,
             name,
+            // A new job is not in the tag index until it catches up.
+            tag_index: Indexing::after_change(
+                created,
+                ctx.shared.consistency.tag_index_ms(),
+                None,
+                None,
+            ),
         };
         w.sagemaker.jobs.insert(job_key(&region, &job.name), job);
         Ok::<_, ApiError>(json!({ "LabelingJobArn": arn }))

@@ -25,6 +25,7 @@ use crate::sandbox::tracked::Tracked;
 use serde::{Deserialize, Serialize};
 
 use super::clock::EpochMillis;
+use super::consistency::Indexing;
 use super::error::{ApiError, ErrorCode};
 use super::router::Ctx;
 use super::store::BlobId;
@@ -101,6 +102,22 @@ pub struct Job {
     pub output_type: String,
     pub s3_output_path: String,
     pub output_written: bool,
+    /// What the tag index shows while it lags behind a tag change (`--tag-index-seconds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_index: Option<Indexing>,
+}
+
+impl Job {
+    /// Records a change of the tags at `now`, before it is made.
+    pub fn tags_changing(&mut self, now: EpochMillis, window_ms: i64) {
+        let before = Some(
+            self.tags
+                .iter()
+                .map(|t| (t.key.clone(), t.value.clone()))
+                .collect(),
+        );
+        self.tag_index = Indexing::after_change(now, window_ms, self.tag_index.as_ref(), before);
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -50,6 +50,13 @@ fn tags_of<'w>(w: &'w World, arn: &str) -> Result<&'w Vec<Tag>, ApiError> {
         .ok_or_else(|| missing(arn))
 }
 
+/// Records that a job's tags are about to change, for the tag index's lag.
+fn index_lags(ctx: &Ctx<'_>, w: &mut World, arn: &str) {
+    if let Some(job) = job_key_of(arn).and_then(|k| w.sagemaker.jobs.get_mut(&k)) {
+        job.tags_changing(ctx.now, ctx.shared.consistency.tag_index_ms());
+    }
+}
+
 /// The tag list of the resource with this ARN, to change it.
 fn tags_of_mut<'w>(w: &'w mut World, arn: &str) -> Result<&'w mut Vec<Tag>, ApiError> {
     if let Some(key) = job_key_of(arn)
@@ -82,6 +89,7 @@ pub fn add(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
     }
     v.into_result()?;
     ctx.shared.store.write(|w| {
+        index_lags(ctx, w, &arn);
         let tags = tags_of_mut(w, &arn)?;
         let mut merged = tags.clone();
         for t in &new {
@@ -119,6 +127,7 @@ pub fn delete(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
     let arn = resource_arn(&input)?;
     let keys = input.tag_keys.clone().unwrap_or_default();
     ctx.shared.store.write(|w| {
+        index_lags(ctx, w, &arn);
         let tags = tags_of_mut(w, &arn)?;
         tags.retain(|t| !keys.contains(&t.key));
         Ok(json!({}))
