@@ -24,6 +24,11 @@ async fn main() {
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
+    // `cargo test --all-targets` runs bench targets too, without arguments: nothing to measure.
+    if !args.iter().any(|a| a == "--url") {
+        println!("s3_rate: run by scripts/bench with --url; nothing to do");
+        return;
+    }
     let [flag, url, command, count] = args.as_slice() else {
         eprintln!("usage: s3_rate --url URL put|get|fill N");
         std::process::exit(2);
