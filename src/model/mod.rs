@@ -28,3 +28,15 @@ pub const META_SHA256: &str = "gtplan-sha256";
 pub const META_PLAN: &str = "gtplan-plan";
 /// Object metadata naming the upload's address within its plan.
 pub const META_ADDRESS: &str = "gtplan-address";
+
+/// The metadata gtplan writes on an upload: its content hash, its plan and its address.
+pub fn upload_metadata(sha256: &str, plan: &names::PlanName, address: &Address) -> Tags {
+    [
+        (META_SHA256, sha256.to_owned()),
+        (META_PLAN, plan.to_string()),
+        (META_ADDRESS, address.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}

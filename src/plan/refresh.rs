@@ -18,9 +18,7 @@ use crate::model::observed::{
     BucketLookup, BucketRegion, ObjectListing, ObservedBucket, ObservedJob, ObservedObject,
     ObservedRole, ObservedState, Orphan, PlanResources,
 };
-use crate::model::{
-    Address, Kind, META_ADDRESS, META_PLAN, META_SHA256, TAG_ADDRESS, TAG_PLAN, Tags,
-};
+use crate::model::{Address, Kind, TAG_ADDRESS, TAG_PLAN, Tags, upload_metadata};
 
 /// How refresh reads the plan's uploads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,23 +228,13 @@ fn settled(
     if listed.size != body.len() as u64 || listed.etag != hex::encode(Md5::digest(body)) {
         return Listed::Unknown;
     }
-    {
-        let metadata = [
-            (META_SHA256, want.sha256.clone()),
-            (META_PLAN, desired.plan.to_string()),
-            (META_ADDRESS, address.to_string()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-        Listed::InPlace(ObservedObject {
-            bucket: want.bucket.to_string(),
-            key: want.key.to_string(),
-            sha256: Some(want.sha256.clone()),
-            size: listed.size,
-            metadata,
-        })
-    }
+    Listed::InPlace(ObservedObject {
+        bucket: want.bucket.to_string(),
+        key: want.key.to_string(),
+        sha256: Some(want.sha256.clone()),
+        size: listed.size,
+        metadata: upload_metadata(&want.sha256, &desired.plan, address),
+    })
 }
 
 /// The longest prefix the keys share, `None` without keys. Cut at a `/` when there is one,

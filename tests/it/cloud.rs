@@ -822,6 +822,15 @@ async fn create_labeling_job_waits_for_a_just_written_role() {
     assert!(cloud.job(&spec.name).await.expect("read").is_some());
 }
 
+/// How many `CreateLabelingJob` calls the request log at `log` holds.
+fn create_job_calls(log: &std::path::Path) -> usize {
+    std::fs::read_to_string(log)
+        .expect("request log")
+        .lines()
+        .filter(|l| l.contains("\"CreateLabelingJob\""))
+        .count()
+}
+
 /// A role the adapter did not just write is not retried: the error comes at once.
 #[tokio::test]
 async fn create_labeling_job_with_an_unknown_role_fails_at_once() {
@@ -845,12 +854,7 @@ async fn create_labeling_job_with_an_unknown_role_fails_at_once() {
             .starts_with("failed to create labeling job `demo-bad-1`: ValidationException: "),
         "{err}"
     );
-    let creates = std::fs::read_to_string(&log)
-        .expect("request log")
-        .lines()
-        .filter(|l| l.contains("\"CreateLabelingJob\""))
-        .count();
-    assert_eq!(creates, 1, "asked once, not retried");
+    assert_eq!(create_job_calls(&log), 1, "asked once, not retried");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1065,10 +1069,5 @@ async fn a_role_that_does_not_trust_sagemaker_fails_at_once_even_while_young() {
         .await
         .expect_err("SageMaker cannot assume it");
     assert!(err.to_string().contains("Could not assume role"), "{err}");
-    let creates = std::fs::read_to_string(&log)
-        .expect("request log")
-        .lines()
-        .filter(|l| l.contains("\"CreateLabelingJob\""))
-        .count();
-    assert_eq!(creates, 1, "asked once, not retried");
+    assert_eq!(create_job_calls(&log), 1, "asked once, not retried");
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 use crate::model::Step;
 use crate::model::desired::{DesiredState, DesiredUpload};
 use crate::model::observed::ObservedObject;
-use crate::model::{Address, META_ADDRESS, META_PLAN, META_SHA256, Tags};
+use crate::model::{Address, upload_metadata};
 use crate::plan::digest;
 use crate::plan::model::{Action, Change};
 
@@ -52,14 +52,7 @@ pub(super) fn upload_change(
         found.and_then(|o| o.sha256.clone()).map(Value::String),
         Some(Value::String(want.sha256.clone())),
     ));
-    let metadata: Tags = [
-        (META_SHA256, want.sha256.clone()),
-        (META_PLAN, desired.plan.to_string()),
-        (META_ADDRESS, address.to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let metadata = upload_metadata(&want.sha256, &desired.plan, address);
     c.steps.push(Step::PutObject {
         bucket: want.bucket.to_string(),
         key: want.key.to_string(),

@@ -105,7 +105,7 @@ pub fn create_role(ctx: &Ctx<'_>, params: &QueryParams) -> Result<Xml, ApiError>
     tags::check_reserved_keys(&new_tags)?;
     check_trust_policy(trust, "assumeRolePolicyDocument")?;
 
-    let role = Role {
+    let mut role = Role {
         name: name.to_owned(),
         path: path.to_owned(),
         role_id: new_role_id(),
@@ -119,7 +119,6 @@ pub fn create_role(ctx: &Ctx<'_>, params: &QueryParams) -> Result<Xml, ApiError>
         tags: new_tags,
         propagating: None,
     };
-    let mut role = role;
     role.changed(ctx.now, ctx.shared.consistency.iam_propagation_ms(), true);
     ctx.shared.store.write(|w| {
         let key = name.to_ascii_lowercase();
