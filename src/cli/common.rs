@@ -67,7 +67,7 @@ impl LockArgs {
     }
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
     if s == "0" {
         return Ok(Duration::ZERO);
     }
@@ -90,6 +90,24 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("`{s}` is not NAME=VALUE"))
 }
 
+/// `--no-color`, set once at start.
+static NO_COLOR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_no_color(no_color: bool) {
+    NO_COLOR.store(no_color, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Colours for standard output: only on a terminal, and not with `--no-color` or a non-empty
+/// `NO_COLOR` (no-color.org).
+pub fn paint() -> render::Paint {
+    let env_says_no = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    render::Paint {
+        enabled: !NO_COLOR.load(std::sync::atomic::Ordering::Relaxed)
+            && !env_says_no
+            && std::io::stdout().is_terminal(),
+    }
+}
+
 /// The plan file or saved plan a command was given: saved plans are JSON.
 pub fn is_saved_plan(path: &std::path::Path) -> bool {
     path.extension().is_some_and(|e| e == "json")
@@ -102,7 +120,7 @@ pub struct Terminal {
 
 impl ops::Ui for Terminal {
     fn show_plan(&self, plan: &Plan) {
-        print!("{}", render::text(plan));
+        print!("{}", render::text_painted(plan, paint()));
     }
 
     /// Without a terminal, refuses (use `--auto-approve`).

@@ -3,12 +3,15 @@
 
 pub mod apply;
 pub mod common;
+pub mod completions;
 pub mod destroy;
 pub mod force_unlock;
 pub mod init;
+pub mod labels;
 pub mod plan;
 pub mod report;
 pub mod sandbox;
+pub mod status;
 pub mod task_types;
 pub mod validate;
 
@@ -28,6 +31,9 @@ use crate::ops::Error;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Never colour the output (also: the NO_COLOR environment variable).
+    #[arg(long, global = true)]
+    pub no_color: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -42,10 +48,21 @@ pub enum Command {
     Destroy(destroy::DestroyArgs),
     /// Break a plan's lock left behind by a run that is gone (asks first unless --force).
     ForceUnlock(force_unlock::ForceUnlockArgs),
+    /// Show each labeling job's status and label counters (`--watch` follows them).
+    Status(status::StatusArgs),
+    /// Print a finished job's labels, one row per object (summary on stderr).
+    Labels(labels::LabelsArgs),
     /// Write a ready plan for a task type, with sample data.
     Init(init::InitArgs),
     /// List the built-in Ground Truth task types and their rules.
     TaskTypes(task_types::TaskTypesArgs),
+    /// Print the plan file's JSON Schema (for editors: see docs/editors.md).
+    Schema,
+    /// Print a shell completion script: `gtplan completions bash > /etc/bash_completion.d/gtplan`.
+    Completions(completions::CompletionsArgs),
+    /// Write man pages (used by scripts/man).
+    #[command(hide = true)]
+    Man(completions::ManArgs),
     /// Run the local AWS-compatible sandbox (S3, IAM, STS, SageMaker labeling jobs).
     Sandbox(sandbox::SandboxArgs),
 }
@@ -53,6 +70,7 @@ pub enum Command {
 /// Runs the parsed command and maps its outcome to a process exit code: 0 success, 1 error,
 /// 2 for `plan --detailed-exitcode` with changes.
 pub fn run(cli: Cli) -> ExitCode {
+    common::set_no_color(cli.no_color);
     let result = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime.block_on(async {
             match cli.command {
@@ -61,9 +79,14 @@ pub fn run(cli: Cli) -> ExitCode {
                 Command::Apply(args) => apply::exec(&args).await,
                 Command::Destroy(args) => destroy::exec(&args).await,
                 Command::ForceUnlock(args) => force_unlock::exec(&args).await,
+                Command::Status(args) => status::exec(&args).await,
+                Command::Labels(args) => labels::exec(&args).await,
                 Command::Init(args) => init::exec(&args),
                 Command::TaskTypes(args) => task_types::exec(&args),
                 Command::Sandbox(args) => sandbox::exec(args).await,
+                Command::Schema => Ok(completions::schema()),
+                Command::Completions(args) => Ok(completions::completions(&args)),
+                Command::Man(args) => completions::man(&args),
             }
         }),
         Err(e) => Err(Error::user(

@@ -21,8 +21,11 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub connect: ConnectArgs,
     /// Print the plan as JSON (schema: docs/plan-json.md).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
+    /// Print the plan as Markdown, for a pull request comment.
+    #[arg(long)]
+    pub markdown: bool,
     /// Save the plan, with what it observed, for `gtplan apply FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -54,12 +57,14 @@ pub async fn exec(args: &PlanArgs) -> Result<ExitCode, Error> {
             "{}",
             serde_json::to_string_pretty(&render::json(&plan)).unwrap_or_default()
         );
+    } else if args.markdown {
+        print!("{}", crate::plan::markdown::markdown(&plan));
     } else {
-        print!("{}", render::text(&plan));
+        print!("{}", render::text_painted(&plan, super::common::paint()));
     }
     if let Some(out) = &args.out {
         ops::save_plan(&plan, out)?;
-        if !args.json {
+        if !args.json && !args.markdown {
             println!(
                 "\nSaved the plan to `{}`. Apply exactly this plan with `gtplan apply {}`.",
                 out.display(),

@@ -53,6 +53,9 @@ impl CloudError {
     }
 }
 
+/// An object's body as S3 streams it: read it line by line without holding it whole.
+pub type ObjectBody = Box<dyn tokio::io::AsyncBufRead + Send + Unpin>;
+
 /// Reads and writes gtplan needs. Implementations own retries (throttling, IAM propagation).
 #[async_trait::async_trait]
 pub trait Cloud: Send + Sync {
@@ -90,6 +93,10 @@ pub trait Cloud: Send + Sync {
         bucket: &BucketName,
         key: &ObjectKey,
     ) -> Result<Option<ObservedObject>, CloudError>;
+
+    /// An object's body, streamed (any bucket, e.g. a job's output manifest); `None` when the
+    /// object or its bucket does not exist.
+    async fn object_body(&self, bucket: &str, key: &str) -> Result<Option<ObjectBody>, CloudError>;
 
     /// A labeling job as `DescribeLabelingJob` (and `ListTags`) report it.
     async fn job(&self, name: &JobName) -> Result<Option<ObservedJob>, CloudError>;

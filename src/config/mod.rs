@@ -10,7 +10,7 @@ mod checks;
 mod duration;
 mod error;
 mod files;
-mod manifest;
+pub mod manifest;
 mod raw;
 mod reader;
 mod resolve;

@@ -120,6 +120,10 @@ pub struct DesiredJob {
     pub spec: JobSpec,
     /// The addresses this job needs to exist first (its role, uploads, buckets).
     pub depends_on: Vec<Address>,
+    /// Objects in its input manifest, when the plan holds it (the cost estimate's basis);
+    /// `None` for a manifest elsewhere in S3 and for streaming jobs.
+    #[serde(default)]
+    pub input_objects: Option<u64>,
     /// A chained job reads another job's output manifest, which exists once that job has
     /// finished: until then the job waits (it is created by a later apply).
     #[serde(default)]

@@ -134,6 +134,18 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
+    /// As SageMaker spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Initializing => "Initializing",
+            Self::InProgress => "InProgress",
+            Self::Completed => "Completed",
+            Self::Failed => "Failed",
+            Self::Stopping => "Stopping",
+            Self::Stopped => "Stopped",
+        }
+    }
+
     /// Still consuming workers' time: stopping it is what "removing" a job means.
     pub fn is_running(self) -> bool {
         matches!(self, Self::Initializing | Self::InProgress)

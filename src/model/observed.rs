@@ -81,6 +81,16 @@ pub struct ObservedJob {
     pub output_manifest_uri: Option<String>,
     /// The request the job was created with, as `DescribeLabelingJob` reports it.
     pub spec: JobSpec,
+    /// When it was created and last changed status (absent in plans saved by older gtplans).
+    #[serde(default)]
+    pub times: Option<JobTimes>,
+}
+
+/// `CreationTime` and `LastModifiedTime`, in milliseconds since the Unix epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobTimes {
+    pub created_ms: i64,
+    pub last_modified_ms: i64,
 }
 
 /// Everything refresh read: for each address in the desired state what exists under its name,

@@ -8,17 +8,21 @@
 mod apply;
 mod error;
 mod init;
+mod labels;
 pub mod lock;
 mod plan;
 mod session;
+mod status;
 mod validate;
 
 pub use apply::{Outcome, Ui, apply, apply_saved, destroy, force_unlock};
 pub use error::{Command, Error};
 pub use init::{Initialized, init};
+pub use labels::{LabelRow, LabelSummary, LabeledBy, labels, parse_line};
 pub use lock::LockOptions;
 pub use plan::{Mode, PlanRequest, load_saved, make_plan, plan, save_plan};
 pub use session::{Connection, SANDBOX_STATE_DIR, Session, Target};
+pub use status::{JobReport, JobState, JobWatch, find_job, now_millis, total};
 pub use validate::{Validated, validate};
 
 /// How many resources are read, or changes made, at once unless `--parallelism` says

@@ -190,6 +190,7 @@ mod tests {
             region: "us-east-1".to_owned(),
             account_id: "000000000000".to_owned(),
             changes: order(changes),
+            cost: None,
         }
     }
 

@@ -84,6 +84,9 @@ pub struct Plan {
     pub account_id: String,
     /// Every resource, in apply order; no-ops included so the renderer can show job status.
     pub changes: Vec<Change>,
+    /// What the jobs this plan creates will cost in workers' fees; `None` when it creates none.
+    #[serde(default)]
+    pub cost: Option<super::cost::CostEstimate>,
 }
 
 /// Counts for the summary line.

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 use similar::{ChangeTag, TextDiff};
 
+use super::cost::{self, CostEstimate};
 use super::diff::PlanError;
 use super::model::{Action, Change, FieldChange, Plan};
 use crate::model::Kind;
@@ -15,9 +16,61 @@ use crate::policy;
 
 const FIELD_INDENT: &str = "      ";
 
+/// ANSI colours for a terminal: green create, yellow update, red destroy (and stop).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paint {
+    pub enabled: bool,
+}
+
+impl Paint {
+    pub const NONE: Paint = Paint { enabled: false };
+
+    fn code(action: Action) -> &'static str {
+        match action {
+            Action::Create => "32",
+            Action::Update => "33",
+            Action::Stop | Action::Delete => "31",
+            Action::NoOp | Action::Wait => "",
+        }
+    }
+
+    /// `text` in the colour of `action`.
+    fn action(self, action: Action, text: &str) -> String {
+        let code = Self::code(action);
+        if self.enabled && !code.is_empty() {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn bold(self, text: &str) -> String {
+        if self.enabled {
+            format!("\x1b[1m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    /// A diff line by its sign: `+` green, `-` red, `~` yellow.
+    fn sign(self, sign: char, text: &str) -> String {
+        match sign {
+            '+' => self.action(Action::Create, text),
+            '-' => self.action(Action::Delete, text),
+            '~' => self.action(Action::Update, text),
+            _ => text.to_owned(),
+        }
+    }
+}
+
 /// The plan as people read it: a header, one block per change with its field-level
 /// differences (JSON documents as line diffs), the labeling jobs' status, and a summary line.
 pub fn text(plan: &Plan) -> String {
+    text_painted(plan, Paint::NONE)
+}
+
+/// [`text`], coloured when `paint` says so.
+pub fn text_painted(plan: &Plan, paint: Paint) -> String {
     let mut out = format!(
         "gtplan plan `{}` in {} (account {})\n\n",
         plan.plan, plan.region, plan.account_id
@@ -36,14 +89,17 @@ pub fn text(plan: &Plan) -> String {
             (Action::Delete, "destroy"),
         ] {
             if active.iter().any(|c| c.action == action) {
-                let _ = writeln!(out, "  {} {meaning}", action.symbol());
+                let _ = writeln!(out, "  {} {meaning}", paint.action(action, action.symbol()));
             }
         }
         out.push_str("\ngtplan will perform the following actions:\n\n");
         for change in &active {
-            block(&mut out, change);
+            block(&mut out, change, paint);
             out.push('\n');
         }
+    }
+    if let Some(cost) = &plan.cost {
+        cost_text(&mut out, cost);
     }
     notes(
         &mut out,
@@ -68,8 +124,12 @@ pub fn text(plan: &Plan) -> String {
         let s = plan.summary();
         let _ = writeln!(
             out,
-            "Plan: {} to create, {} to update, {} to stop, {} to destroy.",
-            s.create, s.update, s.stop, s.delete
+            "{} {} to create, {} to update, {} to stop, {} to destroy.",
+            paint.bold("Plan:"),
+            s.create,
+            s.update,
+            s.stop,
+            s.delete
         );
     } else if plan.summary().wait > 0 {
         out.push_str("No changes now. Apply again once the jobs above have finished.\n");
@@ -95,52 +155,92 @@ fn notes<'a>(out: &mut String, title: &str, changes: impl Iterator<Item = &'a Ch
     }
 }
 
-fn block(out: &mut String, c: &Change) {
-    let verb = match c.action {
+/// What becomes of a resource: "created", "updated in place", ...
+pub(super) fn outcome(action: Action) -> &'static str {
+    match action {
         Action::NoOp => "left as is",
         Action::Create => "created",
         Action::Update => "updated in place",
         Action::Stop => "stopped",
         Action::Delete => "destroyed",
         Action::Wait => "created later",
-    };
+    }
+}
+
+/// The estimated workers' fees of the jobs the plan creates, and what they leave out.
+fn cost_text(out: &mut String, cost: &CostEstimate) {
+    out.push_str("Estimated workers' fees of the labeling jobs this plan creates (USD):\n");
+    for job in &cost.jobs {
+        let amount = job
+            .amount_mills
+            .map_or_else(|| "unknown".to_owned(), cost::dollars);
+        let _ = writeln!(
+            out,
+            "  {} ({}): {amount} = {}",
+            job.address, job.name, job.basis
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  Total: {}{}",
+        if cost.complete { "" } else { "at least " },
+        cost::dollars(cost.total_mills)
+    );
+    let _ = writeln!(out, "  Not included: {}.\n", cost::NOT_INCLUDED.join("; "));
+}
+
+fn block(out: &mut String, c: &Change, paint: Paint) {
+    let verb = outcome(c.action);
     let _ = writeln!(out, "  # {} will be {verb} ({})", c.address, c.reason);
     if let Some(note) = &c.note {
         let _ = writeln!(out, "  # {note}");
     }
-    let _ = writeln!(out, "  {} {} \"{}\"", c.action.symbol(), c.address, c.name);
+    let head = format!("{} {} \"{}\"", c.action.symbol(), c.address, c.name);
+    let _ = writeln!(out, "  {}", paint.action(c.action, &head));
     for f in &c.fields {
-        field_lines(out, FIELD_INDENT, f);
+        field_lines(out, FIELD_INDENT, f, paint);
+    }
+}
+
+/// `+`, `-` or `~`: whether a field is added, removed or changed.
+pub(super) fn field_sign(f: &FieldChange) -> char {
+    match (&f.before, &f.after) {
+        (None, Some(_)) => '+',
+        (Some(_), None) => '-',
+        _ => '~',
     }
 }
 
 /// `~ field: before -> after`, `+ field: after`, `- field: before`; documents as line diffs.
-fn field_lines(out: &mut String, indent: &str, f: &FieldChange) {
-    let symbol = match (&f.before, &f.after) {
-        (None, Some(_)) => "+",
-        (Some(_), None) => "-",
-        _ => "~",
-    };
+fn field_lines(out: &mut String, indent: &str, f: &FieldChange, paint: Paint) {
+    let symbol = field_sign(f);
     if f.is_document {
-        let _ = writeln!(out, "{indent}{symbol} {}:", f.field);
+        let _ = writeln!(
+            out,
+            "{indent}{}",
+            paint.sign(symbol, &format!("{symbol} {}:", f.field))
+        );
         for line in document_diff(f.before.as_ref(), f.after.as_ref()) {
-            let _ = writeln!(out, "{indent}    {line}");
+            let sign = line.chars().next().unwrap_or(' ');
+            let _ = writeln!(out, "{indent}    {}", paint.sign(sign, &line));
         }
         return;
     }
-    let _ = match (&f.before, &f.after) {
-        (Some(before), Some(after)) => writeln!(
-            out,
-            "{indent}~ {}: {} -> {}",
-            f.field,
-            one_line(before),
-            one_line(after)
-        ),
-        (None, Some(value)) | (Some(value), None) => {
-            writeln!(out, "{indent}{symbol} {}: {}", f.field, one_line(value))
+    let _ = writeln!(out, "{indent}{}", paint.sign(symbol, &field_line(f)));
+}
+
+/// A one-line field change without its indent: `~ field: before -> after`.
+pub(super) fn field_line(f: &FieldChange) -> String {
+    let symbol = field_sign(f);
+    match (&f.before, &f.after) {
+        (Some(before), Some(after)) => {
+            format!("~ {}: {} -> {}", f.field, one_line(before), one_line(after))
         }
-        (None, None) => writeln!(out, "{indent}~ {}: (none)", f.field),
-    };
+        (None, Some(value)) | (Some(value), None) => {
+            format!("{symbol} {}: {}", f.field, one_line(value))
+        }
+        (None, None) => format!("~ {}: (none)", f.field),
+    }
 }
 
 fn one_line(value: &Value) -> String {
@@ -156,7 +256,7 @@ fn pretty(value: &Value) -> String {
 /// A line diff of two JSON documents. When both exist they are compared in their canonical
 /// form (the form the planner compares), so key order and AWS's re-encoding never show as
 /// changed lines; long unchanged stretches are elided.
-fn document_diff(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
+pub(super) fn document_diff(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
     let (old, new) = match (before, after) {
         (Some(b), Some(a)) => (pretty(&policy::canonical(b)), pretty(&policy::canonical(a))),
         (b, a) => (
@@ -259,6 +359,27 @@ pub fn json(plan: &Plan) -> Value {
             "wait": summary.wait,
         },
         "changes": changes,
+        "cost": plan.cost.as_ref().map(cost_json),
+    })
+}
+
+fn cost_json(cost: &CostEstimate) -> Value {
+    let usd = |mills: u64| cost::dollars(mills).trim_start_matches('$').to_owned();
+    json!({
+        "currency": "USD",
+        "total": usd(cost.total_mills),
+        "complete": cost.complete,
+        "jobs": cost.jobs.iter().map(|j| json!({
+            "address": j.address.to_string(),
+            "name": j.name,
+            "workforce": j.workforce,
+            "objects": j.objects,
+            "workers_per_object": j.workers_per_object,
+            "price_per_task": j.price.map(|p| usd(u64::from(p.in_mills()))),
+            "amount": j.amount_mills.map(usd),
+            "basis": j.basis,
+        })).collect::<Vec<_>>(),
+        "not_included": cost::NOT_INCLUDED,
     })
 }
 
@@ -267,7 +388,7 @@ pub fn json(plan: &Plan) -> Value {
 pub fn error_fields(error: &PlanError) -> String {
     let mut out = String::new();
     for f in &error.fields {
-        field_lines(&mut out, "  ", f);
+        field_lines(&mut out, "  ", f, Paint::NONE);
     }
     out
 }

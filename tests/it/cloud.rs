@@ -894,6 +894,7 @@ fn desired_state() -> DesiredState {
     let job = DesiredJob {
         spec: minimal_spec("demo-pets-1", "arn:aws:sagemaker:us-east-1:0:workteam/x/y"),
         depends_on: Vec::new(),
+        input_objects: None,
         waits_for: None,
     };
     DesiredState {

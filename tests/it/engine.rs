@@ -127,7 +127,9 @@ impl Project {
         // Only these commands call AWS and take an endpoint.
         if matches!(
             args.first(),
-            Some(&("plan" | "apply" | "destroy" | "force-unlock"))
+            Some(
+                &("plan" | "apply" | "destroy" | "force-unlock" | "status" | "labels" | "preview")
+            )
         ) {
             cmd.arg("--endpoint-url").arg(endpoint);
         }

@@ -10,6 +10,7 @@ mod admin;
 mod cloud;
 mod conformance;
 mod consistency;
+mod day_two;
 mod engine;
 mod iam;
 mod moto;

@@ -416,6 +416,16 @@ impl Cloud for AwsCloud {
             .map_err(|e| self.located(e))
     }
 
+    async fn object_body(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Option<crate::cloud::ObjectBody>, CloudError> {
+        self.read_object_body(bucket, key)
+            .await
+            .map_err(|e| self.located(e))
+    }
+
     async fn job(&self, name: &JobName) -> Result<Option<ObservedJob>, CloudError> {
         self.read_job(name.as_str(), false)
             .await

@@ -162,6 +162,19 @@ impl AwsCloud {
         }))
     }
 
+    /// `GetObject`, its body streamed; `None` when the object (or its bucket) is missing.
+    pub(super) async fn read_object_body(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Option<crate::cloud::ObjectBody>, CloudError> {
+        match self.s3.get_object().bucket(bucket).key(key).send().await {
+            Ok(out) => Ok(Some(Box::new(out.body.into_async_read()))),
+            Err(err) if status_of(&err) == Some(404) => Ok(None),
+            Err(err) => Err(cloud_error(format!("read `s3://{bucket}/{key}`"), err)),
+        }
+    }
+
     pub(super) async fn execute_s3(&self, step: &Step) -> Result<(), CloudError> {
         let s3 = &self.s3;
         match step {

@@ -24,7 +24,7 @@ use crate::model::job::{
     AutomatedLabeling, HumanTask, JobInput, JobOutput, JobSpec, JobStatus, LabelCounters, Price,
     StoppingConditions, UiConfig, VpcConfig,
 };
-use crate::model::observed::ObservedJob;
+use crate::model::observed::{JobTimes, ObservedJob};
 
 impl AwsCloud {
     /// `DescribeLabelingJob` and `ListTags`. Once the account is known the job's ARN is too,
@@ -364,6 +364,15 @@ fn observed_job(
             .labeling_job_output()
             .and_then(|o| non_empty(o.output_dataset_s3_uri())),
         spec: observed_spec(out, tags)?,
+        times: out
+            .creation_time()
+            .zip(out.last_modified_time())
+            .and_then(|(c, m)| {
+                Some(JobTimes {
+                    created_ms: c.to_millis().ok()?,
+                    last_modified_ms: m.to_millis().ok()?,
+                })
+            }),
     })
 }
 

@@ -65,6 +65,7 @@ impl Resolver<'_> {
                 read_prefixes: jobs[up].read_prefixes.clone(),
                 sample_reads: jobs[up].sample_reads.clone(),
                 labels: generated_labels(jobs[up].label_config_addr.as_deref(), uploads),
+                objects: jobs[up].objects,
             };
             self.check_audit(&jobs[i], &upstream, &input.span, uploads);
             link(&mut jobs[i], upstream);
@@ -230,6 +231,7 @@ struct UpstreamDraft {
     read_prefixes: BTreeSet<(String, String)>,
     sample_reads: BTreeSet<(String, String)>,
     labels: Option<Vec<String>>,
+    objects: Option<u64>,
 }
 
 fn link(job: &mut JobDraft, up: UpstreamDraft) {
@@ -249,6 +251,8 @@ fn link(job: &mut JobDraft, up: UpstreamDraft) {
     if job.task.audits.is_some() && job.audit_label_attribute.is_none() {
         job.audit_label_attribute = Some(up.label_attribute);
     }
+    // At most what the upstream job labels: the output manifest has its input's lines.
+    job.objects = up.objects;
     job.waits_for = Some((address, up.name));
 }
 

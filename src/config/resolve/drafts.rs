@@ -110,6 +110,9 @@ pub struct JobDraft {
     /// `input_job`: the plan job whose output manifest is this job's input (linked in
     /// `resolve::chains` once every job is drafted).
     pub input_job: Option<Located<String>>,
+    /// Objects in its input manifest, when the plan holds the manifest (or the manifest of the
+    /// job it chains from).
+    pub objects: Option<u64>,
     /// Set by chaining: the job this one waits for, by address and job name.
     pub waits_for: Option<(Address, String)>,
     /// The audited label attribute (verification/adjustment task types only).

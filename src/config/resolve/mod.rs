@@ -563,6 +563,7 @@ impl Resolver<'_> {
                 DesiredJob {
                     spec,
                     depends_on: job.depends_on.into_iter().collect(),
+                    input_objects: job.objects,
                     waits_for: job
                         .waits_for
                         .map(|(address, name)| Upstream { address, name }),

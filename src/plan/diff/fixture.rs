@@ -199,6 +199,7 @@ pub fn desired() -> DesiredState {
                 depends_on: ["bucket.data", "role.labeling", "upload.labels", "upload.manifest"]
                     .map(addr)
                     .to_vec(),
+                input_objects: Some(10),
                 waits_for: None,
             },
         )]),
@@ -283,6 +284,7 @@ pub fn observed_job(spec: &JobSpec) -> ObservedJob {
         failure_reason: None,
         output_manifest_uri: None,
         spec: spec.clone(),
+        times: None,
     }
 }
 

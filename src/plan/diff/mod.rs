@@ -81,13 +81,15 @@ impl Outcome {
         if !self.errors.is_empty() {
             return Err(PlanErrors(self.errors));
         }
+        let changes = graph::order(self.changes);
         Ok(Plan {
+            cost: super::cost::estimate(desired, &changes),
             format_version: FORMAT_VERSION,
             plan: desired.plan.to_string(),
             region: desired.region.to_string(),
             // The account refresh talked to is the one apply will write to.
             account_id: observed.account_id.clone(),
-            changes: graph::order(self.changes),
+            changes,
         })
     }
 }

@@ -64,6 +64,7 @@ impl Resolver<'_> {
             self.audit_label_attribute(raw, task, input_job.is_some(), from);
         let mut read_prefixes = BTreeSet::new();
         let mut sample_reads = BTreeSet::new();
+        let mut objects = None;
         if let Some(target) = &target {
             touches.upload(target);
             if let (Target::Upload(u), Some(task)) = (target, task) {
@@ -71,6 +72,7 @@ impl Resolver<'_> {
                 let scan = self.scan_manifest(u, task, manifest.as_ref(), audited)?;
                 read_prefixes = scan.source_refs;
                 sample_reads = scan.samples;
+                objects = u64::try_from(scan.lines).ok();
             }
         }
         Some(InputDraft {
@@ -80,6 +82,7 @@ impl Resolver<'_> {
             audit_label_attribute,
             read_prefixes,
             sample_reads,
+            objects,
         })
     }
 

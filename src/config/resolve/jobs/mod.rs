@@ -100,6 +100,8 @@ struct InputDraft<'u> {
     audit_label_attribute: Option<Option<String>>,
     read_prefixes: BTreeSet<(String, String)>,
     sample_reads: BTreeSet<(String, String)>,
+    /// Lines of a manifest among the plan's uploads (for the cost estimate).
+    objects: Option<u64>,
 }
 
 /// The label category config a job names.
@@ -342,6 +344,7 @@ impl Resolver<'_> {
             kms_keys: touches.kms_keys,
             custom_lambdas: touches.custom_lambdas,
             input_job: input.input_job,
+            objects: input.objects,
             waits_for: None,
             audit_label_attribute: input.audit_label_attribute?,
             sns_topics,

@@ -1,0 +1,321 @@
+//! Day two, through the real binary against the sandbox: `status` (and `--watch` driven by the
+//! sandbox's clock), `labels`, the cost estimate, `plan --markdown`, completions and the plan
+//! file's JSON Schema.
+
+use std::io::{BufRead, BufReader};
+use std::process::Child;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::engine::Project;
+
+/// Collects a child's stdout lines on a thread, so the test can wait for one with a bound.
+fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits (at most 60 s) for the child to exit; its exit code.
+fn exit_code(child: &mut Child) -> i32 {
+    for _ in 0..600 {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status.code().unwrap_or(-1);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("gtplan did not exit within 60 s");
+}
+
+fn next_line(rx: &mpsc::Receiver<String>) -> String {
+    rx.recv_timeout(Duration::from_mins(1))
+        .expect("a line within 60 s")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_before_and_after_apply_and_watch_until_completed() {
+    let p = Project::quickstart_labeling_at(1.0).await;
+    let none = p.gtplan(&["status", "quickstart.toml"]).await;
+    assert_eq!(none.code, 1, "{}", none.stdout);
+    assert!(
+        none.stderr
+            .contains("none of plan `quickstart`'s labeling jobs exists yet"),
+        "{}",
+        none.stderr
+    );
+    assert!(none.stderr.contains("gtplan apply"), "{}", none.stderr);
+
+    p.apply_converges("quickstart.toml").await;
+    let table = p.gtplan(&["status", "quickstart.toml"]).await.success();
+    let row = table
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("job.pets"))
+        .expect("a row for job.pets");
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        cells[..9],
+        [
+            "job.pets",
+            "gtplan-quickstart-pets-1",
+            "Initializing",
+            "0",
+            "0",
+            "0",
+            "0",
+            "5",
+            "5"
+        ],
+        "{}",
+        table.stdout
+    );
+
+    let mut cmd = p.command(&["status", "quickstart.toml", "--watch", "--interval", "1s"]);
+    let mut child = cmd.spawn().expect("gtplan runs");
+    let lines = lines_of(&mut child);
+    let first = next_line(&lines);
+    assert!(
+        first.starts_with("job.pets: Initializing, 0 of 5 labeled"),
+        "{first}"
+    );
+    // Halfway, then past the end: watch prints each change and exits when the job completes.
+    p.sb.advance(3.0).await;
+    p.sb.advance(60.0).await;
+    let code = exit_code(&mut child);
+    let rest: Vec<String> = lines.try_iter().collect();
+    assert_eq!(code, 0, "{first}\n{}", rest.join("\n"));
+    let last = rest.last().expect("a final line");
+    assert_eq!(
+        last,
+        "job.pets: Completed, 5 of 5 labeled (5 human, 0 machine), 0 failed, 0 unlabeled"
+    );
+
+    let json = p
+        .gtplan(&["status", "quickstart.toml", "--json"])
+        .await
+        .success();
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(doc["all_completed"], true);
+    assert_eq!(doc["jobs"][0]["status"], "Completed");
+    assert_eq!(doc["jobs"][0]["counters"]["labeled"], 5);
+    assert_eq!(doc["jobs"][0]["counters"]["total"], 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_exits_non_zero_when_a_job_is_stopped() {
+    let p = Project::quickstart_labeling_at(0.1).await;
+    p.apply_converges("quickstart.toml").await;
+    p.sb.advance(20.0).await;
+    p.sb.sagemaker
+        .stop_labeling_job()
+        .labeling_job_name("gtplan-quickstart-pets-1")
+        .send()
+        .await
+        .expect("stop");
+    p.sb.advance(5.0).await;
+    let run = p
+        .gtplan(&["status", "quickstart.toml", "--watch", "--interval", "1s"])
+        .await;
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("job.pets: Stopped, 1 of 5"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn labels_of_a_finished_job_with_class_names() {
+    let p = Project::quickstart().await;
+    p.apply_converges("quickstart.toml").await;
+
+    // Not finished: a clear error, and nothing written.
+    let early = p
+        .gtplan(&["labels", "quickstart.toml", "pets", "--out", "labels.csv"])
+        .await;
+    assert_eq!(early.code, 1);
+    assert!(
+        early
+            .stderr
+            .contains("has no output yet: it is Initializing (0 of 5 labeled)"),
+        "{}",
+        early.stderr
+    );
+    assert!(
+        early.stderr.contains("status PLAN --watch"),
+        "{}",
+        early.stderr
+    );
+    assert!(!p.path("labels.csv").exists());
+    assert!(!p.path("labels.csv.partial").exists());
+
+    p.sb.advance(60.0).await;
+    let rows = p
+        .gtplan(&["labels", "quickstart.toml", "job.pets"])
+        .await
+        .success();
+    let rows: Vec<serde_json::Value> = rows
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON row"))
+        .collect();
+    assert_eq!(rows.len(), 5);
+    let manifest = std::fs::read_to_string(p.path("quickstart/manifest.jsonl")).expect("manifest");
+    assert!(
+        manifest.contains("images/cat-1.png"),
+        "rows follow the manifest"
+    );
+    for row in &rows {
+        let label = row["label"].as_str().expect("a class name, not an index");
+        assert!(["cat", "dog", "bird"].contains(&label), "{row}");
+        assert_eq!(row["labeled_by"], "human");
+        assert!(
+            row["object"]
+                .as_str()
+                .is_some_and(|o| o.starts_with("s3://") && o.contains("/images/")),
+            "{row}"
+        );
+    }
+    let csv = p
+        .gtplan(&[
+            "labels",
+            "quickstart.toml",
+            "gtplan-quickstart-pets-1",
+            "--format",
+            "csv",
+            "--out",
+            "labels.csv",
+        ])
+        .await
+        .success();
+    assert!(
+        csv.stderr.contains("5 objects from s3://"),
+        "{}",
+        csv.stderr
+    );
+    assert!(
+        csv.stderr.contains("5 labeled (5 human, 0 machine)"),
+        "{}",
+        csv.stderr
+    );
+    let text = std::fs::read_to_string(p.path("labels.csv")).expect("labels.csv");
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("object,label,confidence,labeled_by,label_ref,failure")
+    );
+    assert_eq!(lines.count(), 5);
+
+    let unknown = p.gtplan(&["labels", "quickstart.toml", "cats"]).await;
+    assert_eq!(unknown.code, 1);
+    assert!(
+        unknown.stderr.contains("has no job `cats`") && unknown.stderr.contains("pets"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_estimates_cost_and_renders_markdown() {
+    let p = Project::quickstart().await;
+    let json = p
+        .gtplan(&["plan", "quickstart.toml", "--json"])
+        .await
+        .success();
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let cost = &doc["cost"];
+    assert_eq!(cost["currency"], "USD");
+    assert_eq!(cost["total"], "0.060");
+    assert_eq!(cost["complete"], true);
+    assert_eq!(cost["jobs"][0]["objects"], 5);
+    assert_eq!(cost["jobs"][0]["workforce"], "public");
+    assert_eq!(cost["jobs"][0]["price_per_task"], "0.012");
+    let text = p.gtplan(&["plan", "quickstart.toml"]).await.success();
+    assert!(
+        text.stdout.contains(
+            "job.pets (gtplan-quickstart-pets-1): $0.060 = 5 objects × 1 worker × $0.012 per task"
+        ),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        !text.stdout.contains("\x1b["),
+        "no colour without a terminal"
+    );
+
+    let md = p
+        .gtplan(&["plan", "quickstart.toml", "--markdown"])
+        .await
+        .success();
+    assert!(
+        md.stdout.starts_with("### gtplan plan `quickstart`"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout.contains("| 🟢 + | `bucket.data` |"),
+        "{}",
+        md.stdout
+    );
+    assert!(md.stdout.contains("```diff\n+ {"), "{}", md.stdout);
+    assert!(
+        md.stdout.contains("| **Total** | **$0.060** | |"),
+        "{}",
+        md.stdout
+    );
+
+    // Once the job exists, nothing is created and nothing is estimated.
+    p.apply_converges("quickstart.toml").await;
+    let after = p
+        .gtplan(&["plan", "quickstart.toml", "--json"])
+        .await
+        .success();
+    let doc: serde_json::Value = serde_json::from_str(&after.stdout).expect("JSON");
+    assert!(doc["cost"].is_null(), "{}", doc["cost"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completions_and_the_plan_schema() {
+    let p = Project::empty().await;
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let run = p.gtplan(&["completions", shell]).await.success();
+        assert!(run.stdout.contains("gtplan"), "{shell}");
+        assert!(
+            run.stdout.contains("status"),
+            "{shell}: subcommands complete"
+        );
+    }
+    let schema = p.gtplan(&["schema"]).await.success();
+    let schema: serde_json::Value = serde_json::from_str(&schema.stdout).expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let plans = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("plans");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&plans).expect("plans/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read plan");
+        let plan: serde_json::Value = toml::from_str(&text).expect("TOML");
+        let errors: Vec<String> = validator
+            .iter_errors(&plan)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        checked += 1;
+    }
+    assert!(checked >= 4, "every example plan is checked");
+
+    let quickstart = std::fs::read_to_string(plans.join("quickstart.toml")).expect("read");
+    let typo = quickstart.replace("task_time_limit =", "task_time_limt =");
+    let plan: serde_json::Value = toml::from_str(&typo).expect("TOML");
+    assert!(!validator.is_valid(&plan), "an unknown key is refused");
+}
