@@ -16,3 +16,4 @@ pub mod policy;
 pub mod policy_eval;
 pub mod sandbox;
 pub mod scaffold;
+pub mod ui_template;

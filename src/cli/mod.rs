@@ -9,6 +9,7 @@ pub mod force_unlock;
 pub mod init;
 pub mod labels;
 pub mod plan;
+pub mod preview;
 pub mod report;
 pub mod sandbox;
 pub mod status;
@@ -52,6 +53,8 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Print a finished job's labels, one row per object (summary on stderr).
     Labels(labels::LabelsArgs),
+    /// Render a job's worker template with its first manifest objects, as HTML for a browser.
+    Preview(preview::PreviewArgs),
     /// Write a ready plan for a task type, with sample data.
     Init(init::InitArgs),
     /// List the built-in Ground Truth task types and their rules.
@@ -81,6 +84,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 Command::ForceUnlock(args) => force_unlock::exec(&args).await,
                 Command::Status(args) => status::exec(&args).await,
                 Command::Labels(args) => labels::exec(&args).await,
+                Command::Preview(args) => preview::exec(&args).await,
                 Command::Init(args) => init::exec(&args),
                 Command::TaskTypes(args) => task_types::exec(&args),
                 Command::Sandbox(args) => sandbox::exec(args).await,

@@ -57,7 +57,8 @@ pub async fn exec(args: &StatusArgs) -> Result<ExitCode, Error> {
     if !args.watch {
         let reports = watch.read().await?;
         if args.json {
-            println!("{}", to_json(&watch, &reports, ops::now_millis()));
+            let doc = to_json(&watch, &reports, ops::now_millis());
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         } else {
             print!("{}", table(&reports, ops::now_millis()));
         }

@@ -98,6 +98,20 @@ pub trait Cloud: Send + Sync {
     /// object or its bucket does not exist.
     async fn object_body(&self, bucket: &str, key: &str) -> Result<Option<ObjectBody>, CloudError>;
 
+    /// A URL that lets a browser `GET` the object for an hour (what Ground Truth's
+    /// `grant_read_access` gives a worker).
+    async fn presigned_get(&self, bucket: &str, key: &str) -> Result<String, CloudError>;
+
+    /// SageMaker's `RenderUiTemplate`: the worker template rendered with `input` (the task's
+    /// `task.input`, JSON) as `role_arn` would see it; `Err` holds what the service reports
+    /// wrong with the template, as `(code, message)`.
+    async fn render_ui_template(
+        &self,
+        template: &str,
+        input: &str,
+        role_arn: &str,
+    ) -> Result<Result<String, Vec<(String, String)>>, CloudError>;
+
     /// A labeling job as `DescribeLabelingJob` (and `ListTags`) report it.
     async fn job(&self, name: &JobName) -> Result<Option<ObservedJob>, CloudError>;
 

@@ -1063,3 +1063,13 @@ fn error_named_entity_recognition_without_instructions() {
         "<p>Mark animals</p>"
     );
 }
+
+#[test]
+fn error_worker_template_not_liquid() {
+    let f = Fixture::new(VALID);
+    f.write(
+        "ui/template.liquid.html",
+        "<crowd-form>\n  <img src=\"{{ task.input.taskObject | grant_read_acess }}\">\n</crowd-form>\n",
+    );
+    insta::assert_snapshot!(f.error());
+}

@@ -11,8 +11,10 @@ mod init;
 mod labels;
 pub mod lock;
 mod plan;
+mod preview;
 mod session;
 mod status;
+mod template_check;
 mod validate;
 
 pub use apply::{Outcome, Ui, apply, apply_saved, destroy, force_unlock};
@@ -21,6 +23,7 @@ pub use init::{Initialized, init};
 pub use labels::{LabelRow, LabelSummary, LabeledBy, labels, parse_line};
 pub use lock::LockOptions;
 pub use plan::{Mode, PlanRequest, load_saved, make_plan, plan, save_plan};
+pub use preview::{Previewed, preview};
 pub use session::{Connection, SANDBOX_STATE_DIR, Session, Target};
 pub use status::{JobReport, JobState, JobWatch, find_job, now_millis, total};
 pub use validate::{Validated, validate};

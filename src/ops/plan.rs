@@ -100,11 +100,15 @@ pub(super) async fn diff_live(
         Mode::Destroy => refresh::Uploads::Headed,
     };
     let observed = refresh::refresh(cloud, desired, parallelism, uploads).await?;
-    match mode {
+    let plan = match mode {
         Mode::Converge => diff::diff(desired, &observed),
         Mode::Destroy => diff::destroy(desired, &observed),
     }
-    .map_err(Error::Plan)
+    .map_err(Error::Plan)?;
+    if mode == Mode::Converge {
+        super::template_check::check(cloud, desired, &plan, parallelism).await?;
+    }
+    Ok(plan)
 }
 
 /// Loads, connects, resolves, refreshes and diffs. The session stays open for apply.

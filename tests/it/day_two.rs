@@ -319,3 +319,257 @@ async fn completions_and_the_plan_schema() {
     let plan: serde_json::Value = toml::from_str(&typo).expect("TOML");
     assert!(!validator.is_valid(&plan), "an unknown key is refused");
 }
+
+/// Chromium from the system packages (`.ci/run` installs it; `GTPLAN_CHROMIUM` overrides).
+fn chromium() -> std::path::PathBuf {
+    let path = std::env::var_os("GTPLAN_CHROMIUM")
+        .map_or_else(|| std::path::PathBuf::from("/usr/bin/chromium"), Into::into);
+    assert!(
+        path.exists(),
+        "the preview test needs Chromium at {}: `apt-get install chromium` (as .ci/run does) or set GTPLAN_CHROMIUM",
+        path.display()
+    );
+    path
+}
+
+/// Loads `page` in headless Chromium: its DOM after scripts ran, and the console errors
+/// (uncaught exceptions) it logged.
+fn load_in_browser(page: &std::path::Path) -> (String, Vec<String>) {
+    let profile = tempfile::tempdir().expect("profile dir");
+    let out = std::process::Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+            // Bounded: virtual time runs out after 5 s of the page's own clock.
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "chromium: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let errors = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains(":CONSOLE") && l.contains("Uncaught"))
+        .map(ToOwned::to_owned)
+        .collect();
+    (String::from_utf8_lossy(&out.stdout).into_owned(), errors)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preview_renders_a_page_that_loads_in_a_browser_without_script_errors() {
+    let p = Project::quickstart().await;
+    let run = p
+        .gtplan(&[
+            "preview",
+            "quickstart.toml",
+            "pets",
+            "--out",
+            "preview/pets.html",
+        ])
+        .await
+        .success();
+    assert!(
+        run.stdout
+            .contains("Rendered `s3://gtplan-quickstart-000000000000/images/cat-1.png`: file://"),
+        "{}",
+        run.stdout
+    );
+    let page = p.path("preview/pets.html");
+    let (dom, errors) = load_in_browser(&page);
+    // The only script is Ground Truth's crowd-html-elements.js, which cannot load offline.
+    assert!(errors.is_empty(), "script errors: {errors:?}");
+    assert!(dom.contains("<crowd-image-classifier"), "{dom}");
+    let picture = std::fs::read(p.path("quickstart/images/cat-1.png")).expect("picture");
+    let inline = format!(
+        "src=\"data:image/png;base64,{}\"",
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, picture)
+    );
+    assert!(dom.contains(&inline), "the picture is inlined: {dom}");
+    assert!(
+        dom.contains("categories=\"[&quot;cat&quot;,&quot;dog&quot;,&quot;bird&quot;]\""),
+        "{dom}"
+    );
+
+    // The same check sees a page with a script error.
+    p.write(
+        "broken.html",
+        "<script>notDefinedAnywhere();</script><p>x</p>",
+    );
+    let (_, errors) = load_in_browser(&p.path("broken.html"));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("notDefinedAnywhere"), "{errors:?}");
+
+    // Several objects: a page each.
+    let run = p
+        .gtplan(&[
+            "preview",
+            "quickstart.toml",
+            "pets",
+            "--objects",
+            "3",
+            "--out",
+            "preview/p.html",
+        ])
+        .await
+        .success();
+    assert_eq!(
+        run.stdout.matches("Rendered `").count(),
+        3,
+        "{}",
+        run.stdout
+    );
+    for n in 1..=3 {
+        assert!(p.path(&format!("preview/p-{n}.html")).exists());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preview_refuses_what_it_cannot_render_and_writes_nothing() {
+    let p = Project::quickstart().await;
+    std::fs::write(p.path("quickstart/manifest.jsonl"), "").expect("empty the manifest");
+    let empty = p
+        .gtplan(&["preview", "quickstart.toml", "pets", "--out", "out.html"])
+        .await;
+    assert_eq!(empty.code, 1);
+    assert!(
+        empty.stderr.contains("manifest.jsonl` is empty"),
+        "{}",
+        empty.stderr
+    );
+    assert!(!p.path("out.html").exists());
+
+    let ner = p
+        .gtplan(&["init", "--task-type", "NamedEntityRecognition", "ner"])
+        .await
+        .success();
+    assert!(ner.stdout.contains("plan"), "{}", ner.stdout);
+    let aws_ui = p
+        .gtplan(&["preview", "ner/plan.toml", "sample", "--out", "out.html"])
+        .await;
+    assert_eq!(aws_ui.code, 1);
+    assert!(
+        aws_ui.stderr.contains("AWS-owned UI") && aws_ui.stderr.contains("nothing to preview"),
+        "{}",
+        aws_ui.stderr
+    );
+    assert!(!p.path("out.html").exists());
+
+    let waiting = p
+        .gtplan(&[
+            "preview",
+            "boxes-then-verify.toml",
+            "check",
+            "--out",
+            "out.html",
+        ])
+        .await;
+    assert_eq!(waiting.code, 1);
+    assert!(
+        waiting
+            .stderr
+            .contains("reads the output manifest of job.boxes, which does not exist yet"),
+        "{}",
+        waiting.stderr
+    );
+    assert!(!p.path("out.html").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_checks_custom_templates_with_render_ui_template() {
+    let p = Project::quickstart().await;
+    p.apply_converges("quickstart.toml").await;
+    // A second job whose template parses but cannot render: grant_read_access on a list.
+    p.write(
+        "quickstart/ui/broken.liquid.html",
+        "<crowd-form><img src=\"{{ task.input.labels | grant_read_access }}\"></crowd-form>\n",
+    );
+    let text = std::fs::read_to_string(p.path("quickstart.toml")).expect("plan");
+    let job = text.split("[jobs.pets]").nth(1).expect("the job");
+    let second = format!(
+        "{text}\n[uploads.broken-ui]\nbucket = \"data\"\nkey = \"input/broken.liquid.html\"\nfile = \"quickstart/ui/broken.liquid.html\"\n\n[jobs.again]{}",
+        job.replace("gtplan-quickstart-pets-1", "gtplan-quickstart-pets-2")
+            .replace("ui_template = \"ui\"", "ui_template = \"broken-ui\"")
+    );
+    std::fs::write(p.path("quickstart.toml"), second).expect("write");
+    let seen = p.requests("RenderUiTemplate");
+    let plan = p.gtplan(&["plan", "quickstart.toml"]).await;
+    assert_eq!(plan.code, 1, "{}", plan.stdout);
+    assert!(
+        plan.stderr.contains("job.again")
+            && plan
+                .stderr
+                .contains("SageMaker cannot render the worker template")
+            && plan.stderr.contains("grant_read_access needs an s3:// URI"),
+        "{}",
+        plan.stderr
+    );
+    assert_eq!(
+        p.requests("RenderUiTemplate"),
+        seen + 1,
+        "one render: only the new job's template"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandbox_render_ui_template_through_the_sdk() {
+    use aws_sdk_sagemaker::types::{RenderableTask, UiTemplate};
+    let p = Project::quickstart().await;
+    p.apply_converges("quickstart.toml").await;
+    let role = "arn:aws:iam::000000000000:role/gtplan/quickstart/gtplan-quickstart-labeling";
+    let render = |content: &str, input: &str, role: &str| {
+        p.sb.sagemaker
+            .render_ui_template()
+            .ui_template(UiTemplate::builder().content(content).build())
+            .task(RenderableTask::builder().input(input).build())
+            .role_arn(role)
+            .send()
+    };
+    let ok = render(
+        "<p>{{ task.input.taskObject }}</p><img src=\"{{ task.input.taskObject | grant_read_access }}\">",
+        r#"{"taskObject":"s3://b/<a>.png"}"#,
+        role,
+    )
+    .await
+    .expect("renders");
+    assert!(ok.errors().is_empty());
+    let html = ok.rendered_content().expect("content");
+    assert!(html.starts_with("<p>s3://b/&lt;a&gt;.png</p>"), "{html}");
+    // Escaped like every output: the browser reads `&amp;` in an attribute as `&`.
+    assert!(
+        html.contains(
+            "src=\"https://s3.amazonaws.com/b/&lt;a&gt;.png?X-Amz-Algorithm=AWS4-HMAC-SHA256&amp;"
+        ),
+        "{html}"
+    );
+
+    let bad = render("{% if x %}never closed", "{}", role)
+        .await
+        .expect("answers");
+    assert_eq!(bad.errors().len(), 1);
+    assert_eq!(bad.errors()[0].code(), Some("TemplateSyntaxError"));
+
+    let no_role = render("<p></p>", "{}", "arn:aws:iam::000000000000:role/nobody")
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        no_role.as_service_error().and_then(|e| e.meta().code()),
+        Some("ValidationException")
+    );
+    let not_json = render("<p></p>", "{not json", role)
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        not_json.as_service_error().and_then(|e| e.meta().code()),
+        Some("ValidationException")
+    );
+}

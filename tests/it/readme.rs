@@ -164,7 +164,10 @@ try:
 except iam.exceptions.NoSuchEntityException:
     pass
 assert boto3.client("sts", **kw).get_caller_identity()["Account"] == "000000000000"
-assert boto3.client("sagemaker", **kw).list_labeling_jobs()["LabelingJobSummaryList"] == []
+sm = boto3.client("sagemaker", **kw)
+assert sm.list_labeling_jobs()["LabelingJobSummaryList"] == []
+r = sm.render_ui_template(UiTemplate={"Content": "<p>{{ task.input.x }}</p>"}, Task={"Input": '{"x": "<b>"}'}, RoleArn=role["Arn"])
+assert r["RenderedContent"] == "<p>&lt;b&gt;</p>" and r["Errors"] == [], r
 print("boto3 ok")
 "#;
     let endpoint = sb.endpoint();

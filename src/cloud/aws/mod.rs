@@ -426,6 +426,23 @@ impl Cloud for AwsCloud {
             .map_err(|e| self.located(e))
     }
 
+    async fn presigned_get(&self, bucket: &str, key: &str) -> Result<String, CloudError> {
+        self.presign_get(bucket, key)
+            .await
+            .map_err(|e| self.located(e))
+    }
+
+    async fn render_ui_template(
+        &self,
+        template: &str,
+        input: &str,
+        role_arn: &str,
+    ) -> Result<Result<String, Vec<(String, String)>>, CloudError> {
+        self.render_template(template, input, role_arn)
+            .await
+            .map_err(|e| self.located(e))
+    }
+
     async fn job(&self, name: &JobName) -> Result<Option<ObservedJob>, CloudError> {
         self.read_job(name.as_str(), false)
             .await

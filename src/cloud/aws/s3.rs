@@ -175,6 +175,27 @@ impl AwsCloud {
         }
     }
 
+    /// A presigned `GetObject` URL, valid for an hour.
+    pub(super) async fn presign_get(&self, bucket: &str, key: &str) -> Result<String, CloudError> {
+        let action = || format!("presign a GET of `s3://{bucket}/{key}`");
+        let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(
+            std::time::Duration::from_hours(1),
+        )
+        .map_err(|e| CloudError::Transport {
+            action: action(),
+            source: Box::new(e),
+        })?;
+        let request = self
+            .s3
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .presigned(config)
+            .await
+            .map_err(|e| cloud_error(action(), e))?;
+        Ok(request.uri().to_owned())
+    }
+
     pub(super) async fn execute_s3(&self, step: &Step) -> Result<(), CloudError> {
         let s3 = &self.s3;
         match step {

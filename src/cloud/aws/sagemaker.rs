@@ -75,6 +75,52 @@ impl AwsCloud {
             .map_err(|what| malformed(action(), what))
     }
 
+    /// `RenderUiTemplate` with the template's content.
+    pub(super) async fn render_template(
+        &self,
+        template: &str,
+        input: &str,
+        role_arn: &str,
+    ) -> Result<Result<String, Vec<(String, String)>>, CloudError> {
+        let out = self
+            .sagemaker
+            .render_ui_template()
+            .ui_template(
+                aws_sdk_sagemaker::types::UiTemplate::builder()
+                    .content(template)
+                    .build(),
+            )
+            .task(
+                aws_sdk_sagemaker::types::RenderableTask::builder()
+                    .input(input)
+                    .build(),
+            )
+            .role_arn(role_arn)
+            .send()
+            .await
+            .map_err(|e| {
+                cloud_error(
+                    "render the worker template (RenderUiTemplate)".to_owned(),
+                    e,
+                )
+            })?;
+        let errors: Vec<(String, String)> = out
+            .errors()
+            .iter()
+            .map(|e| {
+                (
+                    e.code().unwrap_or_default().to_owned(),
+                    e.message().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        Ok(if errors.is_empty() {
+            Ok(out.rendered_content().unwrap_or_default().to_owned())
+        } else {
+            Err(errors)
+        })
+    }
+
     /// `ListTags` of a job (paginated).
     async fn job_tags(&self, arn: &str, name: &str) -> Result<Tags, CloudError> {
         let mut tags = Tags::new();

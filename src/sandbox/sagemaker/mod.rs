@@ -1,4 +1,4 @@
-//! SageMaker (JSON 1.1): labeling jobs, workteams and tags.
+//! SageMaker (JSON 1.1): labeling jobs, workteams, tags and `RenderUiTemplate`.
 //!
 //! `handle` dispatches by operation. `CreateLabelingJob` checks the request like SageMaker:
 //! member constraints first (`constraints`), then the rules that need the world (`checks`:
@@ -14,6 +14,7 @@ mod jobs;
 mod lifecycle;
 mod output;
 mod paging;
+mod render;
 mod shapes;
 mod tags;
 mod workteams;
@@ -141,6 +142,7 @@ pub fn handle(ctx: &Ctx<'_>, operation: &str, body: &[u8]) -> Result<serde_json:
         "CreateWorkteam" => workteams::create(ctx, body),
         "DescribeWorkteam" => workteams::describe(ctx, body),
         "ListWorkteams" => workteams::list(ctx, body),
+        "RenderUiTemplate" => render::render(ctx, body),
         "AddTags" => tags::add(ctx, body),
         "ListTags" => tags::list(ctx, body),
         "DeleteTags" => tags::delete(ctx, body),

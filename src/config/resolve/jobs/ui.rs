@@ -3,11 +3,12 @@
 
 use crate::catalog::{self, TaskType, Ui};
 use crate::config::checks;
-use crate::config::error::Problem;
+use crate::config::error::{Problem, SourceFile};
 use crate::config::raw::RawJob;
 use crate::config::resolve::Resolver;
-use crate::config::resolve::drafts::UploadDraft;
+use crate::config::resolve::drafts::{UploadContent, UploadDraft};
 use crate::model::job::UiConfig;
+use crate::model::step::UploadBody;
 
 use super::{Target, Touches};
 
@@ -67,6 +68,7 @@ impl Resolver<'_> {
                     touches.upload(target);
                     if let Target::Upload(u) = target {
                         ui_template_addr = Some(u.addr.clone());
+                        self.check_liquid(u);
                     }
                 }
                 target.map(|t| UiConfig::TemplateS3Uri(t.uri()))
@@ -87,4 +89,47 @@ impl Resolver<'_> {
         };
         (ui, ui_template_addr)
     }
+
+    /// A template file among the plan's uploads must parse as Ground Truth's Liquid: a syntax
+    /// error is reported at its line in the file, before any job shows it to workers.
+    fn check_liquid(&mut self, upload: &UploadDraft) {
+        let UploadContent::File {
+            shown,
+            body: UploadBody::Inline { bytes },
+            ..
+        } = &upload.content
+        else {
+            return;
+        };
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return;
+        };
+        let Err(e) = crate::ui_template::check(text) else {
+            return;
+        };
+        let path = self.file.dir.join(shown).display().to_string();
+        let span = e.line.map_or(0..0, |n| line_span(text, n));
+        let source = SourceFile::new(&path, text.to_owned());
+        self.problems.push(
+            Problem::at(
+                &source,
+                span,
+                format!("worker template `{path}` is not valid Liquid: {}", e.message),
+                "here",
+            )
+            .help("Ground Truth renders the template with Liquid; fix the tag or filter, or see `gtplan preview PLAN JOB`"),
+        );
+    }
+}
+
+/// The byte range of line `n` (1-based) of `text`.
+fn line_span(text: &str, n: usize) -> std::ops::Range<usize> {
+    let mut start = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == n {
+            return start..start + line.trim_end_matches(['\n', '\r']).len();
+        }
+        start += line.len();
+    }
+    text.len()..text.len()
 }
