@@ -208,3 +208,40 @@ fn the_init_example_runs_as_written() {
     let again = run(&["plan", "street-boxes/plan.toml", "--sandbox"]);
     assert!(again.contains("No changes."), "{again}");
 }
+
+/// The README's day-two example, as written, from a copy of the repository's plans: the plan
+/// shows the estimate, the preview is written, `status --watch` returns once the job completed
+/// (the embedded sandbox labels a few objects a second), and the labels land in the CSV file.
+#[test]
+fn the_day_two_example_runs_as_written() {
+    let script = readme_block("<!-- readme-test: day-two -->");
+    let work = tempfile::tempdir().expect("tempdir");
+    crate::engine::copy_dir(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("plans"),
+        &work.path().join("plans"),
+    );
+    let mut outputs = Vec::new();
+    for line in script.lines().filter(|l| l.starts_with("gtplan ")) {
+        let command = line.split('#').next().unwrap_or_default();
+        let mut args: Vec<&str> = command.split_whitespace().skip(1).collect();
+        if args.contains(&"--watch") {
+            // The embedded sandbox runs on the real clock: bound the wait.
+            args.extend(["--timeout", "2m"]);
+        }
+        outputs.push(gtplan_in(work.path(), &args));
+    }
+    assert!(
+        outputs[0].contains(
+            "job.pets (gtplan-quickstart-pets-1): $0.060 = 5 objects × 1 worker × $0.012 per task"
+        ),
+        "{}",
+        outputs[0]
+    );
+    assert!(work.path().join(".gtplan/preview/pets.html").exists());
+    let labels = std::fs::read_to_string(work.path().join("labels.csv")).expect("labels.csv");
+    assert_eq!(
+        labels.lines().count(),
+        6,
+        "a header and five rows: {labels}"
+    );
+}
