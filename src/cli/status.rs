@@ -182,33 +182,58 @@ impl Bars {
         let multi = self
             .multi
             .get_or_insert_with(|| MultiProgress::with_draw_target(ProgressDrawTarget::stdout()));
-        let style = ProgressStyle::with_template(
-            "{prefix:20} [{bar:30}] {pos}/{len} {per_sec:>10} eta {eta:>4}  {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+        // Rate and ETA come from SageMaker's counters and times, not from when this process
+        // happened to see them change.
+        let style = ProgressStyle::with_template("{prefix:20} [{bar:30}] {pos}/{len}  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
         for r in reports {
+            let total = u64::from(r.total().unwrap_or(0));
             let bar = self.bars.entry(r.name.clone()).or_insert_with(|| {
-                let bar = multi.add(ProgressBar::new(0));
+                let bar = multi.add(ProgressBar::new(total));
                 bar.set_style(style.clone());
                 bar.set_prefix(r.address.to_string());
                 bar
             });
             if let JobState::Exists(job) = &r.state {
-                bar.set_length(u64::from(r.total().unwrap_or(0)));
+                bar.set_length(total);
                 bar.set_position(u64::from(
                     job.counters.total_labeled + job.counters.failed_non_retryable_error,
                 ));
             }
-            let running = running(r, now)
-                .map(|took| format!(", {took}"))
-                .unwrap_or_default();
-            bar.set_message(format!("{}{running}", status_word(r)));
+            let mut message = status_word(r);
+            if let Some(took) = running(r, now) {
+                let _ = write!(message, ", {took}");
+            }
+            if let Some(pace) = pace(r, now) {
+                let _ = write!(message, ", {pace}");
+            }
+            bar.set_message(message);
             if r.is_finished() {
                 bar.abandon();
             }
         }
     }
+}
+
+/// `1.5 labels/s, eta 2m` for a running job that has labeled something.
+fn pace(r: &JobReport, now: i64) -> Option<String> {
+    let JobState::Exists(job) = &r.state else {
+        return None;
+    };
+    let seconds = u64::try_from(r.running_millis(now)? / 1000).ok()?;
+    let done = u64::from(job.counters.total_labeled + job.counters.failed_non_retryable_error);
+    if !job.status.is_running() || done == 0 || seconds == 0 {
+        return None;
+    }
+    let tenths_per_second = done * 10 / seconds;
+    let eta = (u64::from(job.counters.unlabeled) * seconds).div_ceil(done);
+    Some(format!(
+        "{}.{} labels/s, eta {}",
+        tenths_per_second / 10,
+        tenths_per_second % 10,
+        format_seconds(eta)
+    ))
 }
 
 /// How long the job has run, as `1h2m3s`.

@@ -515,6 +515,31 @@ mod tests {
     }
 
     #[test]
+    fn colours_by_action_only_when_asked() {
+        let d = desired();
+        let mut o = applied(&d);
+        bucket_mut(&mut o, "bucket.data").tags.remove("team");
+        o.orphans.push(Orphan::Role {
+            address: addr("role.old"),
+            role: {
+                let mut r = observed_role(&d.roles[&addr("role.labeling")]);
+                r.name = "gtplan-quickstart-old".to_owned();
+                r
+            },
+        });
+        let plan = diff(&d, &o).expect("plans");
+        let painted = text_painted(&plan, Paint { enabled: true });
+        assert!(
+            painted.contains("\x1b[33m~ bucket.data \"gtplan-quickstart-data\"\x1b[0m"),
+            "{painted}"
+        );
+        assert!(painted.contains("\x1b[31m- role.old"), "{painted}");
+        assert!(painted.contains("\x1b[32m+ tags.team"), "{painted}");
+        assert_eq!(text(&plan), text_painted(&plan, Paint::NONE));
+        assert!(!text(&plan).contains('\x1b'));
+    }
+
+    #[test]
     fn no_changes() {
         let d = desired();
         let plan = diff(&d, &applied(&d)).expect("plans");

@@ -293,6 +293,12 @@ async fn completions_and_the_plan_schema() {
             "{shell}: subcommands complete"
         );
     }
+    let man = p.gtplan(&["man", "--out-dir", "man"]).await.success();
+    assert!(man.stdout.contains("Wrote man pages"), "{}", man.stdout);
+    let page = std::fs::read_to_string(p.path("man/gtplan-status.1")).expect("a page per command");
+    assert!(page.contains(".TH gtplan-status"), "roff: {page}");
+    assert!(page.contains("watch"), "{page}");
+
     let schema = p.gtplan(&["schema"]).await.success();
     let schema: serde_json::Value = serde_json::from_str(&schema.stdout).expect("schema JSON");
     let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
@@ -572,4 +578,37 @@ async fn sandbox_render_ui_template_through_the_sdk() {
         not_json.as_service_error().and_then(|e| e.meta().code()),
         Some("ValidationException")
     );
+}
+
+/// On a terminal (a pseudo-terminal from util-linux's `script`) the plan is coloured;
+/// `--no-color` and `NO_COLOR` turn it off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn colours_on_a_terminal_unless_turned_off() {
+    let p = Project::quickstart().await;
+    let on_a_tty = |extra: &str, no_color: bool| {
+        let command = format!(
+            "{} plan quickstart.toml --endpoint-url {} {extra}",
+            env!("CARGO_BIN_EXE_gtplan"),
+            p.sb.endpoint()
+        );
+        let mut script = std::process::Command::new("script");
+        script
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(p.dir.path())
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_CONFIG_FILE", p.path("no-aws-config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", p.path("no-aws-credentials"))
+            .env_remove("AWS_PROFILE")
+            .env_remove("NO_COLOR");
+        if no_color {
+            script.env("NO_COLOR", "1");
+        }
+        let out = script.output().expect("script runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let coloured = on_a_tty("", false);
+    assert!(coloured.contains("\x1b[32m+ bucket.data"), "{coloured}");
+    assert!(!on_a_tty("--no-color", false).contains("\x1b[32m"));
+    assert!(!on_a_tty("", true).contains("\x1b[32m"));
 }
