@@ -194,10 +194,24 @@ enum Progress {
 }
 
 /// Where a step goes within its change.
+/// 0: the create (the resource exists after it); 1: everything that only needs it, at once;
+/// 2: what needs those (a worker's login before their group membership, the pool's app client
+/// before the workforce); 3: the delete; 4: what the delete frees (a team's group, the
+/// workforce's pool).
+const PHASES: usize = 5;
+
 fn phase(step: &Step) -> usize {
     match step {
-        Step::CreateBucket { .. } | Step::CreateRole { .. } => 0,
-        Step::DeleteBucket { .. } | Step::DeleteRole { .. } => 2,
+        Step::CreateBucket { .. }
+        | Step::CreateRole { .. }
+        | Step::CreateUserPool { .. }
+        | Step::CreateGroup { .. } => 0,
+        Step::AddWorkerToGroup { .. } | Step::CreateWorkforce { .. } => 2,
+        Step::DeleteWorkteam { .. } | Step::DeleteWorkforce { .. } => 3,
+        Step::DeleteBucket { .. }
+        | Step::DeleteRole { .. }
+        | Step::DeleteGroup { .. }
+        | Step::DeleteUserPool { .. } => 4,
         _ => 1,
     }
 }
@@ -226,7 +240,7 @@ async fn apply_change(
             });
         }
     }
-    for p in 0..3 {
+    for p in 0..PHASES {
         if p == 1 {
             created();
         }
@@ -274,6 +288,8 @@ pub async fn verify_saved(cloud: &dyn Cloud, plan: &Plan, parallelism: usize) ->
                 Kind::Role => digest::role(None),
                 Kind::Upload => digest::object(None),
                 Kind::Job => digest::job(None),
+                Kind::Workforce => digest::workforce(None),
+                Kind::Team => digest::team(None),
             };
             let gone = match current_digest(cloud, change).await {
                 Ok(current) => current == missing,
@@ -332,6 +348,14 @@ async fn current_digest(cloud: &dyn Cloud, change: &Change) -> Result<String, Ap
             let name = JobName::parse(&change.name).map_err(|_| corrupt("job name"))?;
             let found = cloud.job(&name).await.map_err(recheck)?;
             Ok(digest::job(found.as_ref()))
+        }
+        Kind::Workforce => {
+            let found = cloud.workforce().await.map_err(recheck)?;
+            Ok(digest::workforce(found.as_ref()))
+        }
+        Kind::Team => {
+            let found = cloud.team(&change.name).await.map_err(recheck)?;
+            Ok(digest::team(found.as_ref()))
         }
     }
 }

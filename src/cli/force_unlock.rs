@@ -36,7 +36,7 @@ pub async fn exec(args: &ForceUnlockArgs) -> Result<ExitCode, Error> {
     let ui = Terminal {
         auto_approve: args.force,
     };
-    ops::force_unlock(&request, &args.id, &ui).await?;
+    Box::pin(ops::force_unlock(&request, &args.id, &ui)).await?;
     println!(
         "The lock {} of `{}` is broken.",
         args.id,

@@ -11,6 +11,7 @@ use crate::model::observed::{
     BucketLookup, BucketRegion, ObjectListing, ObservedJob, ObservedObject, ObservedRole,
     PlanResources,
 };
+use crate::model::workforce::{ObservedPool, ObservedTeam, ObservedWorkforce};
 
 /// A failed call to AWS, with what gtplan was doing.
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +112,20 @@ pub trait Cloud: Send + Sync {
         input: &str,
         role_arn: &str,
     ) -> Result<Result<String, Vec<(String, String)>>, CloudError>;
+
+    /// The region's private workforce, if it has one (there is at most one per account and
+    /// region).
+    async fn workforce(&self) -> Result<Option<ObservedWorkforce>, CloudError>;
+
+    /// The user pool named `name`, with its domain, gtplan's app client and its tags. Pool
+    /// names are not unique in Cognito: several pools with the name are an error.
+    async fn user_pool(&self, name: &str) -> Result<Option<ObservedPool>, CloudError>;
+
+    /// A work team with its members: for a Cognito team, the users of its groups.
+    async fn team(&self, name: &str) -> Result<Option<ObservedTeam>, CloudError>;
+
+    /// The names of the running labeling jobs (any plan's, or none) that use a work team.
+    async fn jobs_using_team(&self, workteam_arn: &str) -> Result<Vec<String>, CloudError>;
 
     /// A labeling job as `DescribeLabelingJob` (and `ListTags`) report it.
     async fn job(&self, name: &JobName) -> Result<Option<ObservedJob>, CloudError>;

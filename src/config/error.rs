@@ -218,6 +218,11 @@ impl Problems {
         self.0.is_empty()
     }
 
+    /// How many so far: a stage compares before and after to see whether it found any.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     /// The collected problems as an error (an internal one if, wrongly, there are none).
     pub fn into_error(self) -> ConfigError {
         ConfigError::from_problems(self.0).unwrap_or_else(|| {

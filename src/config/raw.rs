@@ -22,6 +22,53 @@ pub struct RawPlan {
     pub roles: Vec<(Str, RawRole)>,
     pub uploads: Vec<(Str, RawUpload)>,
     pub jobs: Vec<(Str, RawJob)>,
+    pub workforce: Option<RawWorkforce>,
+    pub teams: Vec<(Str, RawTeam)>,
+}
+
+/// `[workforce]`: the region's private workforce.
+#[derive(Debug, Clone)]
+pub struct RawWorkforce {
+    pub span: std::ops::Range<usize>,
+    pub name: Option<Str>,
+    /// A pool gtplan creates, and its sign-in domain.
+    pub user_pool_name: Option<Str>,
+    pub domain: Option<Str>,
+    /// An existing pool and app client.
+    pub user_pool_id: Option<Str>,
+    pub client_id: Option<Str>,
+    pub oidc: Option<RawOidc>,
+    pub source_ip_cidrs: Option<StrList>,
+    pub destroy_users: Option<Located<bool>>,
+}
+
+/// `[workforce.oidc]`: the user's own identity provider.
+#[derive(Debug, Clone)]
+pub struct RawOidc {
+    pub span: std::ops::Range<usize>,
+    pub client_id: Option<Str>,
+    pub client_secret: Option<Str>,
+    pub client_secret_env: Option<Str>,
+    pub client_secret_file: Option<Str>,
+    pub issuer: Option<Str>,
+    pub authorization_endpoint: Option<Str>,
+    pub token_endpoint: Option<Str>,
+    pub user_info_endpoint: Option<Str>,
+    pub logout_endpoint: Option<Str>,
+    pub jwks_uri: Option<Str>,
+    pub scope: Option<Str>,
+}
+
+/// `[teams.NAME]`: a private work team.
+#[derive(Debug, Clone)]
+pub struct RawTeam {
+    pub span: std::ops::Range<usize>,
+    pub name: Str,
+    pub description: Option<Str>,
+    pub workers: Option<StrList>,
+    pub groups: Option<StrList>,
+    pub notification_topic: Option<Str>,
+    pub tags: Option<StrMap>,
 }
 
 /// `[templates]`: per-plan overrides of the built-in tera templates.
@@ -219,6 +266,16 @@ pub fn parse(src: &SourceFile) -> Result<RawPlan, ConfigError> {
         "with `name`, `task_type`, ...",
         read_job,
     );
+    let workforce = root
+        .table(&mut cx, "workforce")
+        .map(|t| read_workforce(&mut cx, t));
+    let teams = named(
+        &mut cx,
+        &mut root,
+        "teams",
+        "with `name`, `description` and `workers`",
+        read_team,
+    );
     root.finish(&mut cx);
     match (name, region) {
         (Some(name), Some(region)) if cx.problems.is_empty() => Ok(RawPlan {
@@ -230,6 +287,8 @@ pub fn parse(src: &SourceFile) -> Result<RawPlan, ConfigError> {
             roles,
             uploads,
             jobs,
+            workforce,
+            teams,
         }),
         _ => Err(cx.problems.into_error()),
     }
@@ -494,5 +553,66 @@ fn read_job(cx: &mut Cx<'_>, mut t: Table<'_, '_>) -> Option<RawJob> {
         output_sns_topic,
         tags,
         automated_labeling,
+    })
+}
+
+fn read_workforce(cx: &mut Cx<'_>, mut t: Table<'_, '_>) -> RawWorkforce {
+    let span = t.span.clone();
+    let name = t.string(cx, "name");
+    let user_pool_name = t.string(cx, "user_pool_name");
+    let domain = t.string(cx, "domain");
+    let user_pool_id = t.string(cx, "user_pool_id");
+    let client_id = t.string(cx, "client_id");
+    let oidc = t.table(cx, "oidc").map(|mut o| {
+        let out = RawOidc {
+            span: o.span.clone(),
+            client_id: o.string(cx, "client_id"),
+            client_secret: o.string(cx, "client_secret"),
+            client_secret_env: o.string(cx, "client_secret_env"),
+            client_secret_file: o.string(cx, "client_secret_file"),
+            issuer: o.string(cx, "issuer"),
+            authorization_endpoint: o.string(cx, "authorization_endpoint"),
+            token_endpoint: o.string(cx, "token_endpoint"),
+            user_info_endpoint: o.string(cx, "user_info_endpoint"),
+            logout_endpoint: o.string(cx, "logout_endpoint"),
+            jwks_uri: o.string(cx, "jwks_uri"),
+            scope: o.string(cx, "scope"),
+        };
+        o.finish(cx);
+        out
+    });
+    let source_ip_cidrs = t.string_list(cx, "source_ip_cidrs");
+    let destroy_users = t.boolean(cx, "destroy_users");
+    t.finish(cx);
+    RawWorkforce {
+        span,
+        name,
+        user_pool_name,
+        domain,
+        user_pool_id,
+        client_id,
+        oidc,
+        source_ip_cidrs,
+        destroy_users,
+    }
+}
+
+fn read_team(cx: &mut Cx<'_>, mut t: Table<'_, '_>) -> Option<RawTeam> {
+    let name = t.required_string(cx, "name", "\"annotators\"");
+    let description = t.string(cx, "description");
+    let workers = t.string_list(cx, "workers");
+    let groups = t.string_list(cx, "groups");
+    let notification_topic = t.string(cx, "notification_topic");
+    let tags = t.string_map(cx, "tags");
+    let span = t.span.clone();
+    t.finish(cx);
+    Some(RawTeam {
+        span,
+        name: name?,
+        description,
+        workers,
+        groups,
+        notification_topic,
+        tags,
     })
 }

@@ -7,24 +7,36 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// The kinds of resource a plan manages, in dependency order: a bucket comes before the role
-/// whose policy names it, both before the uploads, all before the job.
+/// whose policy names it, both before the uploads; the workforce before its teams; all before
+/// the job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Bucket,
     Role,
     Upload,
+    Workforce,
+    Team,
     Job,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Bucket, Kind::Role, Kind::Upload, Kind::Job];
+    pub const ALL: [Kind; 6] = [
+        Kind::Bucket,
+        Kind::Role,
+        Kind::Upload,
+        Kind::Workforce,
+        Kind::Team,
+        Kind::Job,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Bucket => "bucket",
             Kind::Role => "role",
             Kind::Upload => "upload",
+            Kind::Workforce => "workforce",
+            Kind::Team => "team",
             Kind::Job => "job",
         }
     }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::job::JobSpec;
 use super::names::{BucketName, ObjectKey, PlanName, Region, RoleName};
 use super::step::UploadBody;
+use super::workforce::{DesiredTeam, DesiredWorkforce};
 use super::{Address, Tags};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,6 +21,12 @@ pub struct DesiredState {
     pub roles: BTreeMap<Address, DesiredRole>,
     pub uploads: BTreeMap<Address, DesiredUpload>,
     pub jobs: BTreeMap<Address, DesiredJob>,
+    /// The region's private workforce, when the plan has a `[workforce]` (address
+    /// `workforce.<name>`).
+    #[serde(default)]
+    pub workforce: Option<(Address, DesiredWorkforce)>,
+    #[serde(default)]
+    pub teams: BTreeMap<Address, DesiredTeam>,
     /// Buckets outside the plan that jobs read from or write to (`s3://` URIs in the plan,
     /// `source-ref`s of manifests), with the jobs that use each. Ground Truth needs them in the
     /// job's region.

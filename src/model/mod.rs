@@ -8,6 +8,7 @@ pub mod lock;
 pub mod names;
 pub mod observed;
 pub mod step;
+pub mod workforce;
 
 pub use address::{Address, Kind};
 pub use step::Step;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::Tags;
 use super::desired::{CorsRule, Encryption, PublicAccessBlock};
 use super::job::{JobSpec, JobStatus, LabelCounters};
+use super::workforce::{ObservedPool, ObservedTeam, ObservedWorkforce};
 
 /// The objects of a bucket under a prefix, as one `ListObjectsV2` page shows them: enough to
 /// see that an upload is in place without a `HeadObject` per upload.
@@ -107,6 +108,14 @@ pub struct ObservedState {
     /// Where the buckets outside the plan that jobs read or write are.
     #[serde(default)]
     pub external_buckets: BTreeMap<String, BucketRegion>,
+    /// The region's workforce, whoever made it (there is at most one).
+    #[serde(default)]
+    pub workforce: Option<ObservedWorkforce>,
+    /// The user pool the plan's workforce creates, found by name.
+    #[serde(default)]
+    pub pool: Option<ObservedPool>,
+    #[serde(default)]
+    pub teams: BTreeMap<super::Address, Option<ObservedTeam>>,
 }
 
 /// The region of a bucket the plan does not manage.

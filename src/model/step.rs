@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::Tags;
 use super::desired::{CorsRule, Encryption, PublicAccessBlock};
 use super::job::JobSpec;
+use super::workforce::{APP_CLIENT_NAME, CognitoRef, OidcConfig};
 
 /// One write to AWS. Everything apply needs is in the step, so a saved plan applies exactly
 /// what was shown.
@@ -116,6 +117,99 @@ pub enum Step {
     StopLabelingJob {
         job: String,
     },
+    /// A user pool for a private workforce: only administrators create its users (workers).
+    CreateUserPool {
+        pool_name: String,
+        tags: Tags,
+    },
+    /// The pool's hosted sign-in domain (`<domain>.auth.<region>.amazoncognito.com`).
+    CreateUserPoolDomain {
+        pool_name: String,
+        domain: String,
+    },
+    /// The app client (with a secret) SageMaker's worker portal signs in through.
+    CreateUserPoolClient {
+        pool_name: String,
+    },
+    /// Deletes the pool gtplan created, its domain first; planned only when the pool holds no
+    /// users or the plan allows deleting them (`destroy_users`).
+    DeleteUserPool {
+        pool_name: String,
+        domain: Option<String>,
+    },
+    CreateWorkforce {
+        workforce: String,
+        identity: WorkforceIdentity,
+        source_ip_cidrs: Vec<String>,
+        tags: Tags,
+    },
+    UpdateWorkforce {
+        workforce: String,
+        source_ip_cidrs: Vec<String>,
+        oidc: Option<OidcConfig>,
+    },
+    DeleteWorkforce {
+        workforce: String,
+    },
+    /// The Cognito group a team is made of.
+    CreateGroup {
+        cognito: CognitoRef,
+        group: String,
+    },
+    DeleteGroup {
+        cognito: CognitoRef,
+        group: String,
+    },
+    /// `AdminCreateUser` with the e-mail address as user name: Cognito e-mails the worker an
+    /// invitation with a temporary password. A worker who already has a login keeps it.
+    InviteWorker {
+        cognito: CognitoRef,
+        email: String,
+    },
+    AddWorkerToGroup {
+        cognito: CognitoRef,
+        email: String,
+        group: String,
+    },
+    /// Takes a worker out of a team; their login stays.
+    RemoveWorkerFromGroup {
+        cognito: CognitoRef,
+        email: String,
+        group: String,
+    },
+    CreateWorkteam {
+        team: String,
+        workforce: String,
+        description: String,
+        members: TeamMembers,
+        notification_topic_arn: Option<String>,
+        tags: Tags,
+    },
+    UpdateWorkteam {
+        team: String,
+        description: String,
+        members: TeamMembers,
+        notification_topic_arn: Option<String>,
+    },
+    DeleteWorkteam {
+        team: String,
+    },
+}
+
+/// Who signs a workforce's workers in, as a write names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WorkforceIdentity {
+    Cognito { cognito: CognitoRef },
+    Oidc { config: OidcConfig },
+}
+
+/// A team's `MemberDefinitions`, as a write names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TeamMembers {
+    Cognito { cognito: CognitoRef, group: String },
+    Oidc { groups: Vec<String> },
 }
 
 impl Step {
@@ -159,6 +253,27 @@ impl Step {
             Step::DeleteObject { bucket, key } => format!("DeleteObject s3://{bucket}/{key}"),
             Step::CreateLabelingJob { spec } => format!("CreateLabelingJob {}", spec.name),
             Step::StopLabelingJob { job } => format!("StopLabelingJob {job}"),
+            Step::CreateUserPool { pool_name, .. } => format!("CreateUserPool {pool_name}"),
+            Step::CreateUserPoolDomain { domain, .. } => format!("CreateUserPoolDomain {domain}"),
+            Step::CreateUserPoolClient { pool_name } => {
+                format!("CreateUserPoolClient {pool_name}/{APP_CLIENT_NAME}")
+            }
+            Step::DeleteUserPool { pool_name, .. } => format!("DeleteUserPool {pool_name}"),
+            Step::CreateWorkforce { workforce, .. } => format!("CreateWorkforce {workforce}"),
+            Step::UpdateWorkforce { workforce, .. } => format!("UpdateWorkforce {workforce}"),
+            Step::DeleteWorkforce { workforce } => format!("DeleteWorkforce {workforce}"),
+            Step::CreateGroup { group, .. } => format!("CreateGroup {group}"),
+            Step::DeleteGroup { group, .. } => format!("DeleteGroup {group}"),
+            Step::InviteWorker { email, .. } => format!("AdminCreateUser {email}"),
+            Step::AddWorkerToGroup { email, group, .. } => {
+                format!("AdminAddUserToGroup {email} {group}")
+            }
+            Step::RemoveWorkerFromGroup { email, group, .. } => {
+                format!("AdminRemoveUserFromGroup {email} {group}")
+            }
+            Step::CreateWorkteam { team, .. } => format!("CreateWorkteam {team}"),
+            Step::UpdateWorkteam { team, .. } => format!("UpdateWorkteam {team}"),
+            Step::DeleteWorkteam { team } => format!("DeleteWorkteam {team}"),
         }
     }
 }

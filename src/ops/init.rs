@@ -17,7 +17,13 @@ pub struct Initialized {
     pub files: usize,
 }
 
-pub fn init(task_type: &str, region: &str, dir: &Path) -> Result<Initialized, Error> {
+/// `private_team`: scaffold the plan's own private workforce and team (see `scaffold`).
+pub fn init(
+    task_type: &str,
+    region: &str,
+    dir: &Path,
+    private_team: bool,
+) -> Result<Initialized, Error> {
     let Some(task) = crate::catalog::find(task_type) else {
         let names: Vec<&str> = TASK_TYPES.iter().map(|t| t.name).collect();
         let hint = match suggest::did_you_mean(task_type, &names) {
@@ -32,7 +38,7 @@ pub fn init(task_type: &str, region: &str, dir: &Path) -> Result<Initialized, Er
     if let Err(unsupported) = regions::require(region) {
         return Err(Error::user(unsupported.to_string(), unsupported.hint()));
     }
-    let files = scaffold::scaffold(task, region);
+    let files = scaffold::scaffold(task, region, private_team);
     let existing: Vec<String> = files
         .iter()
         .filter(|f| dir.join(&f.path).exists())

@@ -99,7 +99,13 @@ pub(super) async fn diff_live(
         Mode::Converge => refresh::Uploads::Listed,
         Mode::Destroy => refresh::Uploads::Headed,
     };
-    let observed = refresh::refresh(cloud, desired, parallelism, uploads).await?;
+    let mut observed = refresh::refresh(cloud, desired, parallelism, uploads).await?;
+    if mode == Mode::Destroy {
+        // A team is deleted only when no running job uses it: read which do.
+        for team in observed.teams.values_mut().flatten() {
+            team.running_jobs = cloud.jobs_using_team(&team.arn).await?;
+        }
+    }
     let plan = match mode {
         Mode::Converge => diff::diff(desired, &observed),
         Mode::Destroy => diff::destroy(desired, &observed),

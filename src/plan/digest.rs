@@ -13,6 +13,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::model::observed::{BucketLookup, ObservedJob, ObservedObject, ObservedRole};
+use crate::model::workforce::{ObservedTeam, ObservedWorkforce};
 
 fn hash<T: Serialize>(value: &T) -> String {
     // Serializing our own plain data types cannot fail; fall back to a constant that never
@@ -42,6 +43,20 @@ pub fn object(observed: Option<&ObservedObject>) -> String {
 
 pub fn job(observed: Option<&ObservedJob>) -> String {
     hash(&observed.map(|j| (&j.spec, j.status.is_running())))
+}
+
+/// The region's workforce, whoever made it.
+pub fn workforce(observed: Option<&ObservedWorkforce>) -> String {
+    hash(&observed)
+}
+
+/// A team with its members: a worker added or removed by hand since the plan moves it.
+/// Which jobs use it is read only for destroy, and is not part of the team.
+pub fn team(observed: Option<&ObservedTeam>) -> String {
+    hash(&observed.map(|t| ObservedTeam {
+        running_jobs: Vec::new(),
+        ..t.clone()
+    }))
 }
 
 #[cfg(test)]

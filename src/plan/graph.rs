@@ -29,7 +29,9 @@ fn rank(kind: Kind) -> usize {
         Kind::Bucket => 0,
         Kind::Role => 1,
         Kind::Upload => 2,
-        Kind::Job => 3,
+        Kind::Workforce => 3,
+        Kind::Team => 4,
+        Kind::Job => 5,
     }
 }
 

@@ -18,6 +18,7 @@ use crate::model::observed::{
     BucketLookup, BucketRegion, ObjectListing, ObservedBucket, ObservedJob, ObservedObject,
     ObservedRole, ObservedState, Orphan, PlanResources,
 };
+use crate::model::workforce::{Identity, ObservedPool, ObservedTeam, ObservedWorkforce};
 use crate::model::{Address, Kind, TAG_ADDRESS, TAG_PLAN, Tags, upload_metadata};
 
 /// How refresh reads the plan's uploads.
@@ -40,6 +41,9 @@ enum Read<'a> {
     Upload(&'a Address, &'a BucketName, &'a ObjectKey),
     Job(&'a Address, &'a JobName),
     ExternalBucket(&'a str),
+    Workforce,
+    Pool(&'a str),
+    Team(&'a Address, &'a str),
 }
 
 /// What one read found.
@@ -50,6 +54,9 @@ enum Found {
     Upload(Address, Option<ObservedObject>),
     Job(Address, Box<Option<ObservedJob>>),
     ExternalBucket(String, BucketRegion),
+    Workforce(Option<ObservedWorkforce>),
+    Pool(Option<ObservedPool>),
+    Team(Address, Option<ObservedTeam>),
 }
 
 async fn run(cloud: &dyn Cloud, read: Read<'_>) -> Result<Found, CloudError> {
@@ -75,7 +82,23 @@ async fn run(cloud: &dyn Cloud, read: Read<'_>) -> Result<Found, CloudError> {
         Read::ExternalBucket(name) => {
             Found::ExternalBucket(name.to_owned(), cloud.bucket_region(name).await?)
         }
+        Read::Workforce => Found::Workforce(cloud.workforce().await?),
+        Read::Pool(name) => Found::Pool(cloud.user_pool(name).await?),
+        Read::Team(address, name) => Found::Team(address.clone(), cloud.team(name).await?),
     })
+}
+
+/// The workforce (with the pool the plan creates for it) and the teams.
+fn people_reads(desired: &DesiredState) -> Vec<Read<'_>> {
+    let mut reads = Vec::new();
+    if let Some((_, workforce)) = &desired.workforce {
+        reads.push(Read::Workforce);
+        if let Identity::NewCognitoPool { pool_name, .. } = &workforce.identity {
+            reads.push(Read::Pool(pool_name));
+        }
+    }
+    reads.extend(desired.teams.iter().map(|(a, t)| Read::Team(a, &t.name)));
+    reads
 }
 
 /// Reads the live state of everything `desired` names, and the plan's orphans. Stops at the
@@ -116,6 +139,7 @@ pub async fn refresh(
             .keys()
             .map(|b| Read::ExternalBucket(b)),
     );
+    reads.extend(people_reads(desired));
 
     let found: Vec<Found> = futures::stream::iter(reads)
         .map(|read| run(cloud, read))
@@ -131,32 +155,11 @@ pub async fn refresh(
         jobs: BTreeMap::new(),
         orphans: Vec::new(),
         external_buckets: BTreeMap::new(),
+        workforce: None,
+        pool: None,
+        teams: BTreeMap::new(),
     };
-    let mut marked = PlanResources::default();
-    let mut listings = BTreeMap::new();
-    for f in found {
-        match f {
-            Found::PlanResources(names) => marked = names,
-            Found::Bucket(a, b, listing) => {
-                if let BucketLookup::Found(bucket) = &b {
-                    listings.insert(bucket.name.clone(), listing);
-                }
-                observed.buckets.insert(a, b);
-            }
-            Found::Role(a, r) => {
-                observed.roles.insert(a, r);
-            }
-            Found::Upload(a, o) => {
-                observed.uploads.insert(a, o);
-            }
-            Found::Job(a, j) => {
-                observed.jobs.insert(a, *j);
-            }
-            Found::ExternalBucket(name, region) => {
-                observed.external_buckets.insert(name, region);
-            }
-        }
-    }
+    let (marked, listings) = record(&mut observed, found);
 
     // What the listings could not settle is read object by object, with the orphans.
     let mut unsettled = Vec::new();
@@ -191,6 +194,45 @@ pub async fn refresh(
     }
     observed.orphans = orphans(desired, tagged?);
     Ok(observed)
+}
+
+/// Puts what the reads found into `observed`; returns the plan's marked resources and the
+/// buckets' listings, which the next stage needs.
+fn record(
+    observed: &mut ObservedState,
+    found: Vec<Found>,
+) -> (PlanResources, BTreeMap<String, Option<ObjectListing>>) {
+    let mut marked = PlanResources::default();
+    let mut listings = BTreeMap::new();
+    for f in found {
+        match f {
+            Found::PlanResources(names) => marked = names,
+            Found::Bucket(a, b, listing) => {
+                if let BucketLookup::Found(bucket) = &b {
+                    listings.insert(bucket.name.clone(), listing);
+                }
+                observed.buckets.insert(a, b);
+            }
+            Found::Role(a, r) => {
+                observed.roles.insert(a, r);
+            }
+            Found::Upload(a, o) => {
+                observed.uploads.insert(a, o);
+            }
+            Found::Job(a, j) => {
+                observed.jobs.insert(a, *j);
+            }
+            Found::ExternalBucket(name, region) => {
+                observed.external_buckets.insert(name, region);
+            }
+            Found::Workforce(w) => observed.workforce = w,
+            Found::Pool(p) => observed.pool = p,
+            Found::Team(a, t) => {
+                observed.teams.insert(a, t);
+            }
+        }
+    }
+    (marked, listings)
 }
 
 /// An upload as its bucket's listing shows it.

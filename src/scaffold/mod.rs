@@ -86,8 +86,35 @@ fn toml_list(items: &[&str]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
+/// `[workforce]` and `[teams.labelers]`: a user pool gtplan creates, and a team of two
+/// example workers.
+fn private_team_tables(p: &mut String, slug: &str) {
+    let stem = bucket_stem(slug);
+    let _ = writeln!(
+        p,
+        "# The people who label: a private workforce signing in through an Amazon Cognito user pool\n\
+         # that gtplan creates, with its sign-in domain (unique in the region). There is one\n\
+         # workforce per account and region: if yours has one, write its `user_pool_id` and\n\
+         # `client_id` here instead of `user_pool_name` and `domain` (docs/plan-file.md).\n\
+         [workforce]\n\
+         user_pool_name = {}\n\
+         domain = \"{stem}-${{account_id}}\"\n\
+         \n\
+         # A team: each worker gets Cognito's invitation e-mail with a temporary password.\n\
+         # Replace the example addresses with your people's.\n\
+         [teams.labelers]\n\
+         name = {}\n\
+         description = \"The people who label for {slug}\"\n\
+         workers = [\"ana@example.com\", \"ben@example.com\"]\n",
+        toml_string(&format!("gtplan-{stem}")),
+        toml_string(&format!("{stem}-labelers")),
+    );
+}
+
 /// Every file of a new plan for `task` in `region`.
-pub fn scaffold(task: &TaskType, region: &str) -> Vec<File> {
+/// `private_team`: the plan makes its own private workforce and team (a Cognito user pool and
+/// workers invited by e-mail) instead of naming a work team that exists.
+pub fn scaffold(task: &TaskType, region: &str, private_team: bool) -> Vec<File> {
     let slug = kebab(task.name);
     let (label_attribute, audited) = label_attributes(task);
     let data = samples::data(task, audited.as_deref());
@@ -107,7 +134,7 @@ pub fn scaffold(task: &TaskType, region: &str) -> Vec<File> {
         path: PLAN_FILE.to_owned(),
         body: plan_text(
             task,
-            region,
+            (region, private_team),
             &slug,
             &label_attribute,
             audited.as_deref(),
@@ -124,7 +151,7 @@ pub fn scaffold(task: &TaskType, region: &str) -> Vec<File> {
 )]
 fn plan_text(
     task: &TaskType,
-    region: &str,
+    (region, private_team): (&str, bool),
     slug: &str,
     label_attribute: &str,
     audited: Option<&str>,
@@ -151,12 +178,20 @@ fn plan_text(
         p,
         "[vars]\n\
          # S3 bucket names are global: the account id makes this one yours.\n\
-         bucket = \"{}-${{region}}-${{account_id}}\"\n\
-         # Your private work team (SageMaker console → Labeling workforces → Private). The sandbox\n\
-         # has the team `{SANDBOX_TEAM}` in every region.\n\
-         workteam = \"arn:aws:sagemaker:${{region}}:${{account_id}}:workteam/private-crowd/{SANDBOX_TEAM}\"\n",
+         bucket = \"{}-${{region}}-${{account_id}}\"",
         bucket_stem(slug)
     );
+    if private_team {
+        p.push('\n');
+    } else {
+        let _ = writeln!(
+            p,
+            "# Your private work team (SageMaker console → Labeling workforces → Private). The sandbox\n\
+             # has the team `{SANDBOX_TEAM}` in every region. `gtplan init --private-team` writes a\n\
+             # plan that makes its own team instead.\n\
+             workteam = \"arn:aws:sagemaker:${{region}}:${{account_id}}:workteam/private-crowd/{SANDBOX_TEAM}\"\n"
+        );
+    }
     let _ = writeln!(
         p,
         "[buckets.data]\n\
@@ -174,6 +209,9 @@ fn plan_text(
             "Lets Ground Truth read the inputs and write the labels of plan {slug}-{region}"
         ))
     );
+    if private_team {
+        private_team_tables(&mut p, slug);
+    }
     for (i, f) in data.files.iter().enumerate() {
         let _ = writeln!(
             p,
@@ -278,7 +316,11 @@ fn plan_text(
     );
     // 12 hours: the longest the public workforce allows, so switching to it needs no change.
     let _ = writeln!(p, "task_availability_lifetime = \"12h\"");
-    let _ = writeln!(p, "workteam = \"${{workteam}}\"");
+    if private_team {
+        let _ = writeln!(p, "workteam = \"labelers\"          # the plan's team");
+    } else {
+        let _ = writeln!(p, "workteam = \"${{workteam}}\"");
+    }
     if task.mechanical_turk {
         let price = task
             .price_family
@@ -371,7 +413,7 @@ mod tests {
         for task in &TASK_TYPES {
             // The longest region name keeps every name within AWS's limits.
             let dir = tempfile::tempdir().expect("temp dir");
-            for f in scaffold(task, "ap-northeast-2") {
+            for f in scaffold(task, "ap-northeast-2", false) {
                 let path = dir.path().join(&f.path);
                 std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
                 std::fs::write(path, &f.body).expect("write");

@@ -899,6 +899,8 @@ fn desired_state() -> DesiredState {
     };
     DesiredState {
         external_buckets: std::collections::BTreeMap::new(),
+        workforce: None,
+        teams: std::collections::BTreeMap::new(),
         plan: PlanName::parse(PLAN).expect("plan"),
         region: Region::parse(REGION).expect("region"),
         account_id: SANDBOX_ACCOUNT.to_owned(),

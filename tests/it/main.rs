@@ -14,6 +14,7 @@ mod day_two;
 mod engine;
 mod iam;
 mod moto;
+mod private_team;
 mod readme;
 mod reliability;
 mod restart;

@@ -66,7 +66,7 @@ fn job_name(plan: &str) -> String {
 /// commands run (in-process: 46 runs of the binary would spend most of their time starting).
 async fn init_apply_and_check(p: &Project, task: &str, region: &str) {
     let dir = format!("{task}-{region}");
-    gtplan::ops::init(task, region, &p.path(&dir)).expect("init writes the plan");
+    gtplan::ops::init(task, region, &p.path(&dir), false).expect("init writes the plan");
     let plan_path = format!("{dir}/plan.toml");
     let request = p.request(&plan_path);
     let applied = gtplan::ops::apply(&request, &AutoApprove)

@@ -5,7 +5,7 @@
 //! propagation (see [`retry`]); every error gets its context once, where the call is made.
 //!
 //! One module per service: [`s3`] (buckets, objects), [`iam`] (roles), [`sagemaker`]
-//! (labeling jobs).
+//! (labeling jobs), [`workforce`] (the private workforce, its teams, their Cognito side).
 
 mod discovery;
 mod iam;
@@ -14,6 +14,7 @@ mod multipart;
 mod retry;
 mod s3;
 mod sagemaker;
+mod workforce;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -33,6 +34,7 @@ use crate::model::observed::{
     BucketLookup, BucketRegion, ObjectListing, ObservedJob, ObservedObject, ObservedRole,
     PlanResources,
 };
+use crate::model::workforce::{ObservedPool, ObservedTeam, ObservedWorkforce};
 
 /// How to reach AWS: like the AWS CLI, anything left `None` comes from the standard chain
 /// (environment, shared config and credentials files, SSO, container and instance roles).
@@ -61,6 +63,7 @@ pub struct AwsCloud {
     sts: aws_sdk_sts::Client,
     sagemaker: aws_sdk_sagemaker::Client,
     tagging: aws_sdk_resourcegroupstagging::Client,
+    cognito: aws_sdk_cognitoidentityprovider::Client,
     /// When this process last wrote each role (lower-case name): CreateLabelingJob retries a
     /// rejection of a role written moments ago (IAM propagation).
     role_writes: Mutex<HashMap<String, Instant>>,
@@ -102,8 +105,16 @@ impl AwsCloud {
                 .retry_partition(retry::partition("gtplan-tagging"))
                 .build(),
         );
+        let cognito = aws_sdk_cognitoidentityprovider::Client::from_conf(
+            aws_sdk_cognitoidentityprovider::config::Builder::from(config)
+                .region(Region::new(region.clone()))
+                .retry_config(retry::sdk_retry_config())
+                .retry_partition(retry::partition("gtplan-cognito"))
+                .build(),
+        );
         Self {
             s3: s3_client(config, &region),
+            cognito,
             iam,
             sts,
             sagemaker,
@@ -443,6 +454,24 @@ impl Cloud for AwsCloud {
             .map_err(|e| self.located(e))
     }
 
+    async fn workforce(&self) -> Result<Option<ObservedWorkforce>, CloudError> {
+        self.read_workforce().await.map_err(|e| self.located(e))
+    }
+
+    async fn user_pool(&self, name: &str) -> Result<Option<ObservedPool>, CloudError> {
+        self.read_pool(name).await.map_err(|e| self.located(e))
+    }
+
+    async fn team(&self, name: &str) -> Result<Option<ObservedTeam>, CloudError> {
+        self.read_team(name).await.map_err(|e| self.located(e))
+    }
+
+    async fn jobs_using_team(&self, workteam_arn: &str) -> Result<Vec<String>, CloudError> {
+        self.jobs_using(workteam_arn)
+            .await
+            .map_err(|e| self.located(e))
+    }
+
     async fn job(&self, name: &JobName) -> Result<Option<ObservedJob>, CloudError> {
         self.read_job(name.as_str(), false)
             .await
@@ -486,6 +515,7 @@ impl Cloud for AwsCloud {
             Step::CreateLabelingJob { .. } | Step::StopLabelingJob { .. } => {
                 self.execute_sagemaker(step).await
             }
+            _ => Box::pin(self.execute_workforce(step)).await,
         };
         result.map_err(|e| self.located(e))
     }

@@ -16,6 +16,7 @@ mod drafts;
 mod jobs;
 mod label_attributes;
 mod uploads;
+mod workforce;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -85,6 +86,14 @@ pub fn resolve(file: &PlanFile, account: &str) -> Result<DesiredState, ConfigErr
         .iter()
         .filter_map(|(addr, raw)| r.job(addr, raw, &buckets, &roles, &uploads))
         .collect();
+    let workforce = r.workforce_section();
+    let teams = r.teams(
+        workforce
+            .as_ref()
+            .ok()
+            .and_then(Option::as_ref)
+            .map(|(_, w)| w),
+    );
     r.link_chains(&mut jobs, &uploads);
     r.check_audit_attributes(&jobs, &uploads);
     r.duplicates(&buckets, &roles, &uploads, &jobs);
@@ -94,7 +103,13 @@ pub fn resolve(file: &PlanFile, account: &str) -> Result<DesiredState, ConfigErr
     if !r.problems.is_empty() {
         return Err(r.problems.into_error());
     }
-    let state = r.assemble(&templates, buckets, &roles, &uploads, jobs);
+    let state = r
+        .assemble(&templates, buckets, &roles, &uploads, jobs)
+        .map(|mut state| {
+            state.workforce = workforce.ok().flatten();
+            state.teams = teams;
+            state
+        });
     r.problems.into_result(()).and(
         state.ok_or_else(|| ConfigError::single(Problem::plain("the plan could not be resolved"))),
     )
@@ -485,6 +500,8 @@ impl Resolver<'_> {
             uploads: BTreeMap::new(),
             jobs: BTreeMap::new(),
             external_buckets: BTreeMap::new(),
+            workforce: None,
+            teams: BTreeMap::new(),
         };
         let cors = Self::derived_cors(&buckets, &jobs);
         for b in buckets {

@@ -133,6 +133,53 @@ fn not_ours(what: &str, owner: Ownership, plan: &PlanName) -> Option<String> {
     }
 }
 
+/// The plan's teams and their groups, unless another plan's running job uses the team (the
+/// plan's own jobs are stopped first).
+fn destroy_teams(desired: &DesiredState, observed: &ObservedState, out: &mut Outcome) {
+    const REASON: &str = "destroy requested";
+    let plan = &desired.plan;
+    let own: Vec<&str> = desired
+        .jobs
+        .values()
+        .map(|j| j.spec.name.as_str())
+        .collect();
+    for (address, want) in &desired.teams {
+        let Some(Some(team)) = observed.teams.get(address) else {
+            continue;
+        };
+        if let Some(why) = not_ours("work team", ownership(&team.tags, plan), plan) {
+            out.push(Ok(left_alone(
+                address,
+                &team.name,
+                why,
+                digest::team(Some(team)),
+            )));
+            continue;
+        }
+        let others: Vec<String> = team
+            .running_jobs
+            .iter()
+            .filter(|j| !own.iter().any(|o| o.eq_ignore_ascii_case(j)))
+            .map(|j| format!("`{j}`"))
+            .collect();
+        if others.is_empty() {
+            out.push(Ok(super::workforce::delete_team(
+                desired, address, want, team, REASON,
+            )));
+        } else {
+            out.push(Err(PlanError::new(
+                address,
+                format!(
+                    "work team `{}` is used by running labeling jobs that are not this plan's: {}",
+                    team.name,
+                    others.join(", ")
+                ),
+                "stop them first (`aws sagemaker stop-labeling-job --labeling-job-name NAME`), or keep the team",
+            )));
+        }
+    }
+}
+
 /// Plans the removal of everything the plan manages that exists: jobs stopped, uploads,
 /// roles with their policies, buckets (emptied first only with `force_destroy`), and the
 /// plan's orphans. Resources without the plan's tag are left alone, with a note.
@@ -209,6 +256,13 @@ pub fn destroy(desired: &DesiredState, observed: &ObservedState) -> Result<Plan,
             ))),
             None => out.push(Ok(stop_job(address, job, REASON))),
         }
+    }
+    destroy_teams(desired, observed, &mut out);
+    if let Some((address, want)) = &desired.workforce
+        && let Some(c) =
+            super::workforce::delete_workforce(desired, address, want, observed, REASON)
+    {
+        out.push(Ok(c));
     }
     for orphan in &observed.orphans {
         out.push(orphan_change(orphan));

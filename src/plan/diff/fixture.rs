@@ -167,6 +167,8 @@ pub fn desired() -> DesiredState {
     };
     DesiredState {
         external_buckets: BTreeMap::new(),
+        workforce: None,
+        teams: BTreeMap::new(),
         plan: PlanName::parse(PLAN).expect("plan name"),
         region: Region::parse("us-east-1").expect("region"),
         account_id: ACCOUNT.to_owned(),
@@ -210,6 +212,9 @@ pub fn desired() -> DesiredState {
 pub fn empty(desired: &DesiredState) -> ObservedState {
     ObservedState {
         external_buckets: BTreeMap::new(),
+        workforce: None,
+        pool: None,
+        teams: BTreeMap::new(),
         account_id: ACCOUNT.to_owned(),
         buckets: desired
             .buckets
@@ -292,6 +297,9 @@ pub fn observed_job(spec: &JobSpec) -> ObservedJob {
 pub fn applied(desired: &DesiredState) -> ObservedState {
     ObservedState {
         external_buckets: BTreeMap::new(),
+        workforce: None,
+        pool: None,
+        teams: BTreeMap::new(),
         account_id: ACCOUNT.to_owned(),
         buckets: desired
             .buckets

@@ -113,6 +113,15 @@ pub fn diff(desired: &DesiredState, observed: &ObservedState) -> Result<Plan, Pl
         let found = observed.uploads.get(address).and_then(Option::as_ref);
         out.push(Ok(upload_change(desired, address, want, found)));
     }
+    if let Some((address, want)) = &desired.workforce {
+        out.push(workforce::workforce_change(
+            desired, address, want, observed,
+        ));
+    }
+    for (address, want) in &desired.teams {
+        let found = observed.teams.get(address).and_then(Option::as_ref);
+        out.push(workforce::team_change(desired, address, want, found));
+    }
     for (address, want) in &desired.jobs {
         let found = observed.jobs.get(address).and_then(Option::as_ref);
         out.push(job_change(desired, observed, address, want, found));
@@ -262,6 +271,7 @@ mod destroy;
 mod jobs;
 mod roles;
 mod uploads;
+mod workforce;
 
 use buckets::bucket_change;
 pub use destroy::destroy;

@@ -249,7 +249,6 @@ impl Resolver<'_> {
     ) -> Option<JobDraft> {
         let from = format!("`jobs.{}`", addr.value);
         let mut touches = Touches::default();
-
         let name = self
             .expand(&raw.name)
             .and_then(|n| self.name(&n, JobName::parse(&n.value)));
@@ -266,6 +265,7 @@ impl Resolver<'_> {
         let stopping = self.stopping_conditions(raw, input.sns_topic.is_some(), &from);
         let (time_limit, time_limit_span) = self.task_time_limit(raw, task, &from);
         let workforce = self.workforce(raw, task, &from);
+        touches.depends_on.extend(workforce.team.clone());
         let (pre, acs) = self.lambdas(raw, task, &mut touches);
         let sns_topics: BTreeSet<String> = input
             .sns_topic
@@ -279,7 +279,6 @@ impl Resolver<'_> {
             }
             _ => Some(None),
         };
-        let tags = self.tags(raw.tags.as_ref());
 
         let task = task?;
         let role = role?;
@@ -322,7 +321,7 @@ impl Resolver<'_> {
                 max_concurrent_task_count: workers?.max_concurrent_tasks,
                 public_workforce_task_price: workforce.price?,
             },
-            tags,
+            tags: self.tags(raw.tags.as_ref()),
         };
         Some(JobDraft {
             addr: addr.value.clone(),

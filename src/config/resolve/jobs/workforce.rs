@@ -20,6 +20,8 @@ use super::{MAX_AVAILABILITY_PRIVATE, MAX_AVAILABILITY_PUBLIC};
 )]
 pub(super) struct Workforce {
     pub workteam_arn: Option<String>,
+    /// The plan's team the job uses, which it depends on.
+    pub team: Option<crate::model::Address>,
     /// Outer `None`: invalid (reported); inner `None`: not the public workforce.
     pub price: Option<Option<Price>>,
     pub classifiers: BTreeSet<String>,
@@ -37,6 +39,7 @@ impl Resolver<'_> {
         let workteam = self.expand(&raw.workteam);
         let public = workteam.as_ref().is_some_and(|w| w.value == "public");
         let price_value = self.expand_opt(raw.public_price.as_ref());
+        let mut team = None;
         let workteam_arn = workteam.as_ref().and_then(|w| {
             if public {
                 if let Some(task) = task
@@ -46,9 +49,13 @@ impl Resolver<'_> {
                     return None;
                 }
                 Some(catalog::arns::public_workteam(&region))
-            } else {
+            } else if w.value.starts_with("arn:") {
                 self.check(&w.span, checks::workteam_arn(&w.value, &region))?;
                 Some(w.value.clone())
+            } else {
+                let (arn, address) = self.plan_team(w, from)?;
+                team = Some(address);
+                Some(arn)
             }
         });
         let price: Option<Option<Price>> = match (&price_value, public) {
@@ -124,9 +131,44 @@ impl Resolver<'_> {
         });
         Workforce {
             workteam_arn,
+            team,
             price,
             classifiers,
             availability,
         }
+    }
+
+    /// The ARN of the plan's team `workteam` names, and its address; reported when the plan
+    /// has no such team.
+    fn plan_team(
+        &mut self,
+        w: &crate::config::reader::Located<String>,
+        from: &str,
+    ) -> Option<(String, crate::model::Address)> {
+        if let Some(found) = self.team_arn(&w.value) {
+            return Some(found);
+        }
+        let keys: Vec<String> = self
+            .file
+            .raw
+            .teams
+            .iter()
+            .map(|(k, _)| k.value.clone())
+            .collect();
+        let help = match suggest::did_you_mean(&w.value, &keys) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None if keys.is_empty() => "write `public` (Mechanical Turk), a work team's ARN, or the name of a `[teams.NAME]` of this plan".to_owned(),
+            None => format!("the plan's teams are {}; or write `public` or a work team's ARN", suggest::list(&keys)),
+        };
+        self.report(
+            w.span.clone(),
+            format!(
+                "{from} names team `{}`, which the plan does not have",
+                w.value
+            ),
+            "unknown team",
+            Some(help),
+        );
+        None
     }
 }

@@ -1,0 +1,781 @@
+//! The private workforce through the SDK: SageMaker's workforce and work teams, and their
+//! Cognito side (the user pool, its domain and app client, a group per team, a user per
+//! worker). Every write is safe to send again: a create first finds what an earlier try made
+//! (Cognito pools have no unique name, so a lost answer must not make a second pool), and a
+//! delete of what is gone succeeds.
+
+use std::collections::{BTreeSet, HashMap};
+
+use aws_sdk_cognitoidentityprovider::types::{
+    AdminCreateUserConfigType, AttributeType, DeliveryMediumType,
+};
+use aws_sdk_sagemaker::types::{
+    CognitoConfig, CognitoMemberDefinition, MemberDefinition, NotificationConfiguration,
+    OidcConfig as SdkOidcConfig, OidcMemberDefinition, SourceIpConfig, Tag,
+};
+
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+
+use super::{AwsCloud, cloud_error, code_of, malformed, written};
+use crate::cloud::CloudError;
+use crate::model::Step;
+use crate::model::Tags;
+use crate::model::step::{TeamMembers, WorkforceIdentity};
+use crate::model::workforce::{
+    APP_CLIENT_NAME, CognitoRef, ObservedMembers, ObservedOidc, ObservedPool, ObservedTeam,
+    ObservedWorkforce, OidcConfig,
+};
+
+impl AwsCloud {
+    /// `ListWorkforces`: a region has at most one.
+    pub(super) async fn read_workforce(&self) -> Result<Option<ObservedWorkforce>, CloudError> {
+        let out = self
+            .sagemaker
+            .list_workforces()
+            .send()
+            .await
+            .map_err(|e| cloud_error("list the region's workforces", e))?;
+        Ok(out.workforces().first().map(|w| ObservedWorkforce {
+            name: w.workforce_name().unwrap_or_default().to_owned(),
+            arn: w.workforce_arn().unwrap_or_default().to_owned(),
+            cognito: w.cognito_config().map(|c| {
+                (
+                    c.user_pool().unwrap_or_default().to_owned(),
+                    c.client_id().unwrap_or_default().to_owned(),
+                )
+            }),
+            oidc: w.oidc_config().map(|o| ObservedOidc {
+                client_id: o.client_id().unwrap_or_default().to_owned(),
+                issuer: o.issuer().unwrap_or_default().to_owned(),
+                authorization_endpoint: o.authorization_endpoint().unwrap_or_default().to_owned(),
+                token_endpoint: o.token_endpoint().unwrap_or_default().to_owned(),
+                user_info_endpoint: o.user_info_endpoint().unwrap_or_default().to_owned(),
+                logout_endpoint: o.logout_endpoint().unwrap_or_default().to_owned(),
+                jwks_uri: o.jwks_uri().unwrap_or_default().to_owned(),
+                scope: o.scope().filter(|s| !s.is_empty()).map(ToOwned::to_owned),
+            }),
+            source_ip_cidrs: {
+                let mut cidrs: Vec<String> = w
+                    .source_ip_config()
+                    .map(|s| s.cidrs().to_vec())
+                    .unwrap_or_default();
+                cidrs.sort();
+                cidrs
+            },
+            sub_domain: w.sub_domain().map(ToOwned::to_owned),
+        }))
+    }
+
+    /// The pool named `name` (`ListUserPools`, then `DescribeUserPool` and its clients).
+    pub(super) async fn read_pool(&self, name: &str) -> Result<Option<ObservedPool>, CloudError> {
+        let action = || format!("find user pool `{name}`");
+        let mut ids = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .cognito
+                .list_user_pools()
+                .max_results(60)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| cloud_error(action(), e))?;
+            ids.extend(
+                out.user_pools()
+                    .iter()
+                    .filter(|p| p.name() == Some(name))
+                    .filter_map(|p| p.id().map(ToOwned::to_owned)),
+            );
+            match out.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        let id = match ids.as_slice() {
+            [] => return Ok(None),
+            [one] => one.clone(),
+            many => {
+                return Err(CloudError::Conflict {
+                    action: action(),
+                    message: format!(
+                        "{} user pools are named `{name}` ({}); gtplan cannot tell which is the plan's: delete the extra ones or name another pool",
+                        many.len(),
+                        many.join(", ")
+                    ),
+                });
+            }
+        };
+        let described = self
+            .cognito
+            .describe_user_pool()
+            .user_pool_id(&id)
+            .send()
+            .await
+            .map_err(|e| cloud_error(action(), e))?;
+        let pool = described
+            .user_pool()
+            .ok_or_else(|| malformed(action(), "DescribeUserPool returned no pool"))?;
+        let clients = self
+            .cognito
+            .list_user_pool_clients()
+            .user_pool_id(&id)
+            .max_results(60)
+            .send()
+            .await
+            .map_err(|e| cloud_error(action(), e))?;
+        Ok(Some(ObservedPool {
+            id: id.clone(),
+            name: name.to_owned(),
+            domain: pool
+                .domain()
+                .filter(|d| !d.is_empty())
+                .map(ToOwned::to_owned),
+            client_id: clients
+                .user_pool_clients()
+                .iter()
+                .find(|c| c.client_name() == Some(APP_CLIENT_NAME))
+                .and_then(|c| c.client_id().map(ToOwned::to_owned)),
+            users: u64::try_from(pool.estimated_number_of_users()).unwrap_or(0),
+            tags: pool
+                .user_pool_tags()
+                .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+        }))
+    }
+
+    /// `DescribeWorkteam`, its tags, and a Cognito team's workers (`ListUsersInGroup`).
+    pub(super) async fn read_team(&self, name: &str) -> Result<Option<ObservedTeam>, CloudError> {
+        let action = || format!("read work team `{name}`");
+        let described = match self
+            .sagemaker
+            .describe_workteam()
+            .workteam_name(name)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            // SageMaker answers a missing team with a ValidationException (fact sheet 2 §2.2).
+            Err(e)
+                if matches!(
+                    code_of(&e),
+                    Some("ValidationException" | "ResourceNotFound")
+                ) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(cloud_error(action(), e)),
+        };
+        let team = described
+            .workteam()
+            .ok_or_else(|| malformed(action(), "DescribeWorkteam returned no team"))?;
+        let arn = team.workteam_arn().unwrap_or_default().to_owned();
+        let tags = self.sagemaker_tags(&arn, &action()).await?;
+        let definitions = team.member_definitions();
+        let cognito: Vec<&CognitoMemberDefinition> = definitions
+            .iter()
+            .filter_map(MemberDefinition::cognito_member_definition)
+            .collect();
+        let members = if let Some(first) = cognito.first() {
+            let pool = first.user_pool().unwrap_or_default().to_owned();
+            let groups: Vec<String> = cognito
+                .iter()
+                .filter_map(|c| c.user_group().map(ToOwned::to_owned))
+                .collect();
+            let mut workers = BTreeSet::new();
+            for group in &groups {
+                workers.extend(self.group_members(&pool, group).await?);
+            }
+            ObservedMembers::Cognito {
+                client_id: first.client_id().unwrap_or_default().to_owned(),
+                user_pool_id: pool,
+                groups,
+                workers,
+            }
+        } else {
+            ObservedMembers::Oidc {
+                groups: definitions
+                    .iter()
+                    .filter_map(MemberDefinition::oidc_member_definition)
+                    .flat_map(|o| o.groups().iter().cloned())
+                    .collect(),
+            }
+        };
+        Ok(Some(ObservedTeam {
+            name: name.to_owned(),
+            arn,
+            description: team.description().unwrap_or_default().to_owned(),
+            members,
+            notification_topic_arn: team
+                .notification_configuration()
+                .and_then(|n| n.notification_topic_arn())
+                .filter(|a| !a.is_empty())
+                .map(ToOwned::to_owned),
+            tags,
+            running_jobs: Vec::new(),
+        }))
+    }
+
+    /// The running labeling jobs (initializing or in progress) whose work team is `arn`.
+    pub(super) async fn jobs_using(&self, arn: &str) -> Result<Vec<String>, CloudError> {
+        use aws_sdk_sagemaker::types::LabelingJobStatus;
+        let mut names = Vec::new();
+        for status in [
+            LabelingJobStatus::Initializing,
+            LabelingJobStatus::InProgress,
+        ] {
+            let mut token: Option<String> = None;
+            loop {
+                let out = self
+                    .sagemaker
+                    .list_labeling_jobs()
+                    .status_equals(status.clone())
+                    .max_results(100)
+                    .set_next_token(token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| cloud_error("list the running labeling jobs", e))?;
+                names.extend(
+                    out.labeling_job_summary_list()
+                        .iter()
+                        .filter(|j| j.workteam_arn() == Some(arn))
+                        .filter_map(|j| j.labeling_job_name().map(ToOwned::to_owned)),
+                );
+                match out.next_token() {
+                    Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+                    _ => break,
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    /// `ListTags` of a SageMaker resource.
+    async fn sagemaker_tags(&self, arn: &str, action: &str) -> Result<Tags, CloudError> {
+        let mut tags = Tags::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .sagemaker
+                .list_tags()
+                .resource_arn(arn)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| cloud_error(action, e))?;
+            for t in out.tags() {
+                if let Some(key) = t.key() {
+                    tags.insert(key.to_owned(), t.value().unwrap_or_default().to_owned());
+                }
+            }
+            match out.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+                _ => return Ok(tags),
+            }
+        }
+    }
+
+    /// The user names in a Cognito group (gtplan's workers are named by e-mail address).
+    async fn group_members(&self, pool: &str, group: &str) -> Result<Vec<String>, CloudError> {
+        let mut users = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = match self
+                .cognito
+                .list_users_in_group()
+                .user_pool_id(pool)
+                .group_name(group)
+                .limit(60)
+                .set_next_token(token.clone())
+                .send()
+                .await
+            {
+                Ok(out) => out,
+                // The group was deleted by hand: nobody is in it.
+                Err(e) if code_of(&e) == Some("ResourceNotFoundException") => return Ok(users),
+                Err(e) => {
+                    return Err(cloud_error(
+                        format!("list the users of group `{group}` in user pool {pool}"),
+                        e,
+                    ));
+                }
+            };
+            users.extend(
+                out.users()
+                    .iter()
+                    .filter_map(|u| u.username().map(ToOwned::to_owned)),
+            );
+            match out.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+                _ => return Ok(users),
+            }
+        }
+    }
+
+    /// The pool and app client ids a write names.
+    async fn cognito_ids(&self, cognito: &CognitoRef) -> Result<(String, String), CloudError> {
+        match cognito {
+            CognitoRef::Existing {
+                user_pool_id,
+                client_id,
+            } => Ok((user_pool_id.clone(), client_id.clone())),
+            CognitoRef::Created { pool_name } => {
+                let pool = self.read_pool(pool_name).await?;
+                match pool {
+                    Some(ObservedPool {
+                        id,
+                        client_id: Some(client),
+                        ..
+                    }) => Ok((id, client)),
+                    _ => Err(CloudError::Conflict {
+                        action: format!("use user pool `{pool_name}`"),
+                        message: format!(
+                            "the pool or its `{APP_CLIENT_NAME}` app client does not exist (deleted since the plan was made?)"
+                        ),
+                    }),
+                }
+            }
+        }
+    }
+
+    pub(super) async fn execute_workforce(&self, step: &Step) -> Result<(), CloudError> {
+        match step {
+            Step::CreateUserPool { pool_name, tags } => self.create_pool(pool_name, tags).await,
+            Step::CreateUserPoolDomain { pool_name, domain } => {
+                self.create_domain(pool_name, domain).await
+            }
+            Step::CreateUserPoolClient { pool_name } => self.create_client(pool_name).await,
+            Step::DeleteUserPool { pool_name, domain } => {
+                self.delete_pool(pool_name, domain.as_deref()).await
+            }
+            Step::CreateWorkforce {
+                workforce,
+                identity,
+                source_ip_cidrs,
+                tags,
+            } => {
+                self.create_workforce(workforce, identity, source_ip_cidrs, tags)
+                    .await
+            }
+            Step::UpdateWorkforce {
+                workforce,
+                source_ip_cidrs,
+                oidc,
+            } => {
+                let mut request = self
+                    .sagemaker
+                    .update_workforce()
+                    .workforce_name(workforce)
+                    .source_ip_config(cidrs(source_ip_cidrs));
+                if let Some(oidc) = oidc {
+                    request = request.oidc_config(sdk_oidc(oidc)?);
+                }
+                written(request.send().await, || {
+                    format!("update workforce `{workforce}`")
+                })
+            }
+            Step::DeleteWorkforce { workforce } => {
+                match self
+                    .sagemaker
+                    .delete_workforce()
+                    .workforce_name(workforce)
+                    .send()
+                    .await
+                {
+                    Err(e) if code_of(&e) == Some("ValidationException") && is_missing(&e) => {
+                        Ok(())
+                    }
+                    other => written(other, || format!("delete workforce `{workforce}`")),
+                }
+            }
+            _ => self.execute_team(step).await,
+        }
+    }
+
+    async fn execute_team(&self, step: &Step) -> Result<(), CloudError> {
+        match step {
+            Step::CreateWorkteam {
+                team,
+                workforce,
+                description,
+                members,
+                notification_topic_arn,
+                tags,
+            } => {
+                let request = self
+                    .sagemaker
+                    .create_workteam()
+                    .workteam_name(team)
+                    .workforce_name(workforce)
+                    .description(description)
+                    .set_member_definitions(Some(self.member_definitions(members).await?))
+                    .set_notification_configuration(notification(notification_topic_arn.as_ref()))
+                    .set_tags(Some(sdk_tags(tags)));
+                match request.send().await {
+                    // Sent again after a lost answer: the team is there.
+                    Err(e) if code_of(&e) == Some("ResourceInUse") => Ok(()),
+                    other => written(other, || format!("create work team `{team}`")),
+                }
+            }
+            Step::UpdateWorkteam {
+                team,
+                description,
+                members,
+                notification_topic_arn,
+            } => written(
+                self.sagemaker
+                    .update_workteam()
+                    .workteam_name(team)
+                    .description(description)
+                    .set_member_definitions(Some(self.member_definitions(members).await?))
+                    .set_notification_configuration(notification(notification_topic_arn.as_ref()))
+                    .send()
+                    .await,
+                || format!("update work team `{team}`"),
+            ),
+            Step::DeleteWorkteam { team } => {
+                match self
+                    .sagemaker
+                    .delete_workteam()
+                    .workteam_name(team)
+                    .send()
+                    .await
+                {
+                    Err(e) if code_of(&e) == Some("ValidationException") && is_missing(&e) => {
+                        Ok(())
+                    }
+                    other => written(other, || format!("delete work team `{team}`")),
+                }
+            }
+            _ => self.execute_members(step).await,
+        }
+    }
+
+    /// A team's Cognito side: its group and who is in it.
+    async fn execute_members(&self, step: &Step) -> Result<(), CloudError> {
+        match step {
+            Step::CreateGroup { cognito, group } => {
+                let (pool, _) = self.cognito_ids(cognito).await?;
+                match self
+                    .cognito
+                    .create_group()
+                    .user_pool_id(&pool)
+                    .group_name(group)
+                    .description("A SageMaker Ground Truth work team (gtplan)")
+                    .send()
+                    .await
+                {
+                    Err(e) if code_of(&e) == Some("GroupExistsException") => Ok(()),
+                    other => written(other, || format!("create group `{group}` in {pool}")),
+                }
+            }
+            Step::DeleteGroup { cognito, group } => {
+                let (pool, _) = self.cognito_ids(cognito).await?;
+                match self
+                    .cognito
+                    .delete_group()
+                    .user_pool_id(&pool)
+                    .group_name(group)
+                    .send()
+                    .await
+                {
+                    Err(e) if code_of(&e) == Some("ResourceNotFoundException") => Ok(()),
+                    other => written(other, || format!("delete group `{group}` in {pool}")),
+                }
+            }
+            Step::InviteWorker { cognito, email } => self.invite(cognito, email).await,
+            Step::AddWorkerToGroup {
+                cognito,
+                email,
+                group,
+            } => {
+                let (pool, _) = self.cognito_ids(cognito).await?;
+                written(
+                    self.cognito
+                        .admin_add_user_to_group()
+                        .user_pool_id(&pool)
+                        .username(email)
+                        .group_name(group)
+                        .send()
+                        .await,
+                    || format!("add `{email}` to group `{group}`"),
+                )
+            }
+            Step::RemoveWorkerFromGroup {
+                cognito,
+                email,
+                group,
+            } => {
+                let (pool, _) = self.cognito_ids(cognito).await?;
+                match self
+                    .cognito
+                    .admin_remove_user_from_group()
+                    .user_pool_id(&pool)
+                    .username(email)
+                    .group_name(group)
+                    .send()
+                    .await
+                {
+                    Err(e) if code_of(&e) == Some("UserNotFoundException") => Ok(()),
+                    other => written(other, || format!("remove `{email}` from group `{group}`")),
+                }
+            }
+            other => Err(CloudError::Conflict {
+                action: other.describe(),
+                message: "not a write gtplan knows how to make".to_owned(),
+            }),
+        }
+    }
+
+    async fn create_pool(&self, pool_name: &str, tags: &Tags) -> Result<(), CloudError> {
+        if self.read_pool(pool_name).await?.is_some() {
+            // Made by an earlier try whose answer was lost.
+            return Ok(());
+        }
+        written(
+            self.cognito
+                .create_user_pool()
+                .pool_name(pool_name)
+                // Workers are invited; nobody signs up on their own.
+                .admin_create_user_config(
+                    AdminCreateUserConfigType::builder()
+                        .allow_admin_create_user_only(true)
+                        .build(),
+                )
+                .set_user_pool_tags(Some(
+                    tags.iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect::<HashMap<_, _>>(),
+                ))
+                .send()
+                .await,
+            || format!("create user pool `{pool_name}`"),
+        )
+    }
+
+    async fn create_domain(&self, pool_name: &str, domain: &str) -> Result<(), CloudError> {
+        let pool = self.read_pool(pool_name).await?;
+        let Some(pool) = pool else {
+            return Err(CloudError::Conflict {
+                action: format!("create domain `{domain}`"),
+                message: format!("user pool `{pool_name}` does not exist"),
+            });
+        };
+        if pool.domain.as_deref() == Some(domain) {
+            return Ok(());
+        }
+        written(
+            self.cognito
+                .create_user_pool_domain()
+                .user_pool_id(&pool.id)
+                .domain(domain)
+                .send()
+                .await,
+            || format!("create domain `{domain}` for user pool `{pool_name}`"),
+        )
+    }
+
+    async fn create_client(&self, pool_name: &str) -> Result<(), CloudError> {
+        let Some(pool) = self.read_pool(pool_name).await? else {
+            return Err(CloudError::Conflict {
+                action: format!("create the app client of user pool `{pool_name}`"),
+                message: "the pool does not exist".to_owned(),
+            });
+        };
+        if pool.client_id.is_some() {
+            return Ok(());
+        }
+        written(
+            self.cognito
+                .create_user_pool_client()
+                .user_pool_id(&pool.id)
+                .client_name(APP_CLIENT_NAME)
+                .generate_secret(true)
+                .send()
+                .await,
+            || format!("create app client `{APP_CLIENT_NAME}` in user pool `{pool_name}`"),
+        )
+    }
+
+    async fn delete_pool(&self, pool_name: &str, domain: Option<&str>) -> Result<(), CloudError> {
+        let Some(pool) = self.read_pool(pool_name).await? else {
+            return Ok(());
+        };
+        if let Some(domain) = domain.or(pool.domain.as_deref()) {
+            match self
+                .cognito
+                .delete_user_pool_domain()
+                .user_pool_id(&pool.id)
+                .domain(domain)
+                .send()
+                .await
+            {
+                Err(e) if code_of(&e) == Some("ResourceNotFoundException") => {}
+                other => written(other, || format!("delete domain `{domain}`"))?,
+            }
+        }
+        match self
+            .cognito
+            .delete_user_pool()
+            .user_pool_id(&pool.id)
+            .send()
+            .await
+        {
+            Err(e) if code_of(&e) == Some("ResourceNotFoundException") => Ok(()),
+            other => written(other, || format!("delete user pool `{pool_name}`")),
+        }
+    }
+
+    async fn create_workforce(
+        &self,
+        name: &str,
+        identity: &WorkforceIdentity,
+        source_ip_cidrs: &[String],
+        tags: &Tags,
+    ) -> Result<(), CloudError> {
+        let mut request = self
+            .sagemaker
+            .create_workforce()
+            .workforce_name(name)
+            .set_tags(Some(sdk_tags(tags)));
+        if !source_ip_cidrs.is_empty() {
+            request = request.source_ip_config(cidrs(source_ip_cidrs));
+        }
+        request = match identity {
+            WorkforceIdentity::Cognito { cognito } => {
+                let (pool, client) = self.cognito_ids(cognito).await?;
+                request.cognito_config(
+                    CognitoConfig::builder()
+                        .user_pool(pool)
+                        .client_id(client)
+                        .build(),
+                )
+            }
+            WorkforceIdentity::Oidc { config } => request.oidc_config(sdk_oidc(config)?),
+        };
+        match request.send().await {
+            // Sent again after a lost answer: the workforce is there, by this name.
+            Err(e)
+                if code_of(&e) == Some("ValidationException")
+                    && self
+                        .read_workforce()
+                        .await
+                        .ok()
+                        .flatten()
+                        .is_some_and(|w| w.name == name) =>
+            {
+                Ok(())
+            }
+            other => written(other, || format!("create workforce `{name}`")),
+        }
+    }
+
+    /// `AdminCreateUser` with an e-mail invitation; a worker who has a login keeps it.
+    async fn invite(&self, cognito: &CognitoRef, email: &str) -> Result<(), CloudError> {
+        let (pool, _) = self.cognito_ids(cognito).await?;
+        let attribute = |name: &str, value: &str| {
+            AttributeType::builder()
+                .name(name)
+                .value(value)
+                .build()
+                .map_err(|e| malformed(format!("invite `{email}`"), e.to_string()))
+        };
+        match self
+            .cognito
+            .admin_create_user()
+            .user_pool_id(&pool)
+            .username(email)
+            .user_attributes(attribute("email", email)?)
+            .user_attributes(attribute("email_verified", "true")?)
+            .desired_delivery_mediums(DeliveryMediumType::Email)
+            .send()
+            .await
+        {
+            Err(e) if code_of(&e) == Some("UsernameExistsException") => Ok(()),
+            other => written(other, || format!("invite `{email}` to user pool {pool}")),
+        }
+    }
+
+    async fn member_definitions(
+        &self,
+        members: &TeamMembers,
+    ) -> Result<Vec<MemberDefinition>, CloudError> {
+        Ok(match members {
+            TeamMembers::Cognito { cognito, group } => {
+                let (pool, client) = self.cognito_ids(cognito).await?;
+                vec![
+                    MemberDefinition::builder()
+                        .cognito_member_definition(
+                            CognitoMemberDefinition::builder()
+                                .user_pool(pool)
+                                .user_group(group)
+                                .client_id(client)
+                                .build(),
+                        )
+                        .build(),
+                ]
+            }
+            TeamMembers::Oidc { groups } => vec![
+                MemberDefinition::builder()
+                    .oidc_member_definition(
+                        OidcMemberDefinition::builder()
+                            .set_groups(Some(groups.clone()))
+                            .build(),
+                    )
+                    .build(),
+            ],
+        })
+    }
+}
+
+fn cidrs(list: &[String]) -> SourceIpConfig {
+    SourceIpConfig::builder()
+        .set_cidrs(Some(list.to_vec()))
+        .build()
+}
+
+fn notification(topic: Option<&String>) -> Option<NotificationConfiguration> {
+    topic.map(|t| {
+        NotificationConfiguration::builder()
+            .notification_topic_arn(t)
+            .build()
+    })
+}
+
+fn sdk_tags(tags: &Tags) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// The OIDC configuration with its secret, read now (never stored in the plan).
+fn sdk_oidc(config: &OidcConfig) -> Result<SdkOidcConfig, CloudError> {
+    let secret = config
+        .client_secret
+        .read()
+        .map_err(|message| CloudError::Conflict {
+            action: "read the OIDC client secret".to_owned(),
+            message,
+        })?;
+    Ok(SdkOidcConfig::builder()
+        .client_id(&config.client_id)
+        .client_secret(secret)
+        .issuer(&config.issuer)
+        .authorization_endpoint(&config.authorization_endpoint)
+        .token_endpoint(&config.token_endpoint)
+        .user_info_endpoint(&config.user_info_endpoint)
+        .logout_endpoint(&config.logout_endpoint)
+        .jwks_uri(&config.jwks_uri)
+        .set_scope(config.scope.clone())
+        .build())
+}
+
+/// SageMaker says "does not exist" of workforces and teams with a ValidationException.
+fn is_missing<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> bool {
+    err.as_service_error()
+        .and_then(ProvideErrorMetadata::message)
+        .is_some_and(|m| {
+            let m = m.to_ascii_lowercase();
+            m.contains("does not exist") || m.contains("no workforce") || m.contains("not found")
+        })
+}
