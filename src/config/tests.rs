@@ -172,7 +172,8 @@ fn every_example_plan_loads_and_resolves() {
                 let known = desired.buckets.contains_key(dep)
                     || desired.roles.contains_key(dep)
                     || desired.uploads.contains_key(dep)
-                    || desired.jobs.contains_key(dep);
+                    || desired.jobs.contains_key(dep)
+                    || desired.teams.contains_key(dep);
                 assert!(known, "{}: job depends on unknown {dep}", path.display());
             }
         }

@@ -23,6 +23,9 @@ fn is_forward(c: &Change) -> bool {
     )
 }
 
+/// The highest [`rank`].
+const LAST_RANK: usize = 5;
+
 /// Kind's position in the dependency chain.
 fn rank(kind: Kind) -> usize {
     match kind {
@@ -107,7 +110,10 @@ pub fn dependencies(plan: &Plan) -> Vec<Vec<(usize, Need)>> {
 pub fn order(mut changes: Vec<Change>) -> Vec<Change> {
     let key = |c: &Change| {
         let r = rank(c.address.kind);
-        (!is_forward(c), if is_forward(c) { r } else { 3 - r })
+        (
+            !is_forward(c),
+            if is_forward(c) { r } else { LAST_RANK - r },
+        )
     };
     changes.sort_by(|a, b| {
         key(a)
