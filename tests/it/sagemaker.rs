@@ -1030,7 +1030,7 @@ async fn the_seeded_workforce_owns_the_seeded_team() {
     sb.cognito
         .get_group()
         .user_pool_id("us-east-1_sandbox")
-        .group_name("labelers")
+        .group_name("sandbox-workers")
         .send()
         .await
         .expect("seeded group");

@@ -26,7 +26,7 @@ pub const SANDBOX_WORKFORCE: &str = "default";
 /// Cognito's ids).
 pub const SANDBOX_CLIENT_ID: &str = "sandboxclient0000000000000";
 /// The seeded pool's group that [`SANDBOX_TEAM`] is made of.
-pub const SANDBOX_GROUP: &str = "labelers";
+pub const SANDBOX_GROUP: &str = "sandbox-workers";
 
 /// The seeded user pool of `region`.
 pub fn sandbox_pool(region: &str) -> String {
