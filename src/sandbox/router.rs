@@ -669,7 +669,10 @@ mod tests {
         let unsigned = Request::builder()
             .method(http::Method::POST)
             .uri("/")
-            .header("x-amz-target", "AWSCognitoIdentityProviderService.ListUserPools")
+            .header(
+                "x-amz-target",
+                "AWSCognitoIdentityProviderService.ListUserPools",
+            )
             .body(())
             .expect("request");
         assert_eq!(classify(&unsigned, None), Service::Cognito);

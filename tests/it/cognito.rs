@@ -6,7 +6,8 @@ use std::process::Command;
 
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeType, DeliveryMediumType, MessageActionType, OAuthFlowType,
+    AttributeType, DeliveryMediumType, MessageActionType, OAuthFlowType, UserPoolType,
+    UserStatusType,
 };
 
 use crate::readme::aws_cli;
@@ -136,7 +137,11 @@ async fn a_pool_with_domain_client_and_tags() {
         .send()
         .await
         .expect("an unknown domain is no error");
-    assert!(unknown.domain_description().is_some_and(|d| d.domain().is_none()));
+    assert!(
+        unknown
+            .domain_description()
+            .is_some_and(|d| d.domain().is_none())
+    );
 
     let client = sb
         .cognito
@@ -155,7 +160,11 @@ async fn a_pool_with_domain_client_and_tags() {
     let client = client.user_pool_client().expect("client");
     let client_id = client.client_id().expect("id").to_owned();
     assert_eq!(client_id.len(), 26);
-    assert!(client_id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+    assert!(
+        client_id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    );
     assert!(client.client_secret().is_some_and(|s| !s.is_empty()));
     let described = sb
         .cognito
@@ -168,7 +177,10 @@ async fn a_pool_with_domain_client_and_tags() {
     let described = described.user_pool_client().expect("client");
     assert_eq!(described.allowed_o_auth_flows(), [OAuthFlowType::Code]);
     assert_eq!(described.callback_urls().len(), 1);
-    assert_eq!(described.allowed_o_auth_flows_user_pool_client(), Some(true));
+    assert_eq!(
+        described.allowed_o_auth_flows_user_pool_client(),
+        Some(true)
+    );
     let clients = sb
         .cognito
         .list_user_pool_clients()
@@ -212,7 +224,11 @@ async fn a_pool_with_domain_client_and_tags() {
         .send()
         .await
         .expect("list");
-    let names: Vec<&str> = listed.user_pools().iter().filter_map(|p| p.name()).collect();
+    let names: Vec<&str> = listed
+        .user_pools()
+        .iter()
+        .filter_map(|p| p.name())
+        .collect();
     assert_eq!(names, ["sandbox-workforce", "workers"]);
 
     // A pool with a domain cannot be deleted; without it, it can.
@@ -279,7 +295,10 @@ async fn workers_are_invited_and_grouped() {
         .send()
         .await
         .expect("get user");
-    assert_eq!(got.user_status().map(|s| s.as_str()), Some("FORCE_CHANGE_PASSWORD"));
+    assert_eq!(
+        got.user_status().map(UserStatusType::as_str),
+        Some("FORCE_CHANGE_PASSWORD")
+    );
     assert!(got.user_attributes().iter().any(|a| a.name() == "sub"));
 
     // SUPPRESS creates the user without an invitation; RESEND sends one more.
@@ -349,7 +368,11 @@ async fn workers_are_invited_and_grouped() {
         .send()
         .await
         .expect("groups of alice");
-    let groups: Vec<&str> = groups.groups().iter().filter_map(|g| g.group_name()).collect();
+    let groups: Vec<&str> = groups
+        .groups()
+        .iter()
+        .filter_map(|g| g.group_name())
+        .collect();
     assert_eq!(groups, ["annotators"]);
     let all = sb
         .cognito
@@ -366,7 +389,11 @@ async fn workers_are_invited_and_grouped() {
         .send()
         .await
         .expect("pool");
-    assert_eq!(pool.user_pool().map(|p| p.estimated_number_of_users()), Some(3));
+    assert_eq!(
+        pool.user_pool()
+            .map(UserPoolType::estimated_number_of_users),
+        Some(3)
+    );
 
     // Deleting a user takes them out of their groups.
     sb.cognito
@@ -408,10 +435,23 @@ async fn cognito_errors_have_their_codes() {
         .expect("group");
     user(&sb, &id, "alice", "alice@example.com").await;
 
-    let e = cog.create_group().user_pool_id(&id).group_name("g").send().await;
+    let e = cog
+        .create_group()
+        .user_pool_id(&id)
+        .group_name("g")
+        .send()
+        .await;
     assert_eq!(failure(&e.expect_err("dup")).0, "GroupExistsException");
-    let e = cog.get_group().user_pool_id(&id).group_name("nope").send().await;
-    assert_eq!(failure(&e.expect_err("missing")).0, "ResourceNotFoundException");
+    let e = cog
+        .get_group()
+        .user_pool_id(&id)
+        .group_name("nope")
+        .send()
+        .await;
+    assert_eq!(
+        failure(&e.expect_err("missing")).0,
+        "ResourceNotFoundException"
+    );
     let e = cog
         .admin_create_user()
         .user_pool_id(&id)
@@ -426,7 +466,10 @@ async fn cognito_errors_have_their_codes() {
         .desired_delivery_mediums(DeliveryMediumType::Email)
         .send()
         .await;
-    assert_eq!(failure(&e.expect_err("no email")).0, "InvalidParameterException");
+    assert_eq!(
+        failure(&e.expect_err("no email")).0,
+        "InvalidParameterException"
+    );
     let e = cog
         .admin_create_user()
         .user_pool_id(&id)
@@ -443,7 +486,10 @@ async fn cognito_errors_have_their_codes() {
         .username("ghost")
         .send()
         .await;
-    assert_eq!(failure(&e.expect_err("group")).0, "ResourceNotFoundException");
+    assert_eq!(
+        failure(&e.expect_err("group")).0,
+        "ResourceNotFoundException"
+    );
     let e = cog
         .admin_remove_user_from_group()
         .user_pool_id(&id)
@@ -481,14 +527,20 @@ async fn cognito_errors_have_their_codes() {
         .user_pool_id("us-east-1_missing")
         .send()
         .await;
-    assert_eq!(failure(&e.expect_err("pool")).0, "ResourceNotFoundException");
+    assert_eq!(
+        failure(&e.expect_err("pool")).0,
+        "ResourceNotFoundException"
+    );
     let e = cog
         .describe_user_pool_client()
         .user_pool_id(&id)
         .client_id("nope")
         .send()
         .await;
-    assert_eq!(failure(&e.expect_err("client")).0, "ResourceNotFoundException");
+    assert_eq!(
+        failure(&e.expect_err("client")).0,
+        "ResourceNotFoundException"
+    );
 
     // A domain is unique in its region, and a pool has one.
     cog.create_user_pool_domain()
@@ -516,7 +568,10 @@ async fn cognito_errors_have_their_codes() {
         .user_pool_id(&id)
         .send()
         .await;
-    assert_eq!(failure(&e.expect_err("one per pool")).0, "InvalidParameterException");
+    assert_eq!(
+        failure(&e.expect_err("one per pool")).0,
+        "InvalidParameterException"
+    );
 
     // An operation the sandbox does not emulate.
     let e = cog

@@ -1253,7 +1253,9 @@ async fn cognito_pool_domain_client(t: &Target, o: &mut Observed) {
                 p.and_then(|p| p.name()),
                 p.and_then(|p| p.arn())
                     .is_some_and(|a| a.ends_with(&format!(":userpool/{id}"))),
-                p.map(|p| p.estimated_number_of_users())
+                p.map(
+                    aws_sdk_cognitoidentityprovider::types::UserPoolType::estimated_number_of_users
+                )
             )
         },
     );
@@ -1379,7 +1381,13 @@ async fn cognito_pool_domain_client(t: &Target, o: &mut Observed) {
     o.record(
         "list tags",
         cog.list_tags_for_resource().resource_arn(&arn).send().await,
-        |r| format!("{:?}", r.tags().map(|t| t.iter().collect::<std::collections::BTreeMap<_, _>>())),
+        |r| {
+            format!(
+                "{:?}",
+                r.tags()
+                    .map(|t| t.iter().collect::<std::collections::BTreeMap<_, _>>())
+            )
+        },
     );
     o.record(
         "delete pool with domain",
@@ -1467,14 +1475,15 @@ async fn cognito_users_and_groups(t: &Target, o: &mut Observed) {
         |r| {
             let u = r.user();
             let mut attrs: Vec<&str> = u
-                .map(|u| u.attributes().iter().map(|a| a.name()).collect())
+                .map(|u| u.attributes().iter().map(AttributeType::name).collect())
                 .unwrap_or_default();
             attrs.sort_unstable();
             format!(
                 "{:?} {:?} enabled={:?} attrs={attrs:?}",
                 u.and_then(|u| u.username()),
-                u.and_then(|u| u.user_status()).map(|s| s.as_str().to_owned()),
-                u.map(|u| u.enabled())
+                u.and_then(|u| u.user_status())
+                    .map(|s| s.as_str().to_owned()),
+                u.map(aws_sdk_cognitoidentityprovider::types::UserType::enabled)
             )
         },
     );
@@ -1546,7 +1555,12 @@ async fn cognito_users_and_groups(t: &Target, o: &mut Observed) {
             .group_name("annotators")
             .send()
             .await,
-        |r| format!("{:?}", r.users().iter().map(|u| u.username()).collect::<Vec<_>>()),
+        |r| {
+            format!(
+                "{:?}",
+                r.users().iter().map(|u| u.username()).collect::<Vec<_>>()
+            )
+        },
     );
     o.record(
         "groups for user",
@@ -1555,7 +1569,15 @@ async fn cognito_users_and_groups(t: &Target, o: &mut Observed) {
             .username("alice")
             .send()
             .await,
-        |r| format!("{:?}", r.groups().iter().map(|g| g.group_name()).collect::<Vec<_>>()),
+        |r| {
+            format!(
+                "{:?}",
+                r.groups()
+                    .iter()
+                    .map(|g| g.group_name())
+                    .collect::<Vec<_>>()
+            )
+        },
     );
     for step in ["remove", "remove again"] {
         o.record(
@@ -1576,7 +1598,12 @@ async fn cognito_users_and_groups(t: &Target, o: &mut Observed) {
             .group_name("annotators")
             .send()
             .await,
-        |r| format!("{:?}", r.users().iter().map(|u| u.username()).collect::<Vec<_>>()),
+        |r| {
+            format!(
+                "{:?}",
+                r.users().iter().map(|u| u.username()).collect::<Vec<_>>()
+            )
+        },
     );
     o.record(
         "get user",
@@ -1585,7 +1612,13 @@ async fn cognito_users_and_groups(t: &Target, o: &mut Observed) {
             .username("alice")
             .send()
             .await,
-        |r| format!("{} {:?}", r.username(), r.user_status().map(|s| s.as_str().to_owned())),
+        |r| {
+            format!(
+                "{} {:?}",
+                r.username(),
+                r.user_status().map(|s| s.as_str().to_owned())
+            )
+        },
     );
     o.record(
         "delete user",

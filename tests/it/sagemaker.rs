@@ -7,11 +7,11 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_sagemaker::error::ProvideErrorMetadata;
 use aws_sdk_sagemaker::operation::create_labeling_job::builders::CreateLabelingJobFluentBuilder;
 use aws_sdk_sagemaker::types::{
-    AnnotationConsolidationConfig, CognitoConfig, CognitoMemberDefinition, MemberDefinition,
-    NotificationConfiguration, OidcConfig, OidcMemberDefinition, SourceIpConfig, ContentClassifier, HumanTaskConfig, LabelingJobDataAttributes,
-    LabelingJobDataSource, LabelingJobInputConfig, LabelingJobOutputConfig,
-    LabelingJobS3DataSource, LabelingJobStatus, LabelingJobStoppingConditions,
-    PublicWorkforceTaskPrice, SortOrder, Tag, UiConfig, Usd,
+    AnnotationConsolidationConfig, CognitoConfig, CognitoMemberDefinition, ContentClassifier,
+    HumanTaskConfig, LabelingJobDataAttributes, LabelingJobDataSource, LabelingJobInputConfig,
+    LabelingJobOutputConfig, LabelingJobS3DataSource, LabelingJobStatus,
+    LabelingJobStoppingConditions, MemberDefinition, NotificationConfiguration, OidcConfig,
+    OidcMemberDefinition, PublicWorkforceTaskPrice, SortOrder, SourceIpConfig, Tag, UiConfig, Usd,
 };
 
 use crate::support::{TestSandbox, code};
@@ -1012,7 +1012,11 @@ async fn the_seeded_workforce_owns_the_seeded_team() {
     let wf = wf.workforce().expect("workforce");
     let cognito = wf.cognito_config().expect("Cognito-backed");
     assert_eq!(cognito.user_pool(), Some("us-east-1_sandbox"));
-    assert_eq!(wf.status().map(|s| s.as_str()), Some("Active"));
+    assert_eq!(
+        wf.status()
+            .map(aws_sdk_sagemaker::types::WorkforceStatus::as_str),
+        Some("Active")
+    );
     assert_eq!(wf.source_ip_config().map(|s| s.cidrs().len()), Some(0));
     let listed = sb.sagemaker.list_workforces().send().await.expect("list");
     assert_eq!(listed.workforces().len(), 1);
@@ -1075,11 +1079,16 @@ async fn a_seeded_region_stays_as_a_plan_left_it_after_a_restart() {
         c.clock = gtplan::sandbox::clock::ClockMode::Manual;
         c
     };
-    let sandbox = gtplan::sandbox::Sandbox::start(config()).await.expect("start");
-    let conf = crate::support::sdk_config(&sandbox.endpoint_url(), "us-east-1", "test", "test").await;
+    let sandbox = gtplan::sandbox::Sandbox::start(config())
+        .await
+        .expect("start");
+    let conf =
+        crate::support::sdk_config(&sandbox.endpoint_url(), "us-east-1", "test", "test").await;
     without_seeded_workforce(&aws_sdk_sagemaker::Client::new(&conf)).await;
     sandbox.stop().await;
-    let again = gtplan::sandbox::Sandbox::start(config()).await.expect("restart");
+    let again = gtplan::sandbox::Sandbox::start(config())
+        .await
+        .expect("restart");
     let conf = crate::support::sdk_config(&again.endpoint_url(), "us-east-1", "test", "test").await;
     let sm = aws_sdk_sagemaker::Client::new(&conf);
     let listed = sm.list_workforces().send().await.expect("list");
@@ -1184,7 +1193,10 @@ async fn a_cognito_workforce_is_created_updated_and_deleted() {
         .await
         .expect_err("gone");
     assert_eq!(code(&gone), "ValidationException");
-    assert!(gone.message().is_some_and(|m| m.contains("No workforce found")));
+    assert!(
+        gone.message()
+            .is_some_and(|m| m.contains("No workforce found"))
+    );
 }
 
 #[tokio::test]
@@ -1231,7 +1243,10 @@ async fn an_oidc_workforce_hides_its_secret_and_takes_oidc_teams() {
         .send()
         .await
         .expect("describe");
-    assert!(!wire.response().body.contains("s3cret"), "the secret is never returned");
+    assert!(
+        !wire.response().body.contains("s3cret"),
+        "the secret is never returned"
+    );
     let team = sm
         .create_workteam()
         .workteam_name("idp-team")
@@ -1289,13 +1304,24 @@ async fn work_teams_fit_their_workforce() {
             .set_member_definitions(Some(members))
     };
     for (why, members) in [
-        ("missing group", vec![cognito_member(&pool, "nobody", &client)]),
-        ("other pool", vec![cognito_member("us-east-1_other", "annotators", &client)]),
-        ("other client", vec![cognito_member(&pool, "annotators", "other")]),
+        (
+            "missing group",
+            vec![cognito_member(&pool, "nobody", &client)],
+        ),
+        (
+            "other pool",
+            vec![cognito_member("us-east-1_other", "annotators", &client)],
+        ),
+        (
+            "other client",
+            vec![cognito_member(&pool, "annotators", "other")],
+        ),
         ("no members", vec![]),
         (
             "11 members",
-            (0..11).map(|_| cognito_member(&pool, "annotators", &client)).collect(),
+            (0..11)
+                .map(|_| cognito_member(&pool, "annotators", &client))
+                .collect(),
         ),
     ] {
         let err = create("t", members).send().await.expect_err(why);
@@ -1312,15 +1338,18 @@ async fn work_teams_fit_their_workforce() {
         .expect_err("topic ARN");
     assert_eq!(code(&err), "ValidationException");
     let topic = "arn:aws:sns:us-east-1:000000000000:new-tasks";
-    create("annotators", vec![cognito_member(&pool, "annotators", &client)])
-        .notification_configuration(
-            NotificationConfiguration::builder()
-                .notification_topic_arn(topic)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("team");
+    create(
+        "annotators",
+        vec![cognito_member(&pool, "annotators", &client)],
+    )
+    .notification_configuration(
+        NotificationConfiguration::builder()
+            .notification_topic_arn(topic)
+            .build(),
+    )
+    .send()
+    .await
+    .expect("team");
     let d = sb
         .sagemaker
         .describe_workteam()
@@ -1362,18 +1391,27 @@ async fn work_teams_fit_their_workforce() {
         .await
         .expect_err("missing");
     assert_eq!(code(&err), "ValidationException");
-    assert!(err.message().is_some_and(|m| m.starts_with("The work team")));
+    assert!(
+        err.message()
+            .is_some_and(|m| m.starts_with("The work team"))
+    );
     // 25 teams per account and region.
     for i in 1..25 {
-        create(&format!("team-{i}"), vec![cognito_member(&pool, "annotators", &client)])
-            .send()
-            .await
-            .expect("within the limit");
-    }
-    let err = create("team-26", vec![cognito_member(&pool, "annotators", &client)])
+        create(
+            &format!("team-{i}"),
+            vec![cognito_member(&pool, "annotators", &client)],
+        )
         .send()
         .await
-        .expect_err("limit");
+        .expect("within the limit");
+    }
+    let err = create(
+        "team-26",
+        vec![cognito_member(&pool, "annotators", &client)],
+    )
+    .send()
+    .await
+    .expect_err("limit");
     assert_eq!(code(&err), "ResourceLimitExceeded");
     let err = sb
         .sagemaker
@@ -1389,10 +1427,7 @@ async fn work_teams_fit_their_workforce() {
 async fn a_team_a_running_job_uses_cannot_be_deleted() {
     let sb = TestSandbox::start().await;
     let team = fixture(&sb).await;
-    valid(&sb, "pets-busy", &team)
-        .send()
-        .await
-        .expect("job");
+    valid(&sb, "pets-busy", &team).send().await.expect("job");
     let err = sb
         .sagemaker
         .delete_workteam()
@@ -1401,7 +1436,10 @@ async fn a_team_a_running_job_uses_cannot_be_deleted() {
         .await
         .expect_err("in use");
     assert_eq!(code(&err), "ResourceInUse");
-    assert!(err.message().is_some_and(|m| m.contains("pets-busy")), "{err:?}");
+    assert!(
+        err.message().is_some_and(|m| m.contains("pets-busy")),
+        "{err:?}"
+    );
     // Once the job is done with its objects, the team can go.
     sb.advance(3600.0).await;
     let done = sb

@@ -63,9 +63,7 @@ pub fn create(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
         pool_id: id.clone(),
         id: random_alnum(26, LOWER_ALNUM),
         name: input.client_name.unwrap_or_default(),
-        secret: input
-            .generate_secret
-            .then(|| random_alnum(51, LOWER_ALNUM)),
+        secret: input.generate_secret.then(|| random_alnum(51, LOWER_ALNUM)),
         created: ctx.now,
         echoed: raw
             .into_iter()

@@ -132,7 +132,13 @@ pub fn list(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
                 .collect(),
         )
     })?;
-    paging::page("Groups", "NextToken", &items, limit, input.next_token.as_deref())
+    paging::page(
+        "Groups",
+        "NextToken",
+        &items,
+        limit,
+        input.next_token.as_deref(),
+    )
 }
 
 fn limit(value: Option<i64>) -> Result<usize, ApiError> {
@@ -204,7 +210,13 @@ pub fn list_users(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
                 .collect(),
         )
     })?;
-    paging::page("Users", "NextToken", &items, limit, input.next_token.as_deref())
+    paging::page(
+        "Users",
+        "NextToken",
+        &items,
+        limit,
+        input.next_token.as_deref(),
+    )
 }
 
 pub fn list_for_user(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
@@ -224,5 +236,11 @@ pub fn list_for_user(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
             .map(shape)
             .collect())
     })?;
-    paging::page("Groups", "NextToken", &items, limit, input.next_token.as_deref())
+    paging::page(
+        "Groups",
+        "NextToken",
+        &items,
+        limit,
+        input.next_token.as_deref(),
+    )
 }

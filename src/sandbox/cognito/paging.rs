@@ -25,7 +25,10 @@ pub fn page(
     };
     let end = start.saturating_add(limit.max(1)).min(items.len());
     let mut out = Map::new();
-    out.insert(key.to_owned(), json!(items.get(start..end).unwrap_or_default()));
+    out.insert(
+        key.to_owned(),
+        json!(items.get(start..end).unwrap_or_default()),
+    );
     if end < items.len() {
         out.insert(token_key.to_owned(), json!(end.to_string()));
     }

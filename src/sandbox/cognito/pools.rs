@@ -123,7 +123,13 @@ struct PoolInput {
 pub fn pool_id(id: Option<String>) -> Result<String, ApiError> {
     let mut v = Violations::default();
     v.required("userPoolId", id.as_ref());
-    v.string("userPoolId", id.as_deref(), 1, 55, Some(r"[\w-]+_[0-9a-zA-Z]+"));
+    v.string(
+        "userPoolId",
+        id.as_deref(),
+        1,
+        55,
+        Some(r"[\w-]+_[0-9a-zA-Z]+"),
+    );
     checked(v)?;
     Ok(id.unwrap_or_default())
 }

@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 
 use super::groups::NAME;
 use super::pools::pool_id;
-use super::{Attribute, CognitoError, Invitation, User, checked, invalid, member_key, paging, pool};
+use super::{
+    Attribute, CognitoError, Invitation, User, checked, invalid, member_key, paging, pool,
+};
 use crate::sandbox::clock::epoch_seconds;
 use crate::sandbox::error::ApiError;
 use crate::sandbox::protocol::json::parse_input;

@@ -86,9 +86,10 @@ pub fn fit(w: &World, workforce: &Workforce, defs: &[Value]) -> Result<(), ApiEr
         .iter()
         .filter(|d| d.oidc_member_definition.is_some())
         .count();
-    if defs.iter().any(|d| {
-        d.cognito_member_definition.is_some() == d.oidc_member_definition.is_some()
-    }) || (cognito > 0 && oidc > 0)
+    if defs
+        .iter()
+        .any(|d| d.cognito_member_definition.is_some() == d.oidc_member_definition.is_some())
+        || (cognito > 0 && oidc > 0)
     {
         return Err(validation(
             "Each member definition must be either a CognitoMemberDefinition or an OidcMemberDefinition, and a work team cannot mix them.",
@@ -109,9 +110,18 @@ pub fn fit(w: &World, workforce: &Workforce, defs: &[Value]) -> Result<(), ApiEr
         }
         return Ok(());
     };
-    let pool = config.get("UserPool").and_then(Value::as_str).unwrap_or_default();
-    let client = config.get("ClientId").and_then(Value::as_str).unwrap_or_default();
-    for m in defs.iter().filter_map(|d| d.cognito_member_definition.as_ref()) {
+    let pool = config
+        .get("UserPool")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let client = config
+        .get("ClientId")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    for m in defs
+        .iter()
+        .filter_map(|d| d.cognito_member_definition.as_ref())
+    {
         let (p, c) = (m.user_pool.as_deref(), m.client_id.as_deref());
         if p != Some(pool) || c != Some(client) {
             return Err(validation(format!(

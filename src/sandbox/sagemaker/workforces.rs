@@ -182,8 +182,7 @@ fn check_cognito(ctx: &Ctx<'_>, w: &World, cognito: &Map<String, Value>) -> Resu
     let pool = str_member(cognito, "UserPool").unwrap_or_default();
     let client = str_member(cognito, "ClientId").unwrap_or_default();
     // The messages are UNVERIFIED.
-    if w
-        .cognito
+    if w.cognito
         .pools
         .get(pool)
         .is_none_or(|p| p.region != ctx.region)
@@ -289,7 +288,13 @@ struct NameInput {
 fn required_name(name: Option<String>) -> Result<String, ApiError> {
     let mut v = Violations::default();
     v.required("workforceName", name.as_ref());
-    v.string("workforceName", name.as_deref(), 1, 63, Some(WORKFORCE_NAME));
+    v.string(
+        "workforceName",
+        name.as_deref(),
+        1,
+        63,
+        Some(WORKFORCE_NAME),
+    );
     v.into_result()?;
     Ok(name.unwrap_or_default())
 }
@@ -431,6 +436,9 @@ mod tests {
         assert!(!is_cidr("10.0.0/8"));
         assert!(!is_cidr("10.0.0.0"));
         assert_eq!(lower_first("JwksUri"), "jwksUri");
-        assert!(super::super::constraints::full_match(WORKFORCE_NAME, "ends-with-"));
+        assert!(super::super::constraints::full_match(
+            WORKFORCE_NAME,
+            "ends-with-"
+        ));
     }
 }

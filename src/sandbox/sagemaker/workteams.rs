@@ -131,12 +131,18 @@ pub fn create(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
             ));
         }
         let workforce = workforce(ctx, w, input.workforce_name.as_deref())?;
-        members::fit(w, workforce, input.member_definitions.as_deref().unwrap_or_default())?;
+        members::fit(
+            w,
+            workforce,
+            input.member_definitions.as_deref().unwrap_or_default(),
+        )?;
         if workforces::team_count(w, &ctx.region) >= MAX_TEAMS {
             // The code is the model's; the message is UNVERIFIED.
             return Err(ApiError::new(
                 &SageMakerError::ResourceLimitExceeded,
-                format!("You cannot create more than {MAX_TEAMS} work teams in an account and region."),
+                format!(
+                    "You cannot create more than {MAX_TEAMS} work teams in an account and region."
+                ),
             ));
         }
         let workforce_arn = workforce.arn.clone();
@@ -174,7 +180,11 @@ pub fn update(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
         if let Some(defs) = &input.member_definitions {
             members::fit(w, workforce(ctx, w, None)?, defs)?;
         }
-        let team = w.sagemaker.workteams.get_mut(&arn).ok_or_else(|| missing(&name))?;
+        let team = w
+            .sagemaker
+            .workteams
+            .get_mut(&arn)
+            .ok_or_else(|| missing(&name))?;
         // MemberDefinitions replace the old list whole (fact sheet 2 §2.1).
         if let Some(defs) = &input.member_definitions {
             team.member_definitions = json!(defs);
@@ -218,7 +228,13 @@ pub fn delete(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
 fn shape(w: &World, t: &Workteam) -> Value {
     let workforce = w.sagemaker.workforces.get(&t.region);
     let sub_domain = workforce.map_or_else(
-        || format!("{}.labeling.{}.sagemaker.aws", t.name.to_ascii_lowercase(), t.region),
+        || {
+            format!(
+                "{}.labeling.{}.sagemaker.aws",
+                t.name.to_ascii_lowercase(),
+                t.region
+            )
+        },
         |f| f.sub_domain.clone(),
     );
     let mut out = json!({
