@@ -3,6 +3,7 @@
 //! `ValidationException` such as "2 validation errors detected: Value 'a_b' at
 //! 'labelingJobName' failed to satisfy constraint: Member must satisfy regular expression
 //! pattern: ...; ...". Patterns are matched whole (fact sheet §1.2).
+//! Cognito reports its violations the same way with its own code (`into_result_as`).
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex, PoisonError};
