@@ -1085,6 +1085,8 @@ async fn a_seeded_region_stays_as_a_plan_left_it_after_a_restart() {
     let conf =
         crate::support::sdk_config(&sandbox.endpoint_url(), "us-east-1", "test", "test").await;
     without_seeded_workforce(&aws_sdk_sagemaker::Client::new(&conf)).await;
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&conf);
+    let (pool, _) = cognito_pool(&cognito, &["annotators"]).await;
     sandbox.stop().await;
     let again = gtplan::sandbox::Sandbox::start(config())
         .await
@@ -1093,6 +1095,14 @@ async fn a_seeded_region_stays_as_a_plan_left_it_after_a_restart() {
     let sm = aws_sdk_sagemaker::Client::new(&conf);
     let listed = sm.list_workforces().send().await.expect("list");
     assert!(listed.workforces().is_empty(), "not seeded again");
+    // Cognito's writes are journaled like the others.
+    aws_sdk_cognitoidentityprovider::Client::new(&conf)
+        .get_group()
+        .user_pool_id(&pool)
+        .group_name("annotators")
+        .send()
+        .await
+        .expect("the group survives a restart");
     let eu = crate::support::sdk_config(&again.endpoint_url(), "eu-west-1", "test", "test").await;
     let listed = aws_sdk_sagemaker::Client::new(&eu)
         .list_workforces()
