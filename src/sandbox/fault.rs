@@ -320,6 +320,13 @@ pub fn is_write(service: &Service, method: &http::Method, operation: &str) -> bo
         Service::S3 => !matches!(*method, http::Method::GET | http::Method::HEAD),
         Service::Iam => !(operation.starts_with("Get") || operation.starts_with("List")),
         Service::SageMaker => !(operation.starts_with("Describe") || operation.starts_with("List")),
+        Service::Cognito => {
+            !(operation.starts_with("Describe")
+                || operation.starts_with("List")
+                || operation.starts_with("Get")
+                || operation.starts_with("AdminGet")
+                || operation.starts_with("AdminList"))
+        }
         Service::Sts | Service::Tagging | Service::Admin | Service::Other(_) => false,
     }
 }

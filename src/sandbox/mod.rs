@@ -1,10 +1,11 @@
-//! The sandbox: a local, persistent, AWS-compatible endpoint for the subset of S3, IAM, STS and
-//! SageMaker that gtplan uses. One HTTP port serves every service; requests are routed by the
+//! The sandbox: a local, persistent, AWS-compatible endpoint for the subset of S3, IAM, STS,
+//! SageMaker and Cognito that gtplan uses. One HTTP port serves every service; requests are routed by the
 //! service name in their SigV4 credential scope (see [`router`]). Tests start it in-process on
 //! an ephemeral port with [`Sandbox::start`]; `gtplan sandbox` runs it as a server.
 
 pub mod admin;
 pub mod clock;
+pub mod cognito;
 pub mod consistency;
 pub mod error;
 pub mod fault;

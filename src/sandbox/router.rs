@@ -1,7 +1,8 @@
 //! Accepts connections and routes each request to a service by the service name in its SigV4
 //! credential scope (`Credential=AKID/20260101/us-east-1/iam/aws4_request`), the way one
 //! endpoint URL can serve the AWS CLI, boto3 and aws-sdk-rust for every service. A request with
-//! no signature is told apart by its shape: `X-Amz-Target: SageMaker.*` is SageMaker, a `POST /`
+//! no signature is told apart by its shape: `X-Amz-Target: SageMaker.*` is SageMaker,
+//! `AWSCognitoIdentityProviderService.*` is Cognito, a `POST /`
 //! is IAM or STS (by its `Action`), anything else is an anonymous S3 request; each is then
 //! refused the way its service refuses unsigned calls. Paths under [`super::ADMIN_PREFIX`] are
 //! admin calls.
@@ -26,7 +27,7 @@ use super::fault::Fault;
 use super::protocol::{json, query};
 use super::request_log::LogEntry;
 use super::sigv4::{self, SigError};
-use super::{ADMIN_PREFIX, Shared, admin, fault, iam, s3, sagemaker, sts, tagging};
+use super::{ADMIN_PREFIX, Shared, admin, cognito, fault, iam, s3, sagemaker, sts, tagging};
 
 /// Which emulated service a request is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +38,7 @@ pub enum Service {
     Sts,
     SageMaker,
     Tagging,
+    Cognito,
     Other(String),
 }
 
@@ -49,6 +51,7 @@ impl Service {
             Self::Sts => "sts",
             Self::SageMaker => "sagemaker",
             Self::Tagging => "tagging",
+            Self::Cognito => "cognito-idp",
             Self::Other(s) => s,
         }
     }
@@ -107,6 +110,8 @@ pub fn classify<B>(req: &Request<B>, scope: Option<&CredentialScope>) -> Service
             .unwrap_or_default();
         return if target.starts_with("SageMaker.") {
             Service::SageMaker
+        } else if target.starts_with("AWSCognitoIdentityProviderService.") {
+            Service::Cognito
         } else if req.method() == http::Method::POST && req.uri().path() == "/" {
             // S3 has no operation on `POST /`; the query protocol has only that.
             Service::Iam
@@ -120,6 +125,7 @@ pub fn classify<B>(req: &Request<B>, scope: Option<&CredentialScope>) -> Service
         "sts" => Service::Sts,
         "sagemaker" => Service::SageMaker,
         "tagging" => Service::Tagging,
+        "cognito-idp" => Service::Cognito,
         other => Service::Other(other.to_owned()),
     }
 }
@@ -224,7 +230,7 @@ async fn handle(
 fn operation_hint<B>(req: &Request<B>, service: &Service) -> String {
     match service {
         Service::S3 => s3::operation_name(req),
-        Service::SageMaker | Service::Tagging => req
+        Service::SageMaker | Service::Tagging | Service::Cognito => req
             .headers()
             .get("x-amz-target")
             .and_then(|v| v.to_str().ok())
@@ -277,7 +283,7 @@ fn fault_response(service: &Service, method: &http::Method, fault: Fault) -> Res
             ids.insert(r.headers_mut());
             r
         }
-        Service::SageMaker | Service::Tagging | Service::Other(_) => {
+        Service::SageMaker | Service::Tagging | Service::Cognito | Service::Other(_) => {
             let err = ApiError {
                 status: if throttle { 400 } else { 500 },
                 code: if throttle {
@@ -350,7 +356,7 @@ async fn carry_out(
             let response = s3::wire::finish(&op, response, &ids, key).await;
             (op, response)
         }
-        Service::Iam | Service::Sts | Service::SageMaker | Service::Tagging => {
+        Service::Iam | Service::Sts | Service::SageMaker | Service::Tagging | Service::Cognito => {
             let region = scope.map_or_else(|| "us-east-1".to_owned(), |s| s.region.clone());
             dispatch_non_s3(req, service, region, shared).await
         }
@@ -411,7 +417,7 @@ async fn dispatch_non_s3(
                 },
             };
             let response = match service {
-                Service::SageMaker => json_error_response(&err, &request_id),
+                Service::SageMaker | Service::Cognito => json_error_response(&err, &request_id),
                 Service::Sts => query_response(
                     status(err.status),
                     query::render_error(sts::NAMESPACE, &err, &request_id),
@@ -441,7 +447,10 @@ async fn dispatch_non_s3(
         // Clients sign with the real time, whatever the sandbox's clock says.
         std::time::SystemTime::now(),
     );
-    if matches!(service, Service::SageMaker | Service::Tagging) {
+    if matches!(
+        service,
+        Service::SageMaker | Service::Tagging | Service::Cognito
+    ) {
         let op = parts
             .headers
             .get("x-amz-target")
@@ -452,10 +461,10 @@ async fn dispatch_non_s3(
         if fault::is_write(service, &parts.method, &op) {
             shared.write_gate.pass().await;
         }
-        let handler = if *service == Service::Tagging {
-            tagging::handle
-        } else {
-            sagemaker::handle
+        let handler = match service {
+            Service::Tagging => tagging::handle,
+            Service::Cognito => cognito::handle,
+            _ => sagemaker::handle,
         };
         let response = dispatch_json(&ctx, handler, &op, &body, signature);
         (op, response)
@@ -476,7 +485,7 @@ async fn dispatch_non_s3(
     }
 }
 
-/// The JSON 1.1 services (SageMaker, the tagging API): operation named by `X-Amz-Target`.
+/// The JSON 1.1 services (SageMaker, the tagging API, Cognito): operation named by `X-Amz-Target`.
 fn dispatch_json(
     ctx: &Ctx<'_>,
     handler: fn(&Ctx<'_>, &str, &[u8]) -> Result<serde_json::Value, ApiError>,
@@ -645,5 +654,27 @@ mod tests {
         assert_eq!(classify(&r, Some(&scope)), Service::S3);
         assert_eq!(classify(&req(None, "/bucket"), None), Service::S3);
         assert_eq!(classify(&req(None, "/_gtplan/state"), None), Service::Admin);
+    }
+
+    #[test]
+    fn cognito_is_routed_by_scope_and_by_target() {
+        let r = req(
+            Some(
+                "AWS4-HMAC-SHA256 Credential=test/20261129/eu-west-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=abc",
+            ),
+            "/",
+        );
+        let scope = credential_scope(&r).expect("scope");
+        assert_eq!(classify(&r, Some(&scope)), Service::Cognito);
+        let unsigned = Request::builder()
+            .method(http::Method::POST)
+            .uri("/")
+            .header(
+                "x-amz-target",
+                "AWSCognitoIdentityProviderService.ListUserPools",
+            )
+            .body(())
+            .expect("request");
+        assert_eq!(classify(&unsigned, None), Service::Cognito);
     }
 }

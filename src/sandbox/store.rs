@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::clock::ClockState;
+use super::cognito::CognitoState;
 use super::iam::IamState;
 use super::s3::S3State;
 use super::sagemaker::SageMakerState;
@@ -44,6 +45,7 @@ pub struct World {
     pub s3: S3State,
     pub iam: IamState,
     pub sagemaker: SageMakerState,
+    pub cognito: CognitoState,
 }
 
 /// One journal line: the entries one write changed, with their values after it.
@@ -65,6 +67,13 @@ macro_rules! for_each_map {
         $apply!("iam.roles", $world.iam.roles);
         $apply!("sagemaker.jobs", $world.sagemaker.jobs);
         $apply!("sagemaker.workteams", $world.sagemaker.workteams);
+        $apply!("sagemaker.workforces", $world.sagemaker.workforces);
+        $apply!("sagemaker.seeded", $world.sagemaker.seeded);
+        $apply!("cognito.pools", $world.cognito.pools);
+        $apply!("cognito.clients", $world.cognito.clients);
+        $apply!("cognito.groups", $world.cognito.groups);
+        $apply!("cognito.users", $world.cognito.users);
+        $apply!("cognito.domains", $world.cognito.domains);
     }};
 }
 

@@ -8,6 +8,7 @@
 
 mod admin;
 mod cloud;
+mod cognito;
 mod conformance;
 mod consistency;
 mod day_two;

@@ -7,10 +7,11 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_sagemaker::error::ProvideErrorMetadata;
 use aws_sdk_sagemaker::operation::create_labeling_job::builders::CreateLabelingJobFluentBuilder;
 use aws_sdk_sagemaker::types::{
-    AnnotationConsolidationConfig, ContentClassifier, HumanTaskConfig, LabelingJobDataAttributes,
-    LabelingJobDataSource, LabelingJobInputConfig, LabelingJobOutputConfig,
-    LabelingJobS3DataSource, LabelingJobStatus, LabelingJobStoppingConditions,
-    PublicWorkforceTaskPrice, SortOrder, Tag, UiConfig, Usd,
+    AnnotationConsolidationConfig, CognitoConfig, CognitoMemberDefinition, ContentClassifier,
+    HumanTaskConfig, LabelingJobDataAttributes, LabelingJobDataSource, LabelingJobInputConfig,
+    LabelingJobOutputConfig, LabelingJobS3DataSource, LabelingJobStatus,
+    LabelingJobStoppingConditions, MemberDefinition, NotificationConfiguration, OidcConfig,
+    OidcMemberDefinition, PublicWorkforceTaskPrice, SortOrder, SourceIpConfig, Tag, UiConfig, Usd,
 };
 
 use crate::support::{TestSandbox, code};
@@ -927,4 +928,536 @@ async fn the_label_config_is_required_only_where_aws_documents_it() {
                 .to_owned()
         )
     );
+}
+
+/// A Cognito pool of the request's region with an app client and the given groups, as a
+/// workforce needs: returns the pool id and client id.
+async fn cognito_pool(
+    cognito: &aws_sdk_cognitoidentityprovider::Client,
+    groups: &[&str],
+) -> (String, String) {
+    let pool = cognito
+        .create_user_pool()
+        .pool_name("workers")
+        .send()
+        .await
+        .expect("pool")
+        .user_pool()
+        .and_then(|p| p.id())
+        .expect("id")
+        .to_owned();
+    let client = cognito
+        .create_user_pool_client()
+        .user_pool_id(&pool)
+        .client_name("sagemaker")
+        .generate_secret(true)
+        .send()
+        .await
+        .expect("client")
+        .user_pool_client()
+        .and_then(|c| c.client_id())
+        .expect("client id")
+        .to_owned();
+    for g in groups {
+        cognito
+            .create_group()
+            .user_pool_id(&pool)
+            .group_name(*g)
+            .send()
+            .await
+            .expect("group");
+    }
+    (pool, client)
+}
+
+fn cognito_member(pool: &str, group: &str, client: &str) -> MemberDefinition {
+    MemberDefinition::builder()
+        .cognito_member_definition(
+            CognitoMemberDefinition::builder()
+                .user_pool(pool)
+                .user_group(group)
+                .client_id(client)
+                .build(),
+        )
+        .build()
+}
+
+/// Removes the seeded team and workforce of the client's region, as a plan that brings its own
+/// workforce does.
+async fn without_seeded_workforce(sm: &aws_sdk_sagemaker::Client) {
+    let deleted = sm
+        .delete_workteam()
+        .workteam_name("sandbox-team")
+        .send()
+        .await
+        .expect("delete seeded team");
+    assert_eq!(deleted.success(), Some(true));
+    sm.delete_workforce()
+        .workforce_name("default")
+        .send()
+        .await
+        .expect("delete seeded workforce");
+}
+
+#[tokio::test]
+async fn the_seeded_workforce_owns_the_seeded_team() {
+    let sb = TestSandbox::start().await;
+    let wf = sb
+        .sagemaker
+        .describe_workforce()
+        .workforce_name("default")
+        .send()
+        .await
+        .expect("seeded workforce");
+    let wf = wf.workforce().expect("workforce");
+    let cognito = wf.cognito_config().expect("Cognito-backed");
+    assert_eq!(cognito.user_pool(), Some("us-east-1_sandbox"));
+    assert_eq!(
+        wf.status()
+            .map(aws_sdk_sagemaker::types::WorkforceStatus::as_str),
+        Some("Active")
+    );
+    assert_eq!(wf.source_ip_config().map(|s| s.cidrs().len()), Some(0));
+    let listed = sb.sagemaker.list_workforces().send().await.expect("list");
+    assert_eq!(listed.workforces().len(), 1);
+    let team = sb
+        .sagemaker
+        .describe_workteam()
+        .workteam_name("sandbox-team")
+        .send()
+        .await
+        .expect("seeded team");
+    let team = team.workteam().expect("team");
+    assert_eq!(team.workforce_arn(), wf.workforce_arn());
+    assert_eq!(team.sub_domain(), wf.sub_domain());
+    // Its pool and group exist in the sandbox's Cognito.
+    sb.cognito
+        .get_group()
+        .user_pool_id("us-east-1_sandbox")
+        .group_name("sandbox-workers")
+        .send()
+        .await
+        .expect("seeded group");
+    // One workforce per region: the seeded one counts.
+    let (pool, client) = cognito_pool(&sb.cognito, &[]).await;
+    let second = sb
+        .sagemaker
+        .create_workforce()
+        .workforce_name("mine")
+        .cognito_config(
+            CognitoConfig::builder()
+                .user_pool(&pool)
+                .client_id(&client)
+                .build(),
+        )
+        .send()
+        .await
+        .expect_err("one per region");
+    assert_eq!(code(&second), "ValidationException");
+    assert!(
+        second
+            .message()
+            .is_some_and(|m| m.starts_with("Cannot create more than one workforce for account")),
+        "{second:?}"
+    );
+    // A workforce with teams cannot be deleted.
+    let busy = sb
+        .sagemaker
+        .delete_workforce()
+        .workforce_name("default")
+        .send()
+        .await
+        .expect_err("has a team");
+    assert_eq!(code(&busy), "ResourceInUse");
+}
+
+#[tokio::test]
+async fn a_seeded_region_stays_as_a_plan_left_it_after_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = || {
+        let mut c = gtplan::sandbox::SandboxConfig::new(dir.path().join("state"));
+        c.clock = gtplan::sandbox::clock::ClockMode::Manual;
+        c
+    };
+    let sandbox = gtplan::sandbox::Sandbox::start(config())
+        .await
+        .expect("start");
+    let conf =
+        crate::support::sdk_config(&sandbox.endpoint_url(), "us-east-1", "test", "test").await;
+    without_seeded_workforce(&aws_sdk_sagemaker::Client::new(&conf)).await;
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&conf);
+    let (pool, _) = cognito_pool(&cognito, &["annotators"]).await;
+    sandbox.stop().await;
+    let again = gtplan::sandbox::Sandbox::start(config())
+        .await
+        .expect("restart");
+    let conf = crate::support::sdk_config(&again.endpoint_url(), "us-east-1", "test", "test").await;
+    let sm = aws_sdk_sagemaker::Client::new(&conf);
+    let listed = sm.list_workforces().send().await.expect("list");
+    assert!(listed.workforces().is_empty(), "not seeded again");
+    // Cognito's writes are journaled like the others.
+    aws_sdk_cognitoidentityprovider::Client::new(&conf)
+        .get_group()
+        .user_pool_id(&pool)
+        .group_name("annotators")
+        .send()
+        .await
+        .expect("the group survives a restart");
+    let eu = crate::support::sdk_config(&again.endpoint_url(), "eu-west-1", "test", "test").await;
+    let listed = aws_sdk_sagemaker::Client::new(&eu)
+        .list_workforces()
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.workforces().len(), 1, "other regions keep theirs");
+}
+
+#[tokio::test]
+async fn a_cognito_workforce_is_created_updated_and_deleted() {
+    let sb = TestSandbox::start().await;
+    without_seeded_workforce(&sb.sagemaker).await;
+    let (pool, client) = cognito_pool(&sb.cognito, &[]).await;
+    let config = CognitoConfig::builder()
+        .user_pool(&pool)
+        .client_id(&client)
+        .build();
+    let missing_client = sb
+        .sagemaker
+        .create_workforce()
+        .workforce_name("workers")
+        .cognito_config(
+            CognitoConfig::builder()
+                .user_pool(&pool)
+                .client_id("nope")
+                .build(),
+        )
+        .send()
+        .await
+        .expect_err("the client must exist");
+    assert_eq!(code(&missing_client), "ValidationException");
+    let too_many: Vec<String> = (0..11).map(|i| format!("10.0.{i}.0/24")).collect();
+    let err = sb
+        .sagemaker
+        .create_workforce()
+        .workforce_name("workers")
+        .cognito_config(config.clone())
+        .source_ip_config(SourceIpConfig::builder().set_cidrs(Some(too_many)).build())
+        .send()
+        .await
+        .expect_err("at most 10 CIDRs");
+    assert_eq!(code(&err), "ValidationException");
+    let err = sb
+        .sagemaker
+        .create_workforce()
+        .workforce_name("workers")
+        .cognito_config(config.clone())
+        .source_ip_config(SourceIpConfig::builder().cidrs("10.0.0.0/33").build())
+        .send()
+        .await
+        .expect_err("not a CIDR");
+    assert_eq!(code(&err), "ValidationException");
+    let arn = sb
+        .sagemaker
+        .create_workforce()
+        .workforce_name("workers-")
+        .cognito_config(config.clone())
+        .source_ip_config(SourceIpConfig::builder().cidrs("10.0.0.0/16").build())
+        .send()
+        .await
+        .expect("a trailing hyphen is fine for a workforce")
+        .workforce_arn()
+        .map(ToOwned::to_owned);
+    assert_eq!(
+        arn.as_deref(),
+        Some("arn:aws:sagemaker:us-east-1:000000000000:workforce/workers-")
+    );
+    let updated = sb
+        .sagemaker
+        .update_workforce()
+        .workforce_name("workers-")
+        .source_ip_config(SourceIpConfig::builder().cidrs("2001:db8::/32").build())
+        .send()
+        .await
+        .expect("update");
+    let wf = updated.workforce().expect("workforce");
+    assert_eq!(
+        wf.source_ip_config().map(SourceIpConfig::cidrs),
+        Some(["2001:db8::/32".to_owned()].as_slice())
+    );
+    assert!(
+        wf.sub_domain()
+            .is_some_and(|s| s.ends_with(".labeling.us-east-1.sagemaker.aws"))
+    );
+    assert_eq!(wf.cognito_config(), Some(&config));
+    sb.sagemaker
+        .delete_workforce()
+        .workforce_name("workers-")
+        .send()
+        .await
+        .expect("delete");
+    let gone = sb
+        .sagemaker
+        .describe_workforce()
+        .workforce_name("workers-")
+        .send()
+        .await
+        .expect_err("gone");
+    assert_eq!(code(&gone), "ValidationException");
+    assert!(
+        gone.message()
+            .is_some_and(|m| m.contains("No workforce found"))
+    );
+}
+
+#[tokio::test]
+async fn an_oidc_workforce_hides_its_secret_and_takes_oidc_teams() {
+    let sb = TestSandbox::start().await;
+    let sm = sb.sagemaker_in("eu-west-1").await;
+    without_seeded_workforce(&sm).await;
+    let oidc = |secret: &str| {
+        OidcConfig::builder()
+            .client_id("gt")
+            .client_secret(secret)
+            .issuer("https://idp.example.com")
+            .authorization_endpoint("https://idp.example.com/authorize")
+            .token_endpoint("https://idp.example.com/token")
+            .user_info_endpoint("https://idp.example.com/userinfo")
+            .logout_endpoint("https://idp.example.com/logout")
+            .jwks_uri("https://idp.example.com/jwks")
+            .build()
+    };
+    sm.create_workforce()
+        .workforce_name("idp")
+        .oidc_config(oidc("s3cret"))
+        .send()
+        .await
+        .expect("create");
+    let described = sm
+        .describe_workforce()
+        .workforce_name("idp")
+        .customize()
+        .interceptor(crate::support::Wire::default())
+        .send()
+        .await
+        .expect("describe");
+    let shown = described
+        .workforce()
+        .and_then(|w| w.oidc_config())
+        .expect("oidc");
+    assert_eq!(shown.client_id(), Some("gt"));
+    let wire = crate::support::Wire::default();
+    sm.describe_workforce()
+        .workforce_name("idp")
+        .customize()
+        .interceptor(wire.clone())
+        .send()
+        .await
+        .expect("describe");
+    assert!(
+        !wire.response().body.contains("s3cret"),
+        "the secret is never returned"
+    );
+    let team = sm
+        .create_workteam()
+        .workteam_name("idp-team")
+        .description("from the IdP")
+        .member_definitions(
+            MemberDefinition::builder()
+                .oidc_member_definition(OidcMemberDefinition::builder().groups("labelers").build())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("oidc team");
+    assert!(team.workteam_arn().is_some());
+    let err = sm
+        .create_workteam()
+        .workteam_name("cognito-team")
+        .description("wrong kind")
+        .member_definitions(cognito_member("eu-west-1_x", "g", "c"))
+        .send()
+        .await
+        .expect_err("Cognito members need a Cognito workforce");
+    assert_eq!(code(&err), "ValidationException");
+    let err = sm
+        .update_workforce()
+        .workforce_name("idp")
+        .oidc_config(oidc("new"))
+        .send()
+        .await
+        .expect_err("OIDC changes only without teams");
+    assert_eq!(code(&err), "ValidationException");
+}
+
+#[tokio::test]
+async fn work_teams_fit_their_workforce() {
+    let sb = TestSandbox::start().await;
+    without_seeded_workforce(&sb.sagemaker).await;
+    let (pool, client) = cognito_pool(&sb.cognito, &["annotators", "reviewers"]).await;
+    sb.sagemaker
+        .create_workforce()
+        .workforce_name("workers")
+        .cognito_config(
+            CognitoConfig::builder()
+                .user_pool(&pool)
+                .client_id(&client)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("workforce");
+    let create = |name: &str, members: Vec<MemberDefinition>| {
+        sb.sagemaker
+            .create_workteam()
+            .workteam_name(name)
+            .description("our team")
+            .set_member_definitions(Some(members))
+    };
+    for (why, members) in [
+        (
+            "missing group",
+            vec![cognito_member(&pool, "nobody", &client)],
+        ),
+        (
+            "other pool",
+            vec![cognito_member("us-east-1_other", "annotators", &client)],
+        ),
+        (
+            "other client",
+            vec![cognito_member(&pool, "annotators", "other")],
+        ),
+        ("no members", vec![]),
+        (
+            "11 members",
+            (0..11)
+                .map(|_| cognito_member(&pool, "annotators", &client))
+                .collect(),
+        ),
+    ] {
+        let err = create("t", members).send().await.expect_err(why);
+        assert_eq!(code(&err), "ValidationException", "{why}");
+    }
+    let err = create("t", vec![cognito_member(&pool, "annotators", &client)])
+        .notification_configuration(
+            NotificationConfiguration::builder()
+                .notification_topic_arn("not-a-topic")
+                .build(),
+        )
+        .send()
+        .await
+        .expect_err("topic ARN");
+    assert_eq!(code(&err), "ValidationException");
+    let topic = "arn:aws:sns:us-east-1:000000000000:new-tasks";
+    create(
+        "annotators",
+        vec![cognito_member(&pool, "annotators", &client)],
+    )
+    .notification_configuration(
+        NotificationConfiguration::builder()
+            .notification_topic_arn(topic)
+            .build(),
+    )
+    .send()
+    .await
+    .expect("team");
+    let d = sb
+        .sagemaker
+        .describe_workteam()
+        .workteam_name("annotators")
+        .send()
+        .await
+        .expect("describe");
+    let t = d.workteam().expect("team");
+    assert_eq!(
+        t.notification_configuration()
+            .and_then(|n| n.notification_topic_arn()),
+        Some(topic)
+    );
+    assert_eq!(
+        t.workforce_arn(),
+        Some("arn:aws:sagemaker:us-east-1:000000000000:workforce/workers")
+    );
+    sb.advance(60.0).await;
+    let updated = sb
+        .sagemaker
+        .update_workteam()
+        .workteam_name("annotators")
+        .description("annotators and reviewers")
+        .member_definitions(cognito_member(&pool, "annotators", &client))
+        .member_definitions(cognito_member(&pool, "reviewers", &client))
+        .send()
+        .await
+        .expect("update");
+    let t = updated.workteam().expect("team");
+    assert_eq!(t.member_definitions().len(), 2);
+    assert_eq!(t.description(), Some("annotators and reviewers"));
+    assert!(t.last_updated_date() > t.create_date());
+    let err = sb
+        .sagemaker
+        .update_workteam()
+        .workteam_name("nobody")
+        .description("x")
+        .send()
+        .await
+        .expect_err("missing");
+    assert_eq!(code(&err), "ValidationException");
+    assert!(
+        err.message()
+            .is_some_and(|m| m.starts_with("The work team"))
+    );
+    // 25 teams per account and region.
+    for i in 1..25 {
+        create(
+            &format!("team-{i}"),
+            vec![cognito_member(&pool, "annotators", &client)],
+        )
+        .send()
+        .await
+        .expect("within the limit");
+    }
+    let err = create(
+        "team-26",
+        vec![cognito_member(&pool, "annotators", &client)],
+    )
+    .send()
+    .await
+    .expect_err("limit");
+    assert_eq!(code(&err), "ResourceLimitExceeded");
+    let err = sb
+        .sagemaker
+        .delete_workteam()
+        .workteam_name("nobody")
+        .send()
+        .await
+        .expect_err("missing");
+    assert_eq!(code(&err), "ValidationException");
+}
+
+#[tokio::test]
+async fn a_team_a_running_job_uses_cannot_be_deleted() {
+    let sb = TestSandbox::start().await;
+    let team = fixture(&sb).await;
+    valid(&sb, "pets-busy", &team).send().await.expect("job");
+    let err = sb
+        .sagemaker
+        .delete_workteam()
+        .workteam_name("labelers")
+        .send()
+        .await
+        .expect_err("in use");
+    assert_eq!(code(&err), "ResourceInUse");
+    assert!(
+        err.message().is_some_and(|m| m.contains("pets-busy")),
+        "{err:?}"
+    );
+    // Once the job is done with its objects, the team can go.
+    sb.advance(3600.0).await;
+    let done = sb
+        .sagemaker
+        .delete_workteam()
+        .workteam_name("labelers")
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(done.success(), Some(true));
 }

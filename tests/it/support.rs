@@ -16,6 +16,7 @@ pub struct TestSandbox {
     pub iam: aws_sdk_iam::Client,
     pub sts: aws_sdk_sts::Client,
     pub sagemaker: aws_sdk_sagemaker::Client,
+    pub cognito: aws_sdk_cognitoidentityprovider::Client,
 }
 
 /// An SDK configuration for `endpoint` signed with the given credentials.
@@ -61,6 +62,7 @@ impl TestSandbox {
             iam: aws_sdk_iam::Client::new(&conf),
             sts: aws_sdk_sts::Client::new(&conf),
             sagemaker: aws_sdk_sagemaker::Client::new(&conf),
+            cognito: aws_sdk_cognitoidentityprovider::Client::new(&conf),
             sandbox,
             _dir: dir,
         }
@@ -90,8 +92,17 @@ impl TestSandbox {
         .unwrap_or_else(|_| panic!("{n} writes were not held within 30 s"));
     }
 
-    /// Creates a private workteam and returns its ARN.
+    /// Creates a private workteam of the seeded workforce (a group `name` in its user pool, the
+    /// team of that group) and returns its ARN.
     pub async fn private_workteam(&self, name: &str) -> String {
+        let pool = gtplan::sandbox::sagemaker::sandbox_pool("us-east-1");
+        self.cognito
+            .create_group()
+            .user_pool_id(&pool)
+            .group_name(name)
+            .send()
+            .await
+            .expect("group");
         self.sagemaker
             .create_workteam()
             .workteam_name(name)
@@ -100,9 +111,9 @@ impl TestSandbox {
                 aws_sdk_sagemaker::types::MemberDefinition::builder()
                     .cognito_member_definition(
                         aws_sdk_sagemaker::types::CognitoMemberDefinition::builder()
-                            .user_pool("us-east-1_abc")
+                            .user_pool(&pool)
                             .user_group(name)
-                            .client_id("client")
+                            .client_id(gtplan::sandbox::sagemaker::SANDBOX_CLIENT_ID)
                             .build(),
                     )
                     .build(),

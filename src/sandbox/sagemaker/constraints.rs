@@ -3,6 +3,7 @@
 //! `ValidationException` such as "2 validation errors detected: Value 'a_b' at
 //! 'labelingJobName' failed to satisfy constraint: Member must satisfy regular expression
 //! pattern: ...; ...". Patterns are matched whole (fact sheet §1.2).
+//! Cognito reports its violations the same way with its own code (`into_result_as`).
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex, PoisonError};
@@ -10,7 +11,7 @@ use std::sync::{LazyLock, Mutex, PoisonError};
 use regex::Regex;
 
 use super::SageMakerError;
-use crate::sandbox::error::ApiError;
+use crate::sandbox::error::{ApiError, ErrorCode};
 
 #[derive(Debug, Default)]
 pub struct Violations(Vec<String>);
@@ -23,7 +24,7 @@ impl Violations {
     }
 
     /// A required member is missing.
-    pub fn required<T>(&mut self, path: &str, value: Option<&T>) {
+    pub fn required<T: ?Sized>(&mut self, path: &str, value: Option<&T>) {
         if value.is_none() {
             self.push("null", path, "not be null");
         }
@@ -120,14 +121,20 @@ impl Violations {
     }
 
     pub fn into_result(self) -> Result<(), ApiError> {
+        self.into_result_as(&SageMakerError::ValidationException)
+    }
+
+    /// The violations as one error with `code` (Cognito reports them as
+    /// `InvalidParameterException`).
+    pub fn into_result_as(self, code: &impl ErrorCode) -> Result<(), ApiError> {
         match self.0.len() {
             0 => Ok(()),
             1 => Err(ApiError::new(
-                &SageMakerError::ValidationException,
+                code,
                 format!("1 validation error detected: {}", self.0[0]),
             )),
             n => Err(ApiError::new(
-                &SageMakerError::ValidationException,
+                code,
                 format!("{n} validation errors detected: {}", self.0.join("; ")),
             )),
         }

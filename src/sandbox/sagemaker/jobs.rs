@@ -28,6 +28,18 @@ fn timeline(ctx: &Ctx<'_>, job: &Job) -> Timeline {
     }
 }
 
+/// A labeling job of the region that still uses `workteam_arn` (Initializing or InProgress):
+/// its name and status.
+pub fn running_on(ctx: &Ctx<'_>, w: &World, workteam_arn: &str) -> Option<(String, &'static str)> {
+    w.sagemaker
+        .jobs
+        .values()
+        .filter(|j| j.region == ctx.region && j.workteam_arn == workteam_arn)
+        .map(|j| (j, lifecycle::progress(&timeline(ctx, j), now(ctx)).status))
+        .find(|(_, s)| matches!(s, Status::Initializing | Status::InProgress))
+        .map(|(j, s)| (j.name.clone(), s.as_str()))
+}
+
 fn now(ctx: &Ctx<'_>) -> EpochMillis {
     ctx.now
 }

@@ -1,4 +1,5 @@
-//! SageMaker (JSON 1.1): labeling jobs, workteams, tags and `RenderUiTemplate`.
+//! SageMaker (JSON 1.1): labeling jobs, private workforces and work teams, tags and
+//! `RenderUiTemplate`.
 //!
 //! `handle` dispatches by operation. `CreateLabelingJob` checks the request like SageMaker:
 //! member constraints first (`constraints`), then the rules that need the world (`checks`:
@@ -9,17 +10,21 @@
 //! time a read sees the job finished (`output`).
 
 mod checks;
-mod constraints;
+pub(crate) mod constraints;
 mod jobs;
 mod lifecycle;
+mod members;
 mod output;
 mod paging;
 mod render;
+mod seed;
 mod shapes;
 mod tags;
+mod workforces;
 mod workteams;
 
-pub use workteams::{SANDBOX_TEAM, seed};
+pub use seed::{SANDBOX_CLIENT_ID, SANDBOX_GROUP, SANDBOX_WORKFORCE, sandbox_pool, seed};
+pub use workteams::SANDBOX_TEAM;
 
 use crate::sandbox::tracked::Tracked;
 
@@ -72,6 +77,11 @@ pub struct SageMakerState {
     pub jobs: Tracked<Job>,
     /// Private workteams keyed by ARN.
     pub workteams: Tracked<Workteam>,
+    /// Private workforces keyed by region: there is at most one per account and region.
+    pub workforces: Tracked<Workforce>,
+    /// Regions that got the sandbox's seeded workforce and team (`seed`), so that a restart
+    /// does not bring back what a plan deleted.
+    pub seeded: Tracked<bool>,
 }
 
 pub fn job_key(region: &str, name: &str) -> String {
@@ -130,6 +140,30 @@ pub struct Workteam {
     pub member_definitions: serde_json::Value,
     pub created: EpochMillis,
     pub tags: Vec<Tag>,
+    #[serde(default)]
+    pub updated: EpochMillis,
+    #[serde(default)]
+    pub workforce_arn: Option<String>,
+    /// `NotificationConfiguration` as sent.
+    #[serde(default)]
+    pub notification: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Workforce {
+    pub name: String,
+    pub arn: String,
+    pub region: String,
+    pub created: EpochMillis,
+    pub updated: EpochMillis,
+    /// `CognitoConfig` or `OidcConfig` as sent (the OIDC client secret is never returned).
+    pub cognito: Option<serde_json::Map<String, serde_json::Value>>,
+    pub oidc: Option<serde_json::Map<String, serde_json::Value>>,
+    pub source_cidrs: Vec<String>,
+    pub vpc: Option<serde_json::Value>,
+    pub ip_address_type: Option<String>,
+    pub sub_domain: String,
+    pub tags: Vec<Tag>,
 }
 
 pub fn handle(ctx: &Ctx<'_>, operation: &str, body: &[u8]) -> Result<serde_json::Value, ApiError> {
@@ -142,6 +176,13 @@ pub fn handle(ctx: &Ctx<'_>, operation: &str, body: &[u8]) -> Result<serde_json:
         "CreateWorkteam" => workteams::create(ctx, body),
         "DescribeWorkteam" => workteams::describe(ctx, body),
         "ListWorkteams" => workteams::list(ctx, body),
+        "UpdateWorkteam" => workteams::update(ctx, body),
+        "DeleteWorkteam" => workteams::delete(ctx, body),
+        "CreateWorkforce" => workforces::create(ctx, body),
+        "DescribeWorkforce" => workforces::describe(ctx, body),
+        "ListWorkforces" => workforces::list(ctx, body),
+        "UpdateWorkforce" => workforces::update(ctx, body),
+        "DeleteWorkforce" => workforces::delete(ctx, body),
         "RenderUiTemplate" => render::render(ctx, body),
         "AddTags" => tags::add(ctx, body),
         "ListTags" => tags::list(ctx, body),
