@@ -7,7 +7,7 @@ mod samples;
 use std::fmt::Write as _;
 
 use crate::catalog::{LabelConfigFormat, ManifestKey, TaskType, Ui};
-use crate::sandbox::sagemaker::SANDBOX_TEAM;
+use crate::sandbox::sagemaker::{SANDBOX_CLIENT_ID, SANDBOX_TEAM};
 
 use samples::Data;
 
@@ -92,13 +92,15 @@ fn private_team_tables(p: &mut String, slug: &str) {
     let stem = bucket_stem(slug);
     let _ = writeln!(
         p,
-        "# The people who label: a private workforce signing in through an Amazon Cognito user pool\n\
-         # that gtplan creates, with its sign-in domain (unique in the region). There is one\n\
-         # workforce per account and region: if yours has one, write its `user_pool_id` and\n\
-         # `client_id` here instead of `user_pool_name` and `domain` (docs/plan-file.md).\n\
+        "# The people who label: the region's private workforce (one per account and region; the\n\
+         # sandbox has one in every region). On AWS, pass your workforce's Cognito user pool and\n\
+         # app client (SageMaker console → Labeling workforces → Private) with\n\
+         # `--var user_pool_id=... --var client_id=...`; if your region has none, write\n\
+         # `user_pool_name = \"...\"` and `domain = \"...\"` instead and gtplan creates one\n\
+         # (docs/plan-file.md).\n\
          [workforce]\n\
-         user_pool_name = {}\n\
-         domain = \"{stem}-${{account_id}}\"\n\
+         user_pool_id = \"${{user_pool_id}}\"\n\
+         client_id = \"${{client_id}}\"\n\
          \n\
          # A team: each worker gets Cognito's invitation e-mail with a temporary password.\n\
          # Replace the example addresses with your people's.\n\
@@ -106,7 +108,6 @@ fn private_team_tables(p: &mut String, slug: &str) {
          name = {}\n\
          description = \"The people who label for {slug}\"\n\
          workers = [\"ana@example.com\", \"ben@example.com\"]\n",
-        toml_string(&format!("gtplan-{stem}")),
         toml_string(&format!("{stem}-labelers")),
     );
 }
@@ -182,7 +183,12 @@ fn plan_text(
         bucket_stem(slug)
     );
     if private_team {
-        p.push('\n');
+        let _ = writeln!(
+            p,
+            "# The region's private workforce: its Cognito user pool and app client (the sandbox's).\n\
+             user_pool_id = \"${{region}}_sandbox\"\n\
+             client_id = \"{SANDBOX_CLIENT_ID}\"\n"
+        );
     } else {
         let _ = writeln!(
             p,

@@ -8,6 +8,26 @@ use aws_sdk_cognitoidentityprovider::Client as Cognito;
 use crate::engine::Project;
 
 const PLAN: &str = "private-team.toml";
+/// The example with a user pool of its own instead of the region's seeded workforce.
+const OWN_POOL: &str = "own-pool.toml";
+/// The sandbox's seeded pool in us-east-1 (see `sandbox::sagemaker::seed`).
+const SEEDED_POOL: &str = "us-east-1_sandbox";
+
+/// A project whose us-east-1 has no workforce (the seeded one removed, as an admin would) and
+/// `own-pool.toml`: the example creating its own pool.
+async fn without_a_workforce() -> Project {
+    let p = Project::quickstart().await;
+    crate::sagemaker::without_seeded_workforce(&p.sb.sagemaker).await;
+    let text = std::fs::read_to_string(p.path(PLAN)).expect("the example");
+    p.write(
+        OWN_POOL,
+        &text.replace(
+            "user_pool_id = \"${user_pool_id}\"\nclient_id = \"${client_id}\"",
+            "user_pool_name = \"gtplan-private-team\"\ndomain = \"gtplan-private-team-${account_id}\"",
+        ),
+    );
+    p
+}
 
 async fn cognito(p: &Project) -> Cognito {
     let conf = crate::support::sdk_config(&p.sb.endpoint(), "us-east-1", "test", "test").await;
@@ -52,7 +72,9 @@ async fn the_example_applies_and_membership_drift_is_repaired() {
     let p = Project::quickstart().await;
     let plan = p.gtplan(&["plan", PLAN]).await.success();
     assert!(
-        plan.stdout.contains("+ workforce.default"),
+        plan.stdout.contains(
+            "the region's workforce `default` already uses this user pool and app client; this plan uses it and leaves it as it is"
+        ),
         "{}",
         plan.stdout
     );
@@ -74,7 +96,7 @@ async fn the_example_applies_and_membership_drift_is_repaired() {
     p.apply_converges(PLAN).await;
 
     let c = cognito(&p).await;
-    let pool = pool_id(&c, "gtplan-private-team").await;
+    let pool = SEEDED_POOL.to_owned();
     assert_eq!(
         members(&c, &pool, "annotators").await,
         ["ana@example.com", "ben@example.com"]
@@ -160,17 +182,55 @@ async fn the_example_applies_and_membership_drift_is_repaired() {
         .send()
         .await
         .expect("Ana left the team but keeps her login");
+
+    // Destroy: the team and its group go; the adopted workforce and everyone's login stay.
+    let destroy = p
+        .gtplan(&["destroy", PLAN, "--auto-approve"])
+        .await
+        .success();
+    assert!(
+        destroy.stdout.contains("workforce.default"),
+        "{}",
+        destroy.stdout
+    );
+    let teams = p.sb.sagemaker.list_workteams().send().await.expect("teams");
+    let names: Vec<&str> = teams
+        .workteams()
+        .iter()
+        .filter_map(|t| t.workteam_name())
+        .collect();
+    assert_eq!(names, ["sandbox-team"], "only the plan's team is gone");
+    p.sb.sagemaker
+        .describe_workforce()
+        .workforce_name("default")
+        .send()
+        .await
+        .expect("the adopted workforce stays");
+    c.admin_get_user()
+        .user_pool_id(&pool)
+        .username("ben@example.com")
+        .send()
+        .await
+        .expect("logins stay");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn destroy_keeps_logins_unless_the_plan_says_so() {
-    let p = Project::quickstart().await;
-    p.apply_converges(PLAN).await;
+async fn a_pool_of_its_own_and_a_destroy_that_keeps_logins_unless_told() {
+    let p = without_a_workforce().await;
+    let plan = p.gtplan(&["plan", OWN_POOL]).await.success();
+    for line in [
+        "+ workforce.default \"default\"",
+        "+ user_pool: \"gtplan-private-team\"",
+        "+ app_client: \"gtplan-workforce\"",
+    ] {
+        assert!(plan.stdout.contains(line), "{line}\n{}", plan.stdout);
+    }
+    p.apply_converges(OWN_POOL).await;
     let c = cognito(&p).await;
     let pool = pool_id(&c, "gtplan-private-team").await;
 
     let destroy = p
-        .gtplan(&["destroy", PLAN, "--auto-approve"])
+        .gtplan(&["destroy", OWN_POOL, "--auto-approve"])
         .await
         .success();
     assert!(
@@ -203,12 +263,12 @@ async fn destroy_keeps_logins_unless_the_plan_says_so() {
         .expect("the logins stay");
 
     p.edit(
-        PLAN,
+        OWN_POOL,
         "domain = \"gtplan-private-team-${account_id}\"",
         "domain = \"gtplan-private-team-${account_id}\"\ndestroy_users = true",
     );
     let again = p
-        .gtplan(&["destroy", PLAN, "--auto-approve"])
+        .gtplan(&["destroy", OWN_POOL, "--auto-approve"])
         .await
         .success();
     assert!(
@@ -232,8 +292,8 @@ async fn destroy_keeps_logins_unless_the_plan_says_so() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_plan_adopts_the_workforce_without_changing_it() {
-    let p = Project::quickstart().await;
-    p.apply_converges(PLAN).await;
+    let p = without_a_workforce().await;
+    p.apply_converges(OWN_POOL).await;
     let c = cognito(&p).await;
     let pool = pool_id(&c, "gtplan-private-team").await;
     let clients = c
@@ -272,7 +332,7 @@ async fn a_second_plan_adopts_the_workforce_without_changing_it() {
         ["ana@example.com", "dan@example.com"]
     );
     // The owner plan still plans nothing: the second plan changed nothing of its.
-    let owner = p.gtplan(&["plan", PLAN, "--detailed-exitcode"]).await;
+    let owner = p.gtplan(&["plan", OWN_POOL, "--detailed-exitcode"]).await;
     assert_eq!(owner.code, 0, "{}\n{}", owner.stdout, owner.stderr);
 
     p.edit(
@@ -294,6 +354,7 @@ async fn a_second_plan_adopts_the_workforce_without_changing_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oidc_secret_comes_from_the_environment_and_is_never_shown() {
     let p = Project::empty().await;
+    crate::sagemaker::without_seeded_workforce(&p.sb.sagemaker_in("eu-west-1").await).await;
     p.write(
         "oidc.toml",
         "name = \"oidc\"\nregion = \"eu-west-1\"\n\n[workforce]\nname = \"idp\"\n\n[workforce.oidc]\nclient_id = \"gtplan-workers\"\nclient_secret_env = \"GTPLAN_TEST_OIDC_SECRET\"\nissuer = \"https://idp.example.com\"\nauthorization_endpoint = \"https://idp.example.com/authorize\"\ntoken_endpoint = \"https://idp.example.com/token\"\nuser_info_endpoint = \"https://idp.example.com/userinfo\"\nlogout_endpoint = \"https://idp.example.com/logout\"\njwks_uri = \"https://idp.example.com/jwks\"\n\n[teams.labelers]\nname = \"labelers\"\ndescription = \"Everyone in the IdP group\"\ngroups = [\"labelers\"]\n",

@@ -984,7 +984,7 @@ fn cognito_member(pool: &str, group: &str, client: &str) -> MemberDefinition {
 
 /// Removes the seeded team and workforce of the client's region, as a plan that brings its own
 /// workforce does.
-async fn without_seeded_workforce(sm: &aws_sdk_sagemaker::Client) {
+pub async fn without_seeded_workforce(sm: &aws_sdk_sagemaker::Client) {
     let deleted = sm
         .delete_workteam()
         .workteam_name("sandbox-team")
