@@ -25,7 +25,7 @@ use crate::model::workforce::{
 };
 use crate::model::{Address, Step};
 use crate::plan::digest;
-use crate::plan::model::{Action, Change};
+use crate::plan::model::{Action, Change, FieldChange};
 
 pub(super) fn workforce_change(
     desired: &DesiredState,
@@ -126,40 +126,7 @@ fn owned_workforce(
             false,
         )?;
     }
-    let mut fields = Vec::new();
-    let mut steps = Vec::new();
-    if pool.is_none() {
-        fields.push(field("user_pool", None, Some(json!(pool_name))));
-        steps.push(Step::CreateUserPool {
-            pool_name: pool_name.clone(),
-            tags: want.tags.clone(),
-        });
-    }
-    match pool.and_then(|p| p.domain.as_ref()) {
-        Some(d) if d == domain => {}
-        Some(d) => {
-            return Err(PlanError::new(
-                address,
-                format!(
-                    "user pool `{pool_name}` has the sign-in domain `{d}`, the plan says `{domain}`"
-                ),
-                format!("a pool keeps its domain: write `domain = \"{d}\"`"),
-            ));
-        }
-        None => {
-            fields.push(field("domain", None, Some(json!(domain))));
-            steps.push(Step::CreateUserPoolDomain {
-                pool_name: pool_name.clone(),
-                domain: domain.clone(),
-            });
-        }
-    }
-    if pool.and_then(|p| p.client_id.as_ref()).is_none() {
-        fields.push(field("app_client", None, Some(json!(APP_CLIENT_NAME))));
-        steps.push(Step::CreateUserPoolClient {
-            pool_name: pool_name.clone(),
-        });
-    }
+    let (mut fields, mut steps) = pool_parts(address, want, pool, (pool_name, domain))?;
     let ours = |w: &ObservedWorkforce| {
         pool.is_some_and(|p| w.cognito.as_ref().is_some_and(|(id, _)| *id == p.id))
     };
@@ -221,7 +188,51 @@ fn owned_workforce(
     Ok(c)
 }
 
-fn create_fields(want: &DesiredWorkforce) -> Vec<crate::plan::model::FieldChange> {
+/// What a pool the plan creates still lacks: the pool itself, its domain, its app client.
+fn pool_parts(
+    address: &Address,
+    want: &DesiredWorkforce,
+    pool: Option<&crate::model::workforce::ObservedPool>,
+    (pool_name, domain): (&String, &String),
+) -> Result<(Vec<FieldChange>, Vec<Step>), PlanError> {
+    let mut fields = Vec::new();
+    let mut steps = Vec::new();
+    if pool.is_none() {
+        fields.push(field("user_pool", None, Some(json!(pool_name))));
+        steps.push(Step::CreateUserPool {
+            pool_name: pool_name.clone(),
+            tags: want.tags.clone(),
+        });
+    }
+    match pool.and_then(|p| p.domain.as_ref()) {
+        Some(d) if d == domain => {}
+        Some(d) => {
+            return Err(PlanError::new(
+                address,
+                format!(
+                    "user pool `{pool_name}` has the sign-in domain `{d}`, the plan says `{domain}`"
+                ),
+                format!("a pool keeps its domain: write `domain = \"{d}\"`"),
+            ));
+        }
+        None => {
+            fields.push(field("domain", None, Some(json!(domain))));
+            steps.push(Step::CreateUserPoolDomain {
+                pool_name: pool_name.clone(),
+                domain: domain.clone(),
+            });
+        }
+    }
+    if pool.and_then(|p| p.client_id.as_ref()).is_none() {
+        fields.push(field("app_client", None, Some(json!(APP_CLIENT_NAME))));
+        steps.push(Step::CreateUserPoolClient {
+            pool_name: pool_name.clone(),
+        });
+    }
+    Ok((fields, steps))
+}
+
+fn create_fields(want: &DesiredWorkforce) -> Vec<FieldChange> {
     let mut fields = vec![field("name", None, Some(json!(want.name)))];
     match &want.identity {
         Identity::NewCognitoPool { .. } => {}
@@ -503,7 +514,7 @@ fn invite(steps: &mut Vec<Step>, cognito: &CognitoRef, email: &str, group: &str)
     });
 }
 
-fn worker_field(email: &str, removed: bool) -> crate::plan::model::FieldChange {
+fn worker_field(email: &str, removed: bool) -> FieldChange {
     let member = Some(Value::String("in the team".to_owned()));
     if removed {
         field(format!("workers.{email}"), member, None)
