@@ -133,6 +133,8 @@ pub struct PlanResources {
     pub buckets: Vec<String>,
     pub roles: Vec<String>,
     pub jobs: Vec<String>,
+    /// Work team names.
+    pub teams: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -148,5 +150,9 @@ pub enum Orphan {
     Job {
         address: super::Address,
         job: Box<ObservedJob>,
+    },
+    Team {
+        address: super::Address,
+        team: Box<ObservedTeam>,
     },
 }

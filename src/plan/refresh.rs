@@ -312,6 +312,7 @@ async fn read_left_behind(
         Bucket(ObservedBucket),
         Role(ObservedRole),
         Job(Box<ObservedJob>),
+        Team(Box<ObservedTeam>),
     }
     let buckets = marked
         .buckets
@@ -353,8 +354,20 @@ async fn read_left_behind(
         })
         .map(FutureExt::boxed)
         .collect::<Vec<_>>();
+    let teams = marked
+        .teams
+        .into_iter()
+        .filter(|n| {
+            !desired
+                .teams
+                .values()
+                .any(|t| t.name.eq_ignore_ascii_case(n))
+        })
+        .map(|name| async move { Ok(cloud.team(&name).await?.map(|t| Left::Team(Box::new(t)))) })
+        .map(FutureExt::boxed)
+        .collect::<Vec<_>>();
     let left: Vec<Option<Left>> =
-        futures::stream::iter(buckets.into_iter().chain(roles).chain(jobs))
+        futures::stream::iter(buckets.into_iter().chain(roles).chain(jobs).chain(teams))
             .buffer_unordered(parallelism.max(1))
             .try_collect()
             .await?;
@@ -364,6 +377,7 @@ async fn read_left_behind(
             Left::Bucket(b) => tagged.buckets.push(b),
             Left::Role(r) => tagged.roles.push(r),
             Left::Job(j) => tagged.jobs.push(*j),
+            Left::Team(t) => tagged.teams.push(*t),
         }
     }
     Ok(tagged)
@@ -375,6 +389,7 @@ struct Tagged {
     roles: Vec<ObservedRole>,
     buckets: Vec<ObservedBucket>,
     jobs: Vec<ObservedJob>,
+    teams: Vec<ObservedTeam>,
 }
 
 /// The plan's resources that the plan file no longer names. A resource counts as the plan's
@@ -426,6 +441,18 @@ fn orphans(desired: &DesiredState, tagged: Tagged) -> Vec<Orphan> {
                 Orphan::Job {
                     address,
                     job: Box::new(job),
+                },
+            ));
+        }
+    }
+    for team in tagged.teams {
+        if ours(&team.tags) {
+            let address = orphan_address(Kind::Team, &team.tags, &team.name);
+            out.push((
+                (address.clone(), team.name.clone()),
+                Orphan::Team {
+                    address,
+                    team: Box::new(team),
                 },
             ));
         }
@@ -516,6 +543,7 @@ mod tests {
                 Orphan::Bucket { address, bucket } => format!("{address} {}", bucket.name),
                 Orphan::Role { address, role } => format!("{address} {}", role.name),
                 Orphan::Job { address, job } => format!("{address} {}", job.spec.name),
+                Orphan::Team { address, team } => format!("{address} {}", team.name),
             })
             .collect()
     }

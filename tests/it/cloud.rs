@@ -1002,6 +1002,7 @@ async fn refresh_reads_the_desired_resources_and_finds_the_plans_orphans() {
             Orphan::Bucket { address, bucket } => format!("{address} {}", bucket.name),
             Orphan::Role { address, role } => format!("{address} {}", role.name),
             Orphan::Job { address, job } => format!("{address} {}", job.spec.name),
+            Orphan::Team { address, team } => format!("{address} {}", team.name),
         })
         .collect();
     assert_eq!(

@@ -415,3 +415,44 @@ async fn an_oidc_secret_comes_from_the_environment_and_is_never_shown() {
         .unwrap_or_default();
     assert_eq!(groups, ["labelers"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_team_removed_from_the_plan_is_deleted_after_its_job_stops() {
+    let p = Project::quickstart().await;
+    p.apply_converges(PLAN).await;
+    let text = std::fs::read_to_string(p.path(PLAN)).expect("plan");
+    let without_team = text
+        .replace(
+            "[teams.annotators]\nname = \"annotators\"\ndescription = \"The people who classify our pictures\"\nworkers = [\"ana@example.com\", \"ben@example.com\"]\n",
+            "",
+        )
+        .split("[jobs.pets]")
+        .next()
+        .expect("before the job")
+        .to_owned();
+    std::fs::write(p.path(PLAN), without_team).expect("write");
+    let plan = p.gtplan(&["plan", PLAN]).await.success();
+    assert!(
+        plan.stdout.contains("- team.annotators \"annotators\""),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains("! job.pets"), "{}", plan.stdout);
+    p.apply_converges(PLAN).await;
+    let teams = p.sb.sagemaker.list_workteams().send().await.expect("teams");
+    assert!(
+        teams
+            .workteams()
+            .iter()
+            .all(|t| t.workteam_name() != Some("annotators")),
+        "the team is deleted"
+    );
+    cognito(&p)
+        .await
+        .admin_get_user()
+        .user_pool_id(SEEDED_POOL)
+        .username("ana@example.com")
+        .send()
+        .await
+        .expect("its workers keep their logins");
+}

@@ -1,4 +1,4 @@
-//! Finding what a plan made, by name: its buckets and labeling jobs through the Resource Groups
+//! Finding what a plan made, by name: its buckets, labeling jobs and work teams through the Resource Groups
 //! Tagging API (one paginated `GetResources` filtered by the plan's tag, whatever else the
 //! account holds), its roles under the plan's IAM path (`ListRoles` with a path prefix).
 
@@ -24,10 +24,13 @@ impl AwsCloud {
                 found.buckets.push(bucket.to_owned());
             } else if let Some((_, job)) = arn.split_once(":labeling-job/") {
                 found.jobs.push(job.to_owned());
+            } else if let Some((_, team)) = arn.split_once(":workteam/private-crowd/") {
+                found.teams.push(team.to_owned());
             }
         }
         found.buckets.sort();
         found.jobs.sort();
+        found.teams.sort();
         Ok(found)
     }
 
@@ -44,6 +47,7 @@ impl AwsCloud {
                 .tag_filters(filter.clone())
                 .resource_type_filters("s3:bucket")
                 .resource_type_filters("sagemaker:labeling-job")
+                .resource_type_filters("sagemaker:workteam")
                 .resources_per_page(100)
                 .set_pagination_token(token.clone())
                 .send()

@@ -38,6 +38,9 @@ pub(super) fn orphan_change(orphan: &Orphan) -> Result<Change, PlanError> {
         }
         Orphan::Role { address, role } => Ok(delete_role(address, role, REASON)),
         Orphan::Job { address, job } => Ok(stop_job(address, job, REASON)),
+        Orphan::Team { address, team } => {
+            Ok(super::workforce::delete_orphan_team(address, team, REASON))
+        }
     }
 }
 

@@ -555,6 +555,40 @@ pub(super) fn delete_team(
     c
 }
 
+/// A team that left the plan: the team, then its groups (of the pool it names); its workers
+/// keep their logins.
+pub(super) fn delete_orphan_team(address: &Address, team: &ObservedTeam, reason: &str) -> Change {
+    let mut c = change(
+        address,
+        &team.name,
+        Action::Delete,
+        reason,
+        digest::team(Some(team)),
+    );
+    c.steps.push(Step::DeleteWorkteam {
+        team: team.name.clone(),
+    });
+    if let ObservedMembers::Cognito {
+        user_pool_id,
+        client_id,
+        groups,
+        ..
+    } = &team.members
+    {
+        for group in groups {
+            c.steps.push(Step::DeleteGroup {
+                cognito: CognitoRef::Existing {
+                    user_pool_id: user_pool_id.clone(),
+                    client_id: client_id.clone(),
+                },
+                group: group.clone(),
+            });
+        }
+        c.note = Some("its workers keep their logins in the user pool".to_owned());
+    }
+    c
+}
+
 /// Destroy: the workforce the plan owns, and its pool unless people's logins are in it.
 pub(super) fn delete_workforce(
     desired: &DesiredState,
