@@ -555,6 +555,7 @@ mod tests {
             roles: d.roles.values().map(observed_role).collect(),
             buckets: d.buckets.values().map(observed_bucket).collect(),
             jobs: vec![observed_job(&spec())],
+            teams: Vec::new(),
         };
         assert!(orphans(&d, tagged).is_empty());
     }
@@ -583,6 +584,7 @@ mod tests {
             roles: vec![stranger, untagged_address, old_role],
             buckets: vec![old_bucket],
             jobs: vec![observed_job(&old_spec), observed_job(&spec())],
+            teams: Vec::new(),
         };
         assert_eq!(
             addresses(&orphans(&d, tagged)),
