@@ -108,6 +108,22 @@ pub fn paint() -> render::Paint {
     }
 }
 
+/// What a command that only reads (status, labels, preview) asks of `ops`: no lock, the
+/// default parallelism.
+pub fn read_request(
+    plan: &std::path::Path,
+    vars: &VarArgs,
+    connect: &ConnectArgs,
+) -> ops::PlanRequest {
+    ops::PlanRequest {
+        path: plan.to_owned(),
+        vars: vars.vars.clone(),
+        connection: connect.connection(),
+        parallelism: ops::DEFAULT_PARALLELISM,
+        lock: LockOptions::default(),
+    }
+}
+
 /// The plan file or saved plan a command was given: saved plans are JSON.
 pub fn is_saved_plan(path: &std::path::Path) -> bool {
     path.extension().is_some_and(|e| e == "json")

@@ -37,13 +37,7 @@ pub struct LabelsArgs {
 }
 
 pub async fn exec(args: &LabelsArgs) -> Result<ExitCode, Error> {
-    let request = PlanRequest {
-        path: args.plan.clone(),
-        vars: args.vars.vars.clone(),
-        connection: args.connect.connection(),
-        parallelism: ops::DEFAULT_PARALLELISM,
-        lock: ops::LockOptions::default(),
-    };
+    let request = super::common::read_request(&args.plan, &args.vars, &args.connect);
     let summary = match &args.out {
         None => {
             let stdout = std::io::stdout();

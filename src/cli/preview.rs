@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::common::{ConnectArgs, VarArgs};
-use crate::ops::{self, Error, PlanRequest};
+use crate::ops::{self, Error};
 
 #[derive(Debug, Args)]
 pub struct PreviewArgs {
@@ -29,13 +29,7 @@ pub struct PreviewArgs {
 }
 
 pub async fn exec(args: &PreviewArgs) -> Result<ExitCode, Error> {
-    let request = PlanRequest {
-        path: args.plan.clone(),
-        vars: args.vars.vars.clone(),
-        connection: args.connect.connection(),
-        parallelism: ops::DEFAULT_PARALLELISM,
-        lock: ops::LockOptions::default(),
-    };
+    let request = super::common::read_request(&args.plan, &args.vars, &args.connect);
     let out = args.out.clone().unwrap_or_else(|| {
         let key = args.job.strip_prefix("job.").unwrap_or(&args.job);
         PathBuf::from(".gtplan/preview").join(format!("{key}.html"))

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::common::{ConnectArgs, VarArgs, parse_duration};
 use crate::config::format_seconds;
 use crate::model::job::JobStatus;
-use crate::ops::{self, Error, JobReport, JobState, JobWatch, PlanRequest};
+use crate::ops::{self, Error, JobReport, JobState, JobWatch};
 
 /// `--watch`: a job failed or was stopped (0: every job completed; 1: gtplan itself failed).
 pub const EXIT_NOT_COMPLETED: u8 = 3;
@@ -46,13 +46,7 @@ pub struct StatusArgs {
 }
 
 pub async fn exec(args: &StatusArgs) -> Result<ExitCode, Error> {
-    let request = PlanRequest {
-        path: args.plan.clone(),
-        vars: args.vars.vars.clone(),
-        connection: args.connect.connection(),
-        parallelism: ops::DEFAULT_PARALLELISM,
-        lock: ops::LockOptions::default(),
-    };
+    let request = super::common::read_request(&args.plan, &args.vars, &args.connect);
     let watch = JobWatch::open(&request).await?;
     if !args.watch {
         let reports = watch.read().await?;

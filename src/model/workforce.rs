@@ -48,11 +48,11 @@ impl Identity {
     }
 }
 
+/// An OpenID Connect identity provider as SageMaker knows it, without the client secret
+/// (which `DescribeWorkforce` never returns).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OidcConfig {
+pub struct OidcProvider {
     pub client_id: String,
-    /// Where the secret is; it is read only when a write needs it, and never printed or saved.
-    pub client_secret: SecretSource,
     pub issuer: String,
     pub authorization_endpoint: String,
     pub token_endpoint: String,
@@ -60,6 +60,15 @@ pub struct OidcConfig {
     pub logout_endpoint: String,
     pub jwks_uri: String,
     pub scope: Option<String>,
+}
+
+/// The provider, and where its client secret is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcConfig {
+    #[serde(flatten)]
+    pub provider: OidcProvider,
+    /// Read only when a write needs it; never printed or saved.
+    pub client_secret: SecretSource,
 }
 
 /// A secret kept out of the plan file.
@@ -168,23 +177,11 @@ pub struct ObservedWorkforce {
     pub arn: String,
     /// `(user pool id, app client id)` of a Cognito workforce.
     pub cognito: Option<(String, String)>,
-    /// `(issuer, client id)` of an OIDC workforce (SageMaker never returns the secret).
-    pub oidc: Option<ObservedOidc>,
+    /// The identity provider of an OIDC workforce.
+    pub oidc: Option<OidcProvider>,
     pub source_ip_cidrs: Vec<String>,
     /// The worker portal's host name.
     pub sub_domain: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ObservedOidc {
-    pub client_id: String,
-    pub issuer: String,
-    pub authorization_endpoint: String,
-    pub token_endpoint: String,
-    pub user_info_endpoint: String,
-    pub logout_endpoint: String,
-    pub jwks_uri: String,
-    pub scope: Option<String>,
 }
 
 /// A user pool found by name.

@@ -121,8 +121,14 @@ impl AwsCloud {
         })
     }
 
-    /// `ListTags` of a job (paginated).
+    /// `ListTags` of a job.
     async fn job_tags(&self, arn: &str, name: &str) -> Result<Tags, CloudError> {
+        self.sagemaker_tags(arn, &format!("read the tags of labeling job `{name}`"))
+            .await
+    }
+
+    /// `ListTags` of any SageMaker resource (paginated).
+    pub(super) async fn sagemaker_tags(&self, arn: &str, action: &str) -> Result<Tags, CloudError> {
         let mut tags = Tags::new();
         let mut token: Option<String> = None;
         loop {
@@ -133,7 +139,7 @@ impl AwsCloud {
                 .set_next_token(token.clone())
                 .send()
                 .await
-                .map_err(|e| cloud_error(format!("read the tags of labeling job `{name}`"), e))?;
+                .map_err(|e| cloud_error(action, e))?;
             tags.extend(out.tags().iter().filter_map(|t| {
                 Some((
                     t.key()?.to_owned(),

@@ -23,8 +23,8 @@ use crate::model::Step;
 use crate::model::Tags;
 use crate::model::step::{TeamMembers, WorkforceIdentity};
 use crate::model::workforce::{
-    APP_CLIENT_NAME, CognitoRef, ObservedMembers, ObservedOidc, ObservedPool, ObservedTeam,
-    ObservedWorkforce, OidcConfig,
+    APP_CLIENT_NAME, CognitoRef, ObservedMembers, ObservedPool, ObservedTeam, ObservedWorkforce,
+    OidcConfig, OidcProvider,
 };
 
 impl AwsCloud {
@@ -45,7 +45,7 @@ impl AwsCloud {
                     c.client_id().unwrap_or_default().to_owned(),
                 )
             }),
-            oidc: w.oidc_config().map(|o| ObservedOidc {
+            oidc: w.oidc_config().map(|o| OidcProvider {
                 client_id: o.client_id().unwrap_or_default().to_owned(),
                 issuer: o.issuer().unwrap_or_default().to_owned(),
                 authorization_endpoint: o.authorization_endpoint().unwrap_or_default().to_owned(),
@@ -248,31 +248,6 @@ impl AwsCloud {
             }
         }
         Ok(names)
-    }
-
-    /// `ListTags` of a SageMaker resource.
-    async fn sagemaker_tags(&self, arn: &str, action: &str) -> Result<Tags, CloudError> {
-        let mut tags = Tags::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = self
-                .sagemaker
-                .list_tags()
-                .resource_arn(arn)
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| cloud_error(action, e))?;
-            for t in out.tags() {
-                if let Some(key) = t.key() {
-                    tags.insert(key.to_owned(), t.value().unwrap_or_default().to_owned());
-                }
-            }
-            match out.next_token() {
-                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-                _ => return Ok(tags),
-            }
-        }
     }
 
     /// The user names in a Cognito group (gtplan's workers are named by e-mail address).
@@ -758,15 +733,15 @@ fn sdk_oidc(config: &OidcConfig) -> Result<SdkOidcConfig, CloudError> {
             message,
         })?;
     Ok(SdkOidcConfig::builder()
-        .client_id(&config.client_id)
+        .client_id(&config.provider.client_id)
         .client_secret(secret)
-        .issuer(&config.issuer)
-        .authorization_endpoint(&config.authorization_endpoint)
-        .token_endpoint(&config.token_endpoint)
-        .user_info_endpoint(&config.user_info_endpoint)
-        .logout_endpoint(&config.logout_endpoint)
-        .jwks_uri(&config.jwks_uri)
-        .set_scope(config.scope.clone())
+        .issuer(&config.provider.issuer)
+        .authorization_endpoint(&config.provider.authorization_endpoint)
+        .token_endpoint(&config.provider.token_endpoint)
+        .user_info_endpoint(&config.provider.user_info_endpoint)
+        .logout_endpoint(&config.provider.logout_endpoint)
+        .jwks_uri(&config.provider.jwks_uri)
+        .set_scope(config.provider.scope.clone())
         .build())
 }
 

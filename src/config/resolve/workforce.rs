@@ -13,7 +13,7 @@ use super::Resolver;
 use crate::config::checks;
 use crate::config::raw::{RawOidc, RawTeam, RawWorkforce, Str};
 use crate::model::workforce::{
-    DesiredTeam, DesiredWorkforce, Identity, Members, OidcConfig, SecretSource,
+    DesiredTeam, DesiredWorkforce, Identity, Members, OidcConfig, OidcProvider, SecretSource,
 };
 use crate::model::{Address, Kind};
 
@@ -295,15 +295,17 @@ impl Resolver<'_> {
             return None;
         };
         Some(OidcConfig {
-            client_id: client_id.value,
+            provider: OidcProvider {
+                client_id: client_id.value,
+                issuer: issuer?,
+                authorization_endpoint: authorization_endpoint?,
+                token_endpoint: token_endpoint?,
+                user_info_endpoint: user_info_endpoint?,
+                logout_endpoint: logout_endpoint?,
+                jwks_uri: jwks_uri?,
+                scope: self.expand_opt(raw.scope.as_ref()).map(|s| s.value),
+            },
             client_secret: secret,
-            issuer: issuer?,
-            authorization_endpoint: authorization_endpoint?,
-            token_endpoint: token_endpoint?,
-            user_info_endpoint: user_info_endpoint?,
-            logout_endpoint: logout_endpoint?,
-            jwks_uri: jwks_uri?,
-            scope: self.expand_opt(raw.scope.as_ref()).map(|s| s.value),
         })
     }
 

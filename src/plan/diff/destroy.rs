@@ -38,9 +38,7 @@ pub(super) fn orphan_change(orphan: &Orphan) -> Result<Change, PlanError> {
         }
         Orphan::Role { address, role } => Ok(delete_role(address, role, REASON)),
         Orphan::Job { address, job } => Ok(stop_job(address, job, REASON)),
-        Orphan::Team { address, team } => {
-            Ok(super::workforce::delete_orphan_team(address, team, REASON))
-        }
+        Orphan::Team { address, team } => Ok(super::workforce::delete_team(address, team, REASON)),
     }
 }
 
@@ -146,7 +144,7 @@ fn destroy_teams(desired: &DesiredState, observed: &ObservedState, out: &mut Out
         .values()
         .map(|j| j.spec.name.as_str())
         .collect();
-    for (address, want) in &desired.teams {
+    for address in desired.teams.keys() {
         let Some(Some(team)) = observed.teams.get(address) else {
             continue;
         };
@@ -166,9 +164,7 @@ fn destroy_teams(desired: &DesiredState, observed: &ObservedState, out: &mut Out
             .map(|j| format!("`{j}`"))
             .collect();
         if others.is_empty() {
-            out.push(Ok(super::workforce::delete_team(
-                desired, address, want, team, REASON,
-            )));
+            out.push(Ok(super::workforce::delete_team(address, team, REASON)));
         } else {
             out.push(Err(PlanError::new(
                 address,

@@ -244,8 +244,12 @@ fn create_fields(want: &DesiredWorkforce) -> Vec<FieldChange> {
             fields.push(field("client_id", None, Some(json!(client_id))));
         }
         Identity::Oidc(o) => {
-            fields.push(field("oidc.issuer", None, Some(json!(o.issuer))));
-            fields.push(field("oidc.client_id", None, Some(json!(o.client_id))));
+            fields.push(field("oidc.issuer", None, Some(json!(o.provider.issuer))));
+            fields.push(field(
+                "oidc.client_id",
+                None,
+                Some(json!(o.provider.client_id)),
+            ));
             // Never the value: where it is read from.
             fields.push(field(
                 "oidc.client_secret",
@@ -277,7 +281,7 @@ fn same_identity(want: &Identity, w: &ObservedWorkforce) -> bool {
         Identity::Oidc(o) => w
             .oidc
             .as_ref()
-            .is_some_and(|f| f.issuer == o.issuer && f.client_id == o.client_id),
+            .is_some_and(|f| f.issuer == o.provider.issuer && f.client_id == o.provider.client_id),
     }
 }
 
@@ -523,41 +527,9 @@ fn worker_field(email: &str, removed: bool) -> FieldChange {
     }
 }
 
-/// Destroy: the team and its group; its workers keep their logins.
-pub(super) fn delete_team(
-    desired: &DesiredState,
-    address: &Address,
-    want: &DesiredTeam,
-    team: &ObservedTeam,
-    reason: &str,
-) -> Change {
-    let mut c = change(
-        address,
-        &team.name,
-        Action::Delete,
-        reason,
-        digest::team(Some(team)),
-    );
-    c.steps.push(Step::DeleteWorkteam {
-        team: team.name.clone(),
-    });
-    let cognito = desired
-        .workforce
-        .as_ref()
-        .and_then(|(_, w)| CognitoRef::of(&w.identity));
-    if let (Members::Cognito { group, .. }, Some(cognito)) = (&want.members, cognito) {
-        c.steps.push(Step::DeleteGroup {
-            cognito,
-            group: group.clone(),
-        });
-        c.note = Some("its workers keep their logins in the user pool".to_owned());
-    }
-    c
-}
-
-/// A team that left the plan: the team, then its groups (of the pool it names); its workers
-/// keep their logins.
-pub(super) fn delete_orphan_team(address: &Address, team: &ObservedTeam, reason: &str) -> Change {
+/// Deletes a team (destroyed, or left the plan), then its groups in the pool it names; its
+/// workers keep their logins.
+pub(super) fn delete_team(address: &Address, team: &ObservedTeam, reason: &str) -> Change {
     let mut c = change(
         address,
         &team.name,
