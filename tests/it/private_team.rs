@@ -456,3 +456,26 @@ async fn a_team_removed_from_the_plan_is_deleted_after_its_job_stops() {
         .await
         .expect("its workers keep their logins");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn init_scaffolds_a_private_team_that_applies() {
+    let p = Project::empty().await;
+    p.gtplan(&[
+        "init",
+        "--task-type",
+        "BoundingBox",
+        "--private-team",
+        "boxes",
+    ])
+    .await
+    .success();
+    let plan = std::fs::read_to_string(p.path("boxes/plan.toml")).expect("plan");
+    assert!(plan.contains("[teams.labelers]"), "{plan}");
+    assert!(plan.contains("workteam = \"labelers\""), "{plan}");
+    p.apply_converges("boxes/plan.toml").await;
+    let c = cognito(&p).await;
+    assert_eq!(
+        members(&c, SEEDED_POOL, "bounding-box-labelers").await,
+        ["ana@example.com", "ben@example.com"]
+    );
+}
