@@ -193,13 +193,13 @@ enum Progress {
     Finished,
 }
 
-/// Where a step goes within its change.
-/// 0: the create (the resource exists after it); 1: everything that only needs it, at once;
+/// How many phases a change's steps run in. 0: the create (the resource exists after it); 1: everything that only needs it, at once;
 /// 2: what needs those (a worker's login before their group membership, the pool's app client
 /// before the workforce); 3: the delete; 4: what the delete frees (a team's group, the
 /// workforce's pool).
 const PHASES: usize = 5;
 
+/// The phase of a step within its change (below [`PHASES`]).
 fn phase(step: &Step) -> usize {
     match step {
         Step::CreateBucket { .. }
@@ -216,8 +216,8 @@ fn phase(step: &Step) -> usize {
     }
 }
 
-/// Re-checks one change's resource (when asked), then runs its steps: the create, then the
-/// rest at once, then the delete. `created` is called once the resource exists. Returns the
+/// Re-checks one change's resource (when asked), then runs its steps phase by phase (see
+/// [`phase`]): the create, then the rest at once, then the delete. `created` is called once the resource exists. Returns the
 /// number of writes.
 async fn apply_change(
     cloud: &dyn Cloud,

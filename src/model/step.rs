@@ -131,11 +131,13 @@ pub enum Step {
     CreateUserPoolClient {
         pool_name: String,
     },
-    /// Deletes the pool gtplan created, its domain first; planned only when the pool holds no
-    /// users or the plan allows deleting them (`destroy_users`).
+    /// Deletes the pool gtplan created, its domain first. Without `with_users` it refuses, when
+    /// it runs, a pool that holds a user: someone may have been invited since the plan was made.
     DeleteUserPool {
         pool_name: String,
         domain: Option<String>,
+        #[serde(default)]
+        with_users: bool,
     },
     CreateWorkforce {
         workforce: String,
@@ -146,15 +148,16 @@ pub enum Step {
     UpdateWorkforce {
         workforce: String,
         source_ip_cidrs: Vec<String>,
-        oidc: Option<OidcConfig>,
     },
     DeleteWorkforce {
         workforce: String,
     },
-    /// The Cognito group a team is made of.
+    /// The Cognito group a team is made of. Its description says whose it is: a group of that
+    /// name made by someone else is an error, never taken over.
     CreateGroup {
         cognito: CognitoRef,
         group: String,
+        description: String,
     },
     DeleteGroup {
         cognito: CognitoRef,

@@ -219,6 +219,9 @@ pub enum ObservedMembers {
         groups: Vec<String>,
         /// The e-mail addresses (user names) in those groups.
         workers: BTreeSet<String>,
+        /// Groups the team names that do not exist (deleted by hand).
+        #[serde(default)]
+        missing_groups: Vec<String>,
     },
     Oidc {
         groups: BTreeSet<String>,

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::cloud::Cloud;
 use crate::config::{self, PlanFile, VarOverrides};
 use crate::model::desired::DesiredState;
+use crate::model::observed::Orphan;
 use crate::plan::model::FORMAT_VERSION;
 use crate::plan::{Plan, diff, refresh};
 
@@ -100,11 +101,19 @@ pub(super) async fn diff_live(
         Mode::Destroy => refresh::Uploads::Headed,
     };
     let mut observed = refresh::refresh(cloud, desired, parallelism, uploads).await?;
-    if mode == Mode::Destroy {
-        // A team is deleted only when no running job uses it: read which do.
-        for team in observed.teams.values_mut().flatten() {
-            team.running_jobs = cloud.jobs_using_team(&team.arn).await?;
-        }
+    // A team is deleted only when no running job uses it: read which do, for the teams this
+    // plan may delete (those that left the plan; with destroy, all of them).
+    let leaving = observed.orphans.iter_mut().filter_map(|o| match o {
+        Orphan::Team { team, .. } => Some(team.as_mut()),
+        _ => None,
+    });
+    let destroyed = observed
+        .teams
+        .values_mut()
+        .flatten()
+        .filter(|_| mode == Mode::Destroy);
+    for team in leaving.chain(destroyed) {
+        team.running_jobs = cloud.jobs_using_team(&team.arn).await?;
     }
     let plan = match mode {
         Mode::Converge => diff::diff(desired, &observed),

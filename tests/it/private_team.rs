@@ -479,3 +479,61 @@ async fn init_scaffolds_a_private_team_that_applies() {
         ["ana@example.com", "ben@example.com"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_team_another_plans_running_job_uses_is_kept_and_a_deleted_group_comes_back() {
+    let p = Project::quickstart().await;
+    p.apply_converges(PLAN).await;
+    // The group is deleted by hand: drift, planned as the group and its workers coming back.
+    let c = cognito(&p).await;
+    c.delete_group()
+        .user_pool_id(SEEDED_POOL)
+        .group_name("annotators")
+        .send()
+        .await
+        .expect("delete the group by hand");
+    let drift = p.gtplan(&["plan", PLAN]).await.success();
+    assert!(
+        drift.stdout.contains("+ group: \"annotators\""),
+        "{}",
+        drift.stdout
+    );
+    p.apply_converges(PLAN).await;
+    assert_eq!(
+        members(&c, SEEDED_POOL, "annotators").await,
+        ["ana@example.com", "ben@example.com"]
+    );
+
+    // Another plan's job uses the team by its ARN.
+    let example = std::fs::read_to_string(p.path(PLAN)).expect("plan");
+    let other = example
+        .replace("name = \"private-team\"", "name = \"other\"")
+        .replace("gtplan-private-team-${account_id}", "gtplan-other-${account_id}")
+        .replace("gtplan-private-team-labeling", "gtplan-other-labeling")
+        .replace("gtplan-private-team-pets-1", "gtplan-other-pets-1")
+        .replace(
+            "workteam = \"annotators\"",
+            "workteam = \"arn:aws:sagemaker:us-east-1:000000000000:workteam/private-crowd/annotators\"",
+        )
+        .replace(
+            "[workforce]\nuser_pool_id = \"${user_pool_id}\"\nclient_id = \"${client_id}\"\n",
+            "",
+        )
+        .replace(
+            "[teams.annotators]\nname = \"annotators\"\ndescription = \"The people who classify our pictures\"\nworkers = [\"ana@example.com\", \"ben@example.com\"]\n",
+            "",
+        );
+    p.write("other.toml", &other);
+    p.apply_converges("other.toml").await;
+
+    let refused = p.gtplan(&["destroy", PLAN, "--auto-approve"]).await;
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    assert!(
+        refused.stderr.contains(
+            "work team `annotators` is used by running labeling jobs that are not this plan's: `gtplan-other-pets-1`"
+        ),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(p.requests("DeleteWorkteam"), 0, "nothing was deleted");
+}

@@ -116,14 +116,7 @@ impl AwsCloud {
         let pool = described
             .user_pool()
             .ok_or_else(|| malformed(action(), "DescribeUserPool returned no pool"))?;
-        let clients = self
-            .cognito
-            .list_user_pool_clients()
-            .user_pool_id(&id)
-            .max_results(60)
-            .send()
-            .await
-            .map_err(|e| cloud_error(action(), e))?;
+        let client_id = self.app_client(&id).await?;
         Ok(Some(ObservedPool {
             id: id.clone(),
             name: name.to_owned(),
@@ -131,17 +124,39 @@ impl AwsCloud {
                 .domain()
                 .filter(|d| !d.is_empty())
                 .map(ToOwned::to_owned),
-            client_id: clients
-                .user_pool_clients()
-                .iter()
-                .find(|c| c.client_name() == Some(APP_CLIENT_NAME))
-                .and_then(|c| c.client_id().map(ToOwned::to_owned)),
+            client_id,
             users: u64::try_from(pool.estimated_number_of_users()).unwrap_or(0),
             tags: pool
                 .user_pool_tags()
                 .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
                 .unwrap_or_default(),
         }))
+    }
+
+    /// The id of gtplan's [`APP_CLIENT_NAME`] client of a pool (`ListUserPoolClients`, paginated).
+    async fn app_client(&self, pool: &str) -> Result<Option<String>, CloudError> {
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .cognito
+                .list_user_pool_clients()
+                .user_pool_id(pool)
+                .max_results(60)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| cloud_error(format!("list the app clients of user pool {pool}"), e))?;
+            let found = out
+                .user_pool_clients()
+                .iter()
+                .find(|c| c.client_name() == Some(APP_CLIENT_NAME))
+                .and_then(|c| c.client_id().map(ToOwned::to_owned));
+            match (found, out.next_token()) {
+                (Some(id), _) => return Ok(Some(id)),
+                (None, Some(next)) if !next.is_empty() => token = Some(next.to_owned()),
+                (None, _) => return Ok(None),
+            }
+        }
     }
 
     /// `DescribeWorkteam`, its tags, and a Cognito team's workers (`ListUsersInGroup`).
@@ -157,10 +172,8 @@ impl AwsCloud {
             Ok(out) => out,
             // SageMaker answers a missing team with a ValidationException (fact sheet 2 §2.2).
             Err(e)
-                if matches!(
-                    code_of(&e),
-                    Some("ValidationException" | "ResourceNotFound")
-                ) =>
+                if code_of(&e) == Some("ResourceNotFound")
+                    || (code_of(&e) == Some("ValidationException") && is_missing(&e)) =>
             {
                 return Ok(None);
             }
@@ -183,14 +196,19 @@ impl AwsCloud {
                 .filter_map(|c| c.user_group().map(ToOwned::to_owned))
                 .collect();
             let mut workers = BTreeSet::new();
+            let mut missing_groups = Vec::new();
             for group in &groups {
-                workers.extend(self.group_members(&pool, group).await?);
+                match self.group_members(&pool, group).await? {
+                    Some(members) => workers.extend(members),
+                    None => missing_groups.push(group.clone()),
+                }
             }
             ObservedMembers::Cognito {
                 client_id: first.client_id().unwrap_or_default().to_owned(),
                 user_pool_id: pool,
                 groups,
                 workers,
+                missing_groups,
             }
         } else {
             ObservedMembers::Oidc {
@@ -250,8 +268,12 @@ impl AwsCloud {
         Ok(names)
     }
 
-    /// The user names in a Cognito group (gtplan's workers are named by e-mail address).
-    async fn group_members(&self, pool: &str, group: &str) -> Result<Vec<String>, CloudError> {
+    /// The workers in a Cognito group, by e-mail address; `None` when the group does not exist.
+    async fn group_members(
+        &self,
+        pool: &str,
+        group: &str,
+    ) -> Result<Option<Vec<String>>, CloudError> {
         let mut users = Vec::new();
         let mut token: Option<String> = None;
         loop {
@@ -266,8 +288,8 @@ impl AwsCloud {
                 .await
             {
                 Ok(out) => out,
-                // The group was deleted by hand: nobody is in it.
-                Err(e) if code_of(&e) == Some("ResourceNotFoundException") => return Ok(users),
+                // The group was deleted by hand.
+                Err(e) if code_of(&e) == Some("ResourceNotFoundException") => return Ok(None),
                 Err(e) => {
                     return Err(cloud_error(
                         format!("list the users of group `{group}` in user pool {pool}"),
@@ -275,14 +297,19 @@ impl AwsCloud {
                     ));
                 }
             };
-            users.extend(
-                out.users()
+            // A pool that signs in by e-mail names its users by a generated id: the address
+            // is the worker.
+            users.extend(out.users().iter().filter_map(|u| {
+                u.attributes()
                     .iter()
-                    .filter_map(|u| u.username().map(ToOwned::to_owned)),
-            );
+                    .find(|a| a.name() == "email")
+                    .and_then(|a| a.value())
+                    .or_else(|| u.username())
+                    .map(ToOwned::to_owned)
+            }));
             match out.next_token() {
                 Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-                _ => return Ok(users),
+                _ => return Ok(Some(users)),
             }
         }
     }
@@ -320,8 +347,13 @@ impl AwsCloud {
                 self.create_domain(pool_name, domain).await
             }
             Step::CreateUserPoolClient { pool_name } => self.create_client(pool_name).await,
-            Step::DeleteUserPool { pool_name, domain } => {
-                self.delete_pool(pool_name, domain.as_deref()).await
+            Step::DeleteUserPool {
+                pool_name,
+                domain,
+                with_users,
+            } => {
+                self.delete_pool(pool_name, domain.as_deref(), *with_users)
+                    .await
             }
             Step::CreateWorkforce {
                 workforce,
@@ -335,19 +367,17 @@ impl AwsCloud {
             Step::UpdateWorkforce {
                 workforce,
                 source_ip_cidrs,
-                oidc,
             } => {
-                let mut request = self
-                    .sagemaker
-                    .update_workforce()
-                    .workforce_name(workforce)
-                    .source_ip_config(cidrs(source_ip_cidrs));
-                if let Some(oidc) = oidc {
-                    request = request.oidc_config(sdk_oidc(oidc)?);
-                }
-                written(request.send().await, || {
-                    format!("update workforce `{workforce}`")
-                })
+                written(
+                    self.sagemaker
+                        .update_workforce()
+                        .workforce_name(workforce)
+                        .source_ip_config(cidrs(source_ip_cidrs))
+                        .send()
+                        .await,
+                    || format!("update workforce `{workforce}`"),
+                )?;
+                self.until_workforce(workforce, Settled::Active).await
             }
             Step::DeleteWorkforce { workforce } => {
                 match self
@@ -357,11 +387,11 @@ impl AwsCloud {
                     .send()
                     .await
                 {
-                    Err(e) if code_of(&e) == Some("ValidationException") && is_missing(&e) => {
-                        Ok(())
-                    }
-                    other => written(other, || format!("delete workforce `{workforce}`")),
+                    Err(e) if code_of(&e) == Some("ValidationException") && is_missing(&e) => {}
+                    other => written(other, || format!("delete workforce `{workforce}`"))?,
                 }
+                // Its pool can go only once the workforce is gone.
+                self.until_workforce(workforce, Settled::Gone).await
             }
             _ => self.execute_team(step).await,
         }
@@ -408,20 +438,7 @@ impl AwsCloud {
                     .await,
                 || format!("update work team `{team}`"),
             ),
-            Step::DeleteWorkteam { team } => {
-                match self
-                    .sagemaker
-                    .delete_workteam()
-                    .workteam_name(team)
-                    .send()
-                    .await
-                {
-                    Err(e) if code_of(&e) == Some("ValidationException") && is_missing(&e) => {
-                        Ok(())
-                    }
-                    other => written(other, || format!("delete work team `{team}`")),
-                }
-            }
+            Step::DeleteWorkteam { team } => self.delete_team(team).await,
             _ => self.execute_members(step).await,
         }
     }
@@ -429,21 +446,11 @@ impl AwsCloud {
     /// A team's Cognito side: its group and who is in it.
     async fn execute_members(&self, step: &Step) -> Result<(), CloudError> {
         match step {
-            Step::CreateGroup { cognito, group } => {
-                let (pool, _) = self.cognito_ids(cognito).await?;
-                match self
-                    .cognito
-                    .create_group()
-                    .user_pool_id(&pool)
-                    .group_name(group)
-                    .description("A SageMaker Ground Truth work team (gtplan)")
-                    .send()
-                    .await
-                {
-                    Err(e) if code_of(&e) == Some("GroupExistsException") => Ok(()),
-                    other => written(other, || format!("create group `{group}` in {pool}")),
-                }
-            }
+            Step::CreateGroup {
+                cognito,
+                group,
+                description,
+            } => self.create_group(cognito, group, description).await,
             Step::DeleteGroup { cognito, group } => {
                 let (pool, _) = self.cognito_ids(cognito).await?;
                 match self
@@ -499,6 +506,77 @@ impl AwsCloud {
                 action: other.describe(),
                 message: "not a write gtplan knows how to make".to_owned(),
             }),
+        }
+    }
+
+    /// Deletes a team. The plan stops its jobs first, but a stopped job may still be
+    /// `Stopping` for a while and keep the team in use: retried for up to two minutes.
+    async fn delete_team(&self, team: &str) -> Result<(), CloudError> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_mins(2);
+        loop {
+            match self
+                .sagemaker
+                .delete_workteam()
+                .workteam_name(team)
+                .send()
+                .await
+            {
+                Err(e) if code_of(&e) == Some("ValidationException") && is_missing(&e) => {
+                    return Ok(());
+                }
+                Err(e)
+                    if code_of(&e) == Some("ResourceInUse")
+                        && std::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                }
+                other => return written(other, || format!("delete work team `{team}`")),
+            }
+        }
+    }
+
+    /// A team's group; one that exists already must be this team's (made by an earlier try
+    /// whose answer was lost), never someone else's taken over.
+    async fn create_group(
+        &self,
+        cognito: &CognitoRef,
+        group: &str,
+        description: &str,
+    ) -> Result<(), CloudError> {
+        let (pool, _) = self.cognito_ids(cognito).await?;
+        let action = || format!("create group `{group}` in user pool {pool}");
+        match self
+            .cognito
+            .create_group()
+            .user_pool_id(&pool)
+            .group_name(group)
+            .description(description)
+            .send()
+            .await
+        {
+            Err(e) if code_of(&e) == Some("GroupExistsException") => {
+                let existing = self
+                    .cognito
+                    .get_group()
+                    .user_pool_id(&pool)
+                    .group_name(group)
+                    .send()
+                    .await
+                    .map_err(|e| cloud_error(action(), e))?;
+                let theirs = existing.group().and_then(|g| g.description());
+                if theirs == Some(description) {
+                    Ok(())
+                } else {
+                    Err(CloudError::Conflict {
+                        action: action(),
+                        message: format!(
+                            "the pool already has a group `{group}` that this plan did not make ({}); delete it or give the team another name",
+                            theirs.unwrap_or("no description")
+                        ),
+                    })
+                }
+            }
+            other => written(other, action),
         }
     }
 
@@ -572,10 +650,34 @@ impl AwsCloud {
         )
     }
 
-    async fn delete_pool(&self, pool_name: &str, domain: Option<&str>) -> Result<(), CloudError> {
+    async fn delete_pool(
+        &self,
+        pool_name: &str,
+        domain: Option<&str>,
+        with_users: bool,
+    ) -> Result<(), CloudError> {
         let Some(pool) = self.read_pool(pool_name).await? else {
             return Ok(());
         };
+        // Checked now, not only when planned: a user is a person's login.
+        if !with_users {
+            let users = self
+                .cognito
+                .list_users()
+                .user_pool_id(&pool.id)
+                .limit(1)
+                .send()
+                .await
+                .map_err(|e| {
+                    cloud_error(format!("list the users of user pool `{pool_name}`"), e)
+                })?;
+            if !users.users().is_empty() {
+                return Err(CloudError::Conflict {
+                    action: format!("delete user pool `{pool_name}`"),
+                    message: "it holds users now (people's logins), so it is kept; set `destroy_users = true` to delete them with it".to_owned(),
+                });
+            }
+        }
         if let Some(domain) = domain.or(pool.domain.as_deref()) {
             match self
                 .cognito
@@ -598,6 +700,55 @@ impl AwsCloud {
         {
             Err(e) if code_of(&e) == Some("ResourceNotFoundException") => Ok(()),
             other => written(other, || format!("delete user pool `{pool_name}`")),
+        }
+    }
+
+    /// Waits (up to 10 minutes, as Terraform does) until the workforce is `Active`, or gone:
+    /// SageMaker creates, updates and deletes workforces in the background (fact sheet 2 §1.2),
+    /// and a team of a workforce still `Initializing`, or a pool still in use, is refused.
+    async fn until_workforce(&self, name: &str, want: Settled) -> Result<(), CloudError> {
+        use aws_sdk_sagemaker::types::WorkforceStatus;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_mins(10);
+        loop {
+            let described = self
+                .sagemaker
+                .describe_workforce()
+                .workforce_name(name)
+                .send()
+                .await;
+            let status = match &described {
+                Ok(out) => out.workforce().and_then(|w| w.status()).cloned(),
+                Err(e) if code_of(e) == Some("ValidationException") && is_missing(e) => {
+                    if want == Settled::Gone {
+                        return Ok(());
+                    }
+                    None
+                }
+                Err(_) => None,
+            };
+            match (want, &status) {
+                (Settled::Active, Some(WorkforceStatus::Active) | None) => return Ok(()),
+                (Settled::Active, Some(WorkforceStatus::Failed)) => {
+                    return Err(CloudError::Conflict {
+                        action: format!("set up workforce `{name}`"),
+                        message: described
+                            .ok()
+                            .and_then(|o| {
+                                o.workforce()
+                                    .and_then(|w| w.failure_reason().map(ToOwned::to_owned))
+                            })
+                            .unwrap_or_else(|| "SageMaker reports it Failed".to_owned()),
+                    });
+                }
+                _ => {}
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(CloudError::Conflict {
+                    action: format!("wait for workforce `{name}`"),
+                    message: format!("still {status:?} after 10 minutes"),
+                });
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
         }
     }
 
@@ -637,12 +788,10 @@ impl AwsCloud {
                         .await
                         .ok()
                         .flatten()
-                        .is_some_and(|w| w.name == name) =>
-            {
-                Ok(())
-            }
-            other => written(other, || format!("create workforce `{name}`")),
+                        .is_some_and(|w| w.name == name) => {}
+            other => written(other, || format!("create workforce `{name}`"))?,
         }
+        self.until_workforce(name, Settled::Active).await
     }
 
     /// `AdminCreateUser` with an e-mail invitation; a worker who has a login keeps it.
@@ -745,12 +894,22 @@ fn sdk_oidc(config: &OidcConfig) -> Result<SdkOidcConfig, CloudError> {
         .build())
 }
 
+/// What [`AwsCloud::until_workforce`] waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Settled {
+    Active,
+    Gone,
+}
+
 /// SageMaker says "does not exist" of workforces and teams with a ValidationException.
 fn is_missing<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> bool {
     err.as_service_error()
         .and_then(ProvideErrorMetadata::message)
         .is_some_and(|m| {
             let m = m.to_ascii_lowercase();
-            m.contains("does not exist") || m.contains("no workforce") || m.contains("not found")
+            m.contains("does not exist")
+                || m.contains("no workforce")
+                || m.contains("not found")
+                || m.starts_with("the work team")
         })
 }

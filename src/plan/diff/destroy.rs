@@ -18,7 +18,11 @@ use crate::plan::digest;
 use crate::plan::model::{Action, Change, Plan};
 
 /// The change for a resource that carries the plan's tag but whose address left the plan file.
-pub(super) fn orphan_change(orphan: &Orphan) -> Result<Change, PlanError> {
+pub(super) fn orphan_change(
+    desired: &DesiredState,
+    observed: &ObservedState,
+    orphan: &Orphan,
+) -> Result<Change, PlanError> {
     const REASON: &str = "removed from the plan";
     match orphan {
         Orphan::Bucket { address, bucket } => {
@@ -38,8 +42,49 @@ pub(super) fn orphan_change(orphan: &Orphan) -> Result<Change, PlanError> {
         }
         Orphan::Role { address, role } => Ok(delete_role(address, role, REASON)),
         Orphan::Job { address, job } => Ok(stop_job(address, job, REASON)),
-        Orphan::Team { address, team } => Ok(super::workforce::delete_team(address, team, REASON)),
+        Orphan::Team { address, team } => {
+            if let Some(error) = team_in_use(desired, observed, address, team) {
+                return Err(error);
+            }
+            Ok(super::workforce::delete_team(address, team, REASON))
+        }
     }
+}
+
+/// A team is deleted only when no running job uses it but the plan's own, which the plan stops
+/// first (those it names and those that left it).
+fn team_in_use(
+    desired: &DesiredState,
+    observed: &ObservedState,
+    address: &Address,
+    team: &crate::model::workforce::ObservedTeam,
+) -> Option<PlanError> {
+    let own: Vec<&str> = desired
+        .jobs
+        .values()
+        .map(|j| j.spec.name.as_str())
+        .chain(observed.orphans.iter().filter_map(|o| match o {
+            Orphan::Job { job, .. } => Some(job.spec.name.as_str()),
+            _ => None,
+        }))
+        .collect();
+    let others: Vec<String> = team
+        .running_jobs
+        .iter()
+        .filter(|j| !own.iter().any(|o| o.eq_ignore_ascii_case(j)))
+        .map(|j| format!("`{j}`"))
+        .collect();
+    (!others.is_empty()).then(|| {
+        PlanError::new(
+            address,
+            format!(
+                "work team `{}` is used by running labeling jobs that are not this plan's: {}",
+                team.name,
+                others.join(", ")
+            ),
+            "stop them first (`aws sagemaker stop-labeling-job --labeling-job-name NAME`), or keep the team in the plan",
+        )
+    })
 }
 
 fn delete_bucket(
@@ -139,11 +184,6 @@ fn not_ours(what: &str, owner: Ownership, plan: &PlanName) -> Option<String> {
 fn destroy_teams(desired: &DesiredState, observed: &ObservedState, out: &mut Outcome) {
     const REASON: &str = "destroy requested";
     let plan = &desired.plan;
-    let own: Vec<&str> = desired
-        .jobs
-        .values()
-        .map(|j| j.spec.name.as_str())
-        .collect();
     for address in desired.teams.keys() {
         let Some(Some(team)) = observed.teams.get(address) else {
             continue;
@@ -155,26 +195,10 @@ fn destroy_teams(desired: &DesiredState, observed: &ObservedState, out: &mut Out
                 why,
                 digest::team(Some(team)),
             )));
-            continue;
-        }
-        let others: Vec<String> = team
-            .running_jobs
-            .iter()
-            .filter(|j| !own.iter().any(|o| o.eq_ignore_ascii_case(j)))
-            .map(|j| format!("`{j}`"))
-            .collect();
-        if others.is_empty() {
-            out.push(Ok(super::workforce::delete_team(address, team, REASON)));
+        } else if let Some(error) = team_in_use(desired, observed, address, team) {
+            out.push(Err(error));
         } else {
-            out.push(Err(PlanError::new(
-                address,
-                format!(
-                    "work team `{}` is used by running labeling jobs that are not this plan's: {}",
-                    team.name,
-                    others.join(", ")
-                ),
-                "stop them first (`aws sagemaker stop-labeling-job --labeling-job-name NAME`), or keep the team",
-            )));
+            out.push(Ok(super::workforce::delete_team(address, team, REASON)));
         }
     }
 }
@@ -264,7 +288,7 @@ pub fn destroy(desired: &DesiredState, observed: &ObservedState) -> Result<Plan,
         out.push(Ok(c));
     }
     for orphan in &observed.orphans {
-        out.push(orphan_change(orphan));
+        out.push(orphan_change(desired, observed, orphan));
     }
     out.finish(desired, observed)
 }

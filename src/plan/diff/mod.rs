@@ -127,7 +127,7 @@ pub fn diff(desired: &DesiredState, observed: &ObservedState) -> Result<Plan, Pl
         out.push(job_change(desired, observed, address, want, found));
     }
     for orphan in &observed.orphans {
-        out.push(destroy::orphan_change(orphan));
+        out.push(destroy::orphan_change(desired, observed, orphan));
     }
     for error in jobs::external_bucket_errors(desired, observed) {
         out.push(Err(error));

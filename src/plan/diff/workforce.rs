@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use super::{PlanError, change, check_owner, field, tag_fields, update_or_noop};
 use crate::model::desired::DesiredState;
+use crate::model::names::PlanName;
 use crate::model::observed::ObservedState;
 use crate::model::step::{TeamMembers, WorkforceIdentity};
 use crate::model::workforce::{
@@ -53,15 +54,13 @@ pub(super) fn workforce_change(
             "does not exist",
             digest,
         );
-        let identity = match &want.identity {
-            Identity::Oidc(config) => WorkforceIdentity::Oidc {
+        let identity = match (&want.identity, CognitoRef::of(&want.identity)) {
+            (Identity::Oidc(config), _) => WorkforceIdentity::Oidc {
                 config: config.clone(),
             },
-            other => WorkforceIdentity::Cognito {
-                cognito: CognitoRef::of(other).unwrap_or(CognitoRef::Created {
-                    pool_name: String::new(),
-                }),
-            },
+            (_, Some(cognito)) => WorkforceIdentity::Cognito { cognito },
+            // `CognitoRef::of` names every identity but OIDC.
+            (_, None) => unreachable!("a Cognito identity has a CognitoRef"),
         };
         c.fields = create_fields(want);
         c.steps.push(Step::CreateWorkforce {
@@ -74,6 +73,18 @@ pub(super) fn workforce_change(
     };
     if !same_identity(&want.identity, w) {
         return Err(another_workforce(address, w));
+    }
+    if let (Identity::Oidc(o), Some(found)) = (&want.identity, &w.oidc)
+        && o.provider != *found
+    {
+        return Err(PlanError::new(
+            address,
+            format!(
+                "workforce `{}` signs in through {} with other settings than the plan's `[workforce.oidc]`; gtplan does not change a workforce it adopts",
+                w.name, found.issuer
+            ),
+            "copy the workforce's endpoints and scope into `[workforce.oidc]` (`aws sagemaker describe-workforce`), or change them where the workforce is managed",
+        ));
     }
     // Adopted: used as it is, never changed by this plan.
     if !want.source_ip_cidrs.is_empty() && want.source_ip_cidrs != w.source_ip_cidrs {
@@ -178,7 +189,6 @@ fn owned_workforce(
         steps.push(Step::UpdateWorkforce {
             workforce: w.name.clone(),
             source_ip_cidrs: want.source_ip_cidrs.clone(),
-            oidc: None,
         });
     }
     let mut c = update_or_noop(address, &w.name, digest, false, fields, steps);
@@ -358,6 +368,7 @@ pub(super) fn team_change(
             c.steps.push(Step::CreateGroup {
                 cognito: cognito.clone(),
                 group: group.clone(),
+                description: group_description(&desired.plan, address),
             });
             for email in workers {
                 c.fields.push(worker_field(email, false));
@@ -391,14 +402,21 @@ pub(super) fn team_change(
         &desired.plan,
         false,
     )?;
-    let mut c = update_team(address, want, t, members, cognito.as_ref(), digest)?;
+    let mut c = update_team(
+        (&desired.plan, address),
+        want,
+        t,
+        members,
+        cognito.as_ref(),
+        digest,
+    )?;
     c.depends_on = workforce;
     Ok(c)
 }
 
 /// An existing team: its description, topic and members as the plan says.
 fn update_team(
-    address: &Address,
+    (plan, address): (&PlanName, &Address),
     want: &DesiredTeam,
     t: &ObservedTeam,
     members: TeamMembers,
@@ -432,6 +450,7 @@ fn update_team(
             ObservedMembers::Cognito {
                 groups,
                 workers: have,
+                missing_groups,
                 ..
             },
             Some(cognito),
@@ -439,6 +458,15 @@ fn update_team(
             if groups.as_slice() != [group.clone()] {
                 fields.push(field("groups", Some(json!(groups)), Some(json!([group]))));
                 update = true;
+            }
+            // The team's group was deleted by hand: made again, then its workers added back.
+            if missing_groups.contains(group) {
+                fields.push(field("group", None, Some(json!(group))));
+                steps.push(Step::CreateGroup {
+                    cognito: cognito.clone(),
+                    group: group.clone(),
+                    description: group_description(plan, address),
+                });
             }
             for email in workers.difference(have) {
                 fields.push(worker_field(email, false));
@@ -486,6 +514,11 @@ fn update_team(
     Ok(update_or_noop(
         address, &want.name, digest, false, fields, steps,
     ))
+}
+
+/// What gtplan writes into the description of a team's Cognito group: whose it is.
+pub fn group_description(plan: &PlanName, address: &Address) -> String {
+    format!("A SageMaker Ground Truth work team: {address} of gtplan plan {plan}")
 }
 
 /// The team's `MemberDefinitions` as a write names them.
@@ -598,6 +631,7 @@ pub(super) fn delete_workforce(
         c.steps.push(Step::DeleteUserPool {
             pool_name: pool_name.clone(),
             domain: pool.domain.clone().or_else(|| Some(domain.clone())),
+            with_users: want.destroy_users,
         });
         if pool.users > 0 {
             c.note = Some(format!(
