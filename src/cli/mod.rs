@@ -66,7 +66,7 @@ pub enum Command {
     /// Write man pages (used by scripts/man).
     #[command(hide = true)]
     Man(completions::ManArgs),
-    /// Run the local AWS-compatible sandbox (S3, IAM, STS, SageMaker labeling jobs).
+    /// Run the local AWS-compatible sandbox (S3, IAM, STS, SageMaker, Cognito, the tagging API).
     Sandbox(sandbox::SandboxArgs),
 }
 
