@@ -34,6 +34,17 @@ pub struct DesiredState {
     pub external_buckets: BTreeMap<String, Vec<Address>>,
 }
 
+impl DesiredState {
+    /// The plan's upload at `s3://bucket/key`, if `uri` names one.
+    pub fn upload_at(&self, uri: &str) -> Option<&DesiredUpload> {
+        let rest = uri.strip_prefix("s3://")?;
+        let (bucket, key) = rest.split_once('/')?;
+        self.uploads
+            .values()
+            .find(|u| u.bucket.as_str() == bucket && u.key.as_str() == key)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DesiredBucket {
     pub name: BucketName,

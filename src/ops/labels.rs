@@ -193,8 +193,14 @@ async fn class_names(cloud: &dyn Cloud, uri: &str) -> Result<Vec<String>, Error>
     tokio::io::AsyncReadExt::read_to_string(&mut body, &mut text)
         .await
         .map_err(|e| Error::user(format!("failed to read `{uri}`: {e}"), "try again"))?;
-    let config: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Ok(config["labels"]
+    Ok(label_names(&text))
+}
+
+/// A label category config's `labels[i].label`, by index (`""` where an entry has none, so
+/// indices stay aligned); empty when the text is not a label config.
+pub(super) fn label_names(config: &str) -> Vec<String> {
+    let config: Value = serde_json::from_str(config).unwrap_or(Value::Null);
+    config["labels"]
         .as_array()
         .map(|labels| {
             labels
@@ -202,7 +208,7 @@ async fn class_names(cloud: &dyn Cloud, uri: &str) -> Result<Vec<String>, Error>
                 .map(|l| l["label"].as_str().unwrap_or_default().to_owned())
                 .collect()
         })
-        .unwrap_or_default())
+        .unwrap_or_default()
 }
 
 /// One output manifest line as a row: the label under `attribute`, named by the metadata's

@@ -19,6 +19,7 @@ use crate::cloud::Cloud;
 use crate::config::manifest::split_s3_uri;
 use crate::model::desired::{DesiredJob, DesiredState};
 use crate::model::job::UiConfig;
+use crate::model::step::UploadBody;
 use crate::ui_template;
 
 use super::plan::prepare;
@@ -139,17 +140,10 @@ fn write_page(path: &Path, html: &str) -> Result<(), Error> {
 
 /// The plan's upload at `uri`, if it is one.
 fn local_bytes(desired: &DesiredState, uri: &str) -> Option<(Vec<u8>, String)> {
-    let (bucket, key) = split_s3_uri(uri)?;
-    let upload = desired
-        .uploads
-        .values()
-        .find(|u| u.bucket.as_str() == bucket && u.key.as_str() == key)?;
-    let bytes = match upload.body.bytes() {
-        Some(bytes) => bytes.to_vec(),
-        None => match &upload.body {
-            crate::model::step::UploadBody::File { path, .. } => std::fs::read(path).ok()?,
-            crate::model::step::UploadBody::Inline { .. } => return None,
-        },
+    let upload = desired.upload_at(uri)?;
+    let bytes = match &upload.body {
+        UploadBody::Inline { bytes } => bytes.clone(),
+        UploadBody::File { path, .. } => std::fs::read(path).ok()?,
     };
     Some((bytes, upload.content_type.clone()))
 }
@@ -245,17 +239,11 @@ async fn first_lines(
     Ok(lines)
 }
 
+/// The labels a worker chooses from: the label config's names, without unnamed entries.
 pub(super) fn class_names(config: &str) -> Vec<String> {
-    let config: Value = serde_json::from_str(config).unwrap_or(Value::Null);
-    config["labels"]
-        .as_array()
-        .map(|labels| {
-            labels
-                .iter()
-                .filter_map(|l| l["label"].as_str().map(ToOwned::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+    let mut names = super::labels::label_names(config);
+    names.retain(|n| !n.is_empty());
+    names
 }
 
 /// `(the object, task.input)` for one manifest line.

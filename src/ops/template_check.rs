@@ -7,7 +7,6 @@
 use futures::StreamExt;
 
 use crate::cloud::Cloud;
-use crate::config::manifest::split_s3_uri;
 use crate::model::desired::{DesiredJob, DesiredState};
 use crate::model::job::UiConfig;
 use crate::model::{Address, Kind};
@@ -102,13 +101,7 @@ fn request(desired: &DesiredState, job: &DesiredJob) -> Option<(String, String, 
 }
 
 /// The bytes of the plan's in-memory upload at `uri`.
+/// (A large manifest streamed from disk is not read for this check.)
 fn local(desired: &DesiredState, uri: &str) -> Option<Vec<u8>> {
-    let (bucket, key) = split_s3_uri(uri)?;
-    desired
-        .uploads
-        .values()
-        .find(|u| u.bucket.as_str() == bucket && u.key.as_str() == key)?
-        .body
-        .bytes()
-        .map(<[u8]>::to_vec)
+    desired.upload_at(uri)?.body.bytes().map(<[u8]>::to_vec)
 }

@@ -9,15 +9,8 @@ use super::model::{Action, Change, Plan};
 use super::render::{document_diff, field_line, outcome};
 
 pub fn markdown(plan: &Plan) -> String {
-    let mut out = format!(
-        "### gtplan plan `{}` in {} (account {})\n\n",
-        plan.plan, plan.region, plan.account_id
-    );
-    let active: Vec<&Change> = plan
-        .changes
-        .iter()
-        .filter(|c| c.action.is_change())
-        .collect();
+    let mut out = format!("### {}\n\n", plan.title());
+    let active: Vec<&Change> = plan.active().collect();
     let s = plan.summary();
     if active.is_empty() {
         out.push_str(if s.wait > 0 {

@@ -118,6 +118,19 @@ impl Plan {
     }
 
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action.is_change())
+        self.active().next().is_some()
+    }
+
+    /// The changes apply makes (no no-ops, no waiting jobs), in apply order.
+    pub fn active(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.action.is_change())
+    }
+
+    /// `gtplan plan `NAME` in REGION (account ID)`: what every rendering starts with.
+    pub fn title(&self) -> String {
+        format!(
+            "gtplan plan `{}` in {} (account {})",
+            self.plan, self.region, self.account_id
+        )
     }
 }

@@ -71,15 +71,8 @@ pub fn text(plan: &Plan) -> String {
 
 /// [`text`], coloured when `paint` says so.
 pub fn text_painted(plan: &Plan, paint: Paint) -> String {
-    let mut out = format!(
-        "gtplan plan `{}` in {} (account {})\n\n",
-        plan.plan, plan.region, plan.account_id
-    );
-    let active: Vec<&Change> = plan
-        .changes
-        .iter()
-        .filter(|c| c.action.is_change())
-        .collect();
+    let mut out = format!("{}\n\n", plan.title());
+    let active: Vec<&Change> = plan.active().collect();
     if !active.is_empty() {
         out.push_str("Resource actions are indicated with the following symbols:\n");
         for (action, meaning) in [

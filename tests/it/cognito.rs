@@ -2,15 +2,13 @@
 //! (and boto3 once): the pieces of a private workforce, their error codes, and the invitations
 //! the sandbox records instead of sending mail.
 
-use std::process::Command;
-
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
 use aws_sdk_cognitoidentityprovider::types::{
     AttributeType, DeliveryMediumType, MessageActionType, OAuthFlowType, UserPoolType,
     UserStatusType,
 };
 
-use crate::readme::aws_cli;
+use crate::readme::run_boto3;
 use crate::support::{TestSandbox, http};
 
 fn attr(name: &str, value: &str) -> AttributeType {
@@ -587,7 +585,6 @@ async fn cognito_errors_have_their_codes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_sets_up_a_private_workforce() {
     let sb = TestSandbox::start().await;
-    let python = aws_cli().with_file_name("python");
     let script = r#"
 import sys, boto3
 endpoint = sys.argv[1]
@@ -627,20 +624,5 @@ described = sm.describe_workteam(WorkteamName="annotators")["Workteam"]
 assert described["WorkforceArn"] == arn and described["SubDomain"] == wf["SubDomain"], described
 print("boto3 ok")
 "#;
-    let endpoint = sb.endpoint();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .args(["-c", script, &endpoint])
-            .output()
-            .expect("python runs")
-    })
-    .await
-    .expect("join");
-    assert!(
-        output.status.success(),
-        "boto3 script failed\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("boto3 ok"));
+    run_boto3(script, &sb.endpoint()).await;
 }

@@ -42,6 +42,28 @@ fn gtplan_in(dir: &std::path::Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Runs a boto3 script (the `.venv`'s python, beside the AWS CLI) with the endpoint as its
+/// argument; it must succeed and print `boto3 ok`.
+pub async fn run_boto3(script: &'static str, endpoint: &str) {
+    let python = aws_cli().with_file_name("python");
+    let endpoint = endpoint.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .args(["-c", script, &endpoint])
+            .output()
+            .expect("python runs")
+    })
+    .await
+    .expect("join");
+    assert!(
+        output.status.success(),
+        "boto3 script failed\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("boto3 ok"));
+}
+
 pub fn aws_cli() -> PathBuf {
     std::env::var("GTPLAN_AWS_CLI").map_or_else(
         |_| {
@@ -139,7 +161,6 @@ fn the_first_command_applies_the_quickstart_and_a_rerun_changes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_works_against_the_sandbox() {
     let sb = TestSandbox::start().await;
-    let python = aws_cli().with_file_name("python");
     let script = r#"
 import sys, boto3
 from botocore.config import Config
@@ -170,22 +191,7 @@ r = sm.render_ui_template(UiTemplate={"Content": "<p>{{ task.input.x }}</p>"}, T
 assert r["RenderedContent"] == "<p>&lt;b&gt;</p>" and r["Errors"] == [], r
 print("boto3 ok")
 "#;
-    let endpoint = sb.endpoint();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .args(["-c", script, &endpoint])
-            .output()
-            .expect("python runs")
-    })
-    .await
-    .expect("join");
-    assert!(
-        output.status.success(),
-        "boto3 script failed\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("boto3 ok"));
+    run_boto3(script, &sb.endpoint()).await;
 }
 
 /// The README's `gtplan init` example, as written (with `gtplan` being the built binary): the

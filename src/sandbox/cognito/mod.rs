@@ -164,6 +164,16 @@ pub fn pool<'w>(ctx: &Ctx<'_>, w: &'w World, id: &str) -> Result<&'w UserPool, A
         .ok_or_else(|| missing_pool(id))
 }
 
+/// [`pool`], to change.
+pub fn pool_mut<'w>(
+    ctx: &Ctx<'_>,
+    w: &'w mut World,
+    id: &str,
+) -> Result<&'w mut UserPool, ApiError> {
+    pool(ctx, w, id)?;
+    w.cognito.pools.get_mut(id).ok_or_else(|| missing_pool(id))
+}
+
 pub fn missing_pool(id: &str) -> ApiError {
     ApiError::new(
         &CognitoError::ResourceNotFound,

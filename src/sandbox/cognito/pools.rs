@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{CognitoError, UserPool, checked, invalid, missing_pool, paging, pool};
+use super::{CognitoError, UserPool, checked, invalid, paging, pool, pool_mut};
 use crate::sandbox::clock::epoch_seconds;
 use crate::sandbox::error::ApiError;
 use crate::sandbox::protocol::json::parse_input;
@@ -246,12 +246,7 @@ pub fn tag(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
     let id = pool_of_arn(ctx, input.resource_arn.as_deref())?;
     let new = input.tags.unwrap_or_default();
     ctx.shared.store.write(|w| {
-        pool(ctx, w, &id)?;
-        let p = w
-            .cognito
-            .pools
-            .get_mut(&id)
-            .ok_or_else(|| missing_pool(&id))?;
+        let p = pool_mut(ctx, w, &id)?;
         if p.tags.len() + new.keys().filter(|k| !p.tags.contains_key(*k)).count() > 50 {
             return Err(invalid("A user pool can have at most 50 tags."));
         }
@@ -265,12 +260,7 @@ pub fn untag(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
     let id = pool_of_arn(ctx, input.resource_arn.as_deref())?;
     let keys = input.tag_keys.unwrap_or_default();
     ctx.shared.store.write(|w| {
-        pool(ctx, w, &id)?;
-        let p = w
-            .cognito
-            .pools
-            .get_mut(&id)
-            .ok_or_else(|| missing_pool(&id))?;
+        let p = pool_mut(ctx, w, &id)?;
         p.tags.retain(|k, _| !keys.contains(k));
         Ok(json!({}))
     })

@@ -1,11 +1,33 @@
 //! SageMaker's list pagination: `MaxResults` items after an opaque `NextToken` (here the
 //! offset of the next item), answered as `{"<key>": [...], "NextToken": ...}`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::constraints::Violations;
 use super::validation;
 use crate::sandbox::error::ApiError;
+
+/// The request of `ListWorkforces` and `ListWorkteams`.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ListInput {
+    pub sort_by: Option<String>,
+    pub sort_order: Option<String>,
+    pub name_contains: Option<String>,
+    pub max_results: Option<i64>,
+    pub next_token: Option<String>,
+}
+
+impl ListInput {
+    /// `MaxResults` 1-100 and `SortBy` `Name|CreateDate`, as both operations constrain them.
+    pub fn check(&self, v: &mut Violations) {
+        v.int("maxResults", self.max_results, Some(1), Some(100));
+        if let Some(s) = &self.sort_by {
+            v.one_of("sortBy", s, &["Name", "CreateDate"]);
+        }
+    }
+}
 
 /// One page of `items` under `key`, with `NextToken` when more remain.
 pub fn page<T: Serialize>(

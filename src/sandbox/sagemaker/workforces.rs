@@ -307,23 +307,10 @@ pub fn describe(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
         .read(|w| Ok(json!({ "Workforce": shape(named(w, &ctx.region, &name)?) })))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct ListInput {
-    sort_by: Option<String>,
-    sort_order: Option<String>,
-    name_contains: Option<String>,
-    max_results: Option<i64>,
-    next_token: Option<String>,
-}
-
 pub fn list(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
-    let input: ListInput = parse_input(body)?;
+    let input: paging::ListInput = parse_input(body)?;
     let mut v = Violations::default();
-    v.int("maxResults", input.max_results, Some(1), Some(100));
-    if let Some(s) = &input.sort_by {
-        v.one_of("sortBy", s, &["Name", "CreateDate"]);
-    }
+    input.check(&mut v);
     if let Some(s) = &input.sort_order {
         v.one_of("sortOrder", s, &["Ascending", "Descending"]);
     }

@@ -276,23 +276,10 @@ pub fn describe(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
     })
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct ListInput {
-    sort_by: Option<String>,
-    sort_order: Option<String>,
-    name_contains: Option<String>,
-    max_results: Option<i64>,
-    next_token: Option<String>,
-}
-
 pub fn list(ctx: &Ctx<'_>, body: &[u8]) -> Result<Value, ApiError> {
-    let input: ListInput = parse_input(body)?;
+    let input: paging::ListInput = parse_input(body)?;
     let mut v = Violations::default();
-    v.int("maxResults", input.max_results, Some(1), Some(100));
-    if let Some(s) = &input.sort_by {
-        v.one_of("sortBy", s, &["Name", "CreateDate"]);
-    }
+    input.check(&mut v);
     v.into_result()?;
     let mut teams: Vec<Workteam> = ctx.shared.store.read(|w| {
         w.sagemaker
