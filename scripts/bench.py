@@ -199,9 +199,12 @@ def write_plan(work, jobs):
     return path, groups * 5 + jobs * 2
 
 
+QUICKSTART_RESOURCES = 11
+
+
 def quickstart_copy(work):
     shutil.copytree(REPO / "plans", work / "plans")
-    return work / "plans", "quickstart.toml", 11
+    return work / "plans", "quickstart.toml", QUICKSTART_RESOURCES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -256,38 +259,61 @@ def s3_client(url):
         region_name="us-east-1", config=Config(s3={"addressing_style": "path"}))
 
 
+def quickstart_round(a, work):
+    """One round on a fresh sandbox: {figure: (seconds, requests)}."""
+    work.mkdir()
+    sb = Sandbox(a.gtplan, work, a.latency_ms)
+    try:
+        cwd, plan, _ = quickstart_copy(work)
+        runs = {"plan, fresh": gtplan_run(a.gtplan, sb, ["plan", plan], cwd)}
+        s3_client(sb.url).create_bucket(Bucket=f"gtplan-locks-{ACCOUNT}-us-east-1")
+        runs["apply, fresh"] = gtplan_run(a.gtplan, sb, ["apply", plan, "--auto-approve"], cwd)
+        runs["plan, applied"] = gtplan_run(a.gtplan, sb, ["plan", plan], cwd)
+        runs["apply, no changes"] = gtplan_run(
+            a.gtplan, sb, ["apply", plan, "--auto-approve"], cwd)
+        return runs
+    finally:
+        sb.stop()
+
+
 def section_quickstart(a, work):
     """The quickstart at 100 ms per call: depth 2 for a plan (the account, then every read at
     once), 5 for a fresh apply (account, reads, bucket and role, their settings and the
     uploads, the job), which includes one verification read level. The lock adds two levels
     (take it after the account is known, release it while verifying) and, on the first apply
     of an account and region, two more to create its bucket: the figure is for an account
-    where gtplan has run before, whose lock bucket exists."""
+    where gtplan has run before, whose lock bucket exists. Each figure is the median of
+    `--rounds` rounds, each on a fresh sandbox: one run on this shared machine varies by a few
+    milliseconds, which is a few hundredths of a ratio."""
     lat = a.latency_ms
-    print(f"\nquickstart, {lat} ms per call", flush=True)
-    sb = Sandbox(a.gtplan, work, lat)
-    try:
-        cwd, plan, resources = quickstart_copy(work / "quickstart")
-        t, req = gtplan_run(a.gtplan, sb, ["plan", plan], cwd)
-        row("plan, fresh", t, 2 * lat / 1000, goal=1.3)
-        note(f"{len(req)} calls, {levels(req)} levels")
-        s3_client(sb.url).create_bucket(Bucket=f"gtplan-locks-{ACCOUNT}-us-east-1")
-        t, req = gtplan_run(a.gtplan, sb, ["apply", plan, "--auto-approve"], cwd)
-        row("apply, fresh (depth 5, verification included)", t, 5 * lat / 1000, goal=1.5)
-        lock = sum(1 for r in req if is_lock(r))
-        note(f"{len(req)} calls ({lock} for the lock), {levels(req)} levels; lock and account"
-             f" included the ideal is 7 levels: {t / (7 * lat / 1000):.2f}x of that")
-        t, req = gtplan_run(a.gtplan, sb, ["plan", plan], cwd)
-        row("plan, applied", t, 2 * lat / 1000, goal=1.3)
-        note(f"{len(req)} calls, {levels(req)} levels")
-        t, req = gtplan_run(a.gtplan, sb, ["apply", plan, "--auto-approve"], cwd)
-        reads, writes = calls([r for r in req if not is_lock(r)])
-        lock = [r["operation"] for r in req if is_lock(r)]
-        row("apply, no changes", t, 2 * lat / 1000)
-        note(f"{reads} reads for {resources} resources = {reads / resources:.2f} per resource"
-             f" (goal <= 1.5); {writes} writes; the lock: {', '.join(lock) or 'none'}")
-    finally:
-        sb.stop()
+    print(f"\nquickstart, {lat} ms per call, median of {a.rounds} rounds", flush=True)
+    rounds = [quickstart_round(a, work / f"quickstart-{i}") for i in range(a.rounds)]
+    resources = QUICKSTART_RESOURCES
+
+    def median(what):
+        """The round whose time for `what` is the median: (seconds, its requests, all times)."""
+        times = sorted((r[what][0], i) for i, r in enumerate(rounds))
+        t, i = times[len(times) // 2]
+        return t, rounds[i][what][1], [f"{x:.3f}" for x, _ in times]
+
+    t, req, times = median("plan, fresh")
+    row("plan, fresh", t, 2 * lat / 1000, goal=1.3)
+    note(f"{len(req)} calls, {levels(req)} levels; rounds: {', '.join(times)} s")
+    t, req, times = median("apply, fresh")
+    row("apply, fresh (depth 5, verification included)", t, 5 * lat / 1000, goal=1.5)
+    lock = sum(1 for r in req if is_lock(r))
+    note(f"{len(req)} calls ({lock} for the lock), {levels(req)} levels; lock and account"
+         f" included the ideal is 7 levels: {t / (7 * lat / 1000):.2f}x of that;"
+         f" rounds: {', '.join(times)} s")
+    t, req, times = median("plan, applied")
+    row("plan, applied", t, 2 * lat / 1000, goal=1.3)
+    note(f"{len(req)} calls, {levels(req)} levels; rounds: {', '.join(times)} s")
+    t, req, times = median("apply, no changes")
+    reads, writes = calls([r for r in req if not is_lock(r)])
+    lock = [r["operation"] for r in req if is_lock(r)]
+    row("apply, no changes", t, 2 * lat / 1000)
+    note(f"{reads} reads for {resources} resources = {reads / resources:.2f} per resource"
+         f" (goal <= 1.5); {writes} writes; the lock: {', '.join(lock) or 'none'}")
 
 
 def section_scale(a, work):
@@ -535,6 +561,7 @@ def main():
     p.add_argument("sections", nargs="*", default=[], help=f"any of: {', '.join(SECTIONS)}")
     p.add_argument("--gtplan", required=True, help="the gtplan binary to measure")
     p.add_argument("--latency-ms", type=int, default=100)
+    p.add_argument("--rounds", type=int, default=3, help="quickstart rounds to take the median of")
     p.add_argument("--scale-latency-ms", type=int, default=50)
     p.add_argument("--jobs", type=int, nargs="+", default=[1, 50, 200])
     p.add_argument("--crowd", type=int, default=2000)

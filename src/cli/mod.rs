@@ -74,30 +74,49 @@ pub enum Command {
 /// 2 for `plan --detailed-exitcode` with changes.
 pub fn run(cli: Cli) -> ExitCode {
     common::set_no_color(cli.no_color);
-    let result = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime.block_on(async {
-            match cli.command {
-                Command::Validate(args) => validate::exec(&args),
-                Command::Plan(args) => plan::exec(&args).await,
-                Command::Apply(args) => apply::exec(&args).await,
-                Command::Destroy(args) => destroy::exec(&args).await,
-                Command::ForceUnlock(args) => Box::pin(force_unlock::exec(&args)).await,
-                Command::Status(args) => Box::pin(status::exec(&args)).await,
-                Command::Labels(args) => labels::exec(&args).await,
-                Command::Preview(args) => preview::exec(&args).await,
-                Command::Init(args) => init::exec(&args),
-                Command::TaskTypes(args) => task_types::exec(&args),
-                Command::Sandbox(args) => sandbox::exec(args).await,
-                Command::Schema => Ok(completions::schema()),
-                Command::Completions(args) => Ok(completions::completions(&args)),
-                Command::Man(args) => completions::man(&args),
-            }
-        }),
-        Err(e) => Err(Error::user(
-            format!("failed to start the async runtime: {e}"),
-            "this machine may be out of threads or memory",
-        )),
+    // The sandbox stops in order: a request may be writing its state.
+    let orderly = matches!(cli.command, Command::Sandbox(_));
+    let runtime = if orderly {
+        tokio::runtime::Runtime::new()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
     };
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            report::report(&Error::user(
+                format!("failed to start the async runtime: {e}"),
+                "this machine may be out of threads or memory",
+            ));
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Validate(args) => validate::exec(&args),
+            Command::Plan(args) => plan::exec(&args).await,
+            Command::Apply(args) => apply::exec(&args).await,
+            Command::Destroy(args) => destroy::exec(&args).await,
+            Command::ForceUnlock(args) => Box::pin(force_unlock::exec(&args)).await,
+            Command::Status(args) => Box::pin(status::exec(&args)).await,
+            Command::Labels(args) => labels::exec(&args).await,
+            Command::Preview(args) => preview::exec(&args).await,
+            Command::Init(args) => init::exec(&args),
+            Command::TaskTypes(args) => task_types::exec(&args),
+            Command::Sandbox(args) => sandbox::exec(args).await,
+            Command::Schema => Ok(completions::schema()),
+            Command::Completions(args) => Ok(completions::completions(&args)),
+            Command::Man(args) => completions::man(&args),
+        }
+    });
+    if !orderly {
+        // Shutting the runtime down closes every pooled connection and joins the worker
+        // threads: milliseconds at the end of each command for what exit frees anyway. A
+        // command's work is done when `block_on` returns (nothing runs detached).
+        std::mem::forget(runtime);
+    }
     match result {
         Ok(code) => code,
         Err(err) => {

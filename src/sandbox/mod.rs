@@ -10,6 +10,7 @@ pub mod consistency;
 pub mod error;
 pub mod fault;
 pub mod iam;
+pub mod latency;
 pub mod protocol;
 pub mod request_log;
 pub mod router;
@@ -199,6 +200,7 @@ impl Sandbox {
             store,
             request_log,
         });
+        std::thread::spawn(sagemaker::constraints::compile_ahead);
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(router::serve(listener, Arc::clone(&shared), rx));
         Ok(Self {

@@ -27,7 +27,9 @@ use super::fault::Fault;
 use super::protocol::{json, query};
 use super::request_log::LogEntry;
 use super::sigv4::{self, SigError};
-use super::{ADMIN_PREFIX, Shared, admin, cognito, fault, iam, s3, sagemaker, sts, tagging};
+use super::{
+    ADMIN_PREFIX, Shared, admin, cognito, fault, iam, latency, s3, sagemaker, sts, tagging,
+};
 
 /// Which emulated service a request is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,7 +180,7 @@ async fn handle(
     if service != Service::Admin {
         let latency = shared.latency_ms.load(Ordering::Relaxed);
         if latency > 0 {
-            tokio::time::sleep(Duration::from_millis(latency)).await;
+            latency::delay(started, Duration::from_millis(latency)).await;
         }
     }
     let fault = if service == Service::Admin {

@@ -42,6 +42,7 @@ impl AwsCloud {
         let mut token: Option<String> = None;
         loop {
             let out = self
+                .services()
                 .tagging
                 .get_resources()
                 .tag_filters(filter.clone())
@@ -72,6 +73,7 @@ impl AwsCloud {
         let mut marker: Option<String> = None;
         loop {
             let out = self
+                .services()
                 .iam
                 .list_roles()
                 .path_prefix(&prefix)

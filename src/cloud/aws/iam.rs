@@ -32,7 +32,7 @@ impl AwsCloud {
                 .map(|policy| async move { (policy, self.inline_policy(name, policy).await) }),
         );
         let (got, listed, attached, guessed) = futures::join!(
-            self.iam.get_role().role_name(name).send(),
+            self.services().iam.get_role().role_name(name).send(),
             self.inline_policy_names(name),
             self.attached_policies(name),
             guessed,
@@ -100,6 +100,7 @@ impl AwsCloud {
         let mut marker: Option<String> = None;
         loop {
             let out = match self
+                .services()
                 .iam
                 .list_role_policies()
                 .role_name(role)
@@ -128,6 +129,7 @@ impl AwsCloud {
     async fn inline_policy(&self, role: &str, policy: &str) -> Result<Option<Value>, CloudError> {
         let action = || format!("read inline policy `{policy}` of role `{role}`");
         match self
+            .services()
             .iam
             .get_role_policy()
             .role_name(role)
@@ -147,6 +149,7 @@ impl AwsCloud {
         let mut marker: Option<String> = None;
         loop {
             let out = match self
+                .services()
                 .iam
                 .list_attached_role_policies()
                 .role_name(role)
@@ -179,7 +182,7 @@ impl AwsCloud {
     }
 
     pub(super) async fn execute_iam(&self, step: &Step) -> Result<(), CloudError> {
-        let iam = &self.iam;
+        let iam = &self.services().iam;
         match step {
             Step::CreateRole {
                 role,
@@ -256,7 +259,7 @@ impl AwsCloud {
 
     /// The writes to what hangs off a role: its policies and tags.
     async fn execute_role_attachment(&self, step: &Step) -> Result<(), CloudError> {
-        let iam = &self.iam;
+        let iam = &self.services().iam;
         match step {
             Step::PutRolePolicy {
                 role,
@@ -325,7 +328,14 @@ impl AwsCloud {
     /// role cannot be read.
     pub(super) async fn role_for_retry(&self, role: &str, job_arn: &str) -> Option<RoleForRetry> {
         let written = self.role_written_ago(role);
-        let read = self.iam.get_role().role_name(role).send().await.ok();
+        let read = self
+            .services()
+            .iam
+            .get_role()
+            .role_name(role)
+            .send()
+            .await
+            .ok();
         let Some(found) = read.as_ref().and_then(|out| out.role()) else {
             // Written by this run moments ago but not readable yet: IAM itself has not
             // propagated it; its trust policy is the plan's, which names SageMaker.

@@ -25,6 +25,7 @@ impl AwsCloud {
                 .build()
         });
         match self
+            .services()
             .s3
             .create_bucket()
             .bucket(bucket.as_str())
@@ -44,7 +45,8 @@ impl AwsCloud {
     /// 2023; gtplan says so explicitly, at the same time as it writes the first lock.
     async fn block_public_access(&self, bucket: &BucketName) -> Result<(), CloudError> {
         written(
-            self.s3
+            self.services()
+                .s3
                 .put_public_access_block()
                 .bucket(bucket.as_str())
                 .public_access_block_configuration(
@@ -74,6 +76,7 @@ impl AwsCloud {
         let mut new_bucket = false;
         for _ in 0..5 {
             let put = self
+                .services()
                 .s3
                 .put_object()
                 .bucket(spot.bucket.as_str())
@@ -132,6 +135,7 @@ impl AwsCloud {
     pub(super) async fn get_lock(&self, spot: &LockSpot) -> Result<Option<Lock>, CloudError> {
         let action = || format!("read the lock `{spot}`");
         let got = self
+            .services()
             .s3
             .get_object()
             .bucket(spot.bucket.as_str())
@@ -172,6 +176,7 @@ impl AwsCloud {
         version: &str,
     ) -> Result<bool, CloudError> {
         let deleted = self
+            .services()
             .s3
             .delete_object()
             .bucket(spot.bucket.as_str())

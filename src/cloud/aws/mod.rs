@@ -17,7 +17,7 @@ mod sagemaker;
 mod workforce;
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -58,18 +58,64 @@ pub struct AwsCloud {
     /// Kept to build S3 clients for buckets in other regions.
     config: SdkConfig,
     region: String,
-    s3: aws_sdk_s3::Client,
-    iam: aws_sdk_iam::Client,
+    /// The first call of every command reads the account.
     sts: aws_sdk_sts::Client,
-    sagemaker: aws_sdk_sagemaker::Client,
-    tagging: aws_sdk_resourcegroupstagging::Client,
-    cognito: aws_sdk_cognitoidentityprovider::Client,
+    /// Built on first use, or by [`AwsCloud::connect`] on a thread of its own while that first
+    /// call is on its way: five SDK clients take a millisecond or two to build.
+    services: Arc<OnceLock<Services>>,
     /// When this process last wrote each role (lower-case name): CreateLabelingJob retries a
     /// rejection of a role written moments ago (IAM propagation).
     role_writes: Mutex<HashMap<String, Instant>>,
     /// The credentials' account, once read: a job's ARN follows from it, so a job's tags can be
     /// read at the same time as the job.
-    account: std::sync::OnceLock<String>,
+    account: OnceLock<String>,
+}
+
+/// The clients besides STS's.
+struct Services {
+    s3: aws_sdk_s3::Client,
+    iam: aws_sdk_iam::Client,
+    sagemaker: aws_sdk_sagemaker::Client,
+    tagging: aws_sdk_resourcegroupstagging::Client,
+    cognito: aws_sdk_cognitoidentityprovider::Client,
+}
+
+impl Services {
+    fn new(config: &SdkConfig, region: &str) -> Self {
+        let s3 = s3_client(config, region);
+        let region = Region::new(region.to_owned());
+        Self {
+            s3,
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(config)
+                    .region(region.clone())
+                    .retry_config(retry::sdk_retry_config())
+                    .retry_partition(retry::partition("gtplan-iam"))
+                    .build(),
+            ),
+            sagemaker: aws_sdk_sagemaker::Client::from_conf(
+                aws_sdk_sagemaker::config::Builder::from(config)
+                    .region(region.clone())
+                    .retry_config(retry::sdk_retry_config())
+                    .retry_partition(retry::partition("gtplan-sagemaker"))
+                    .build(),
+            ),
+            tagging: aws_sdk_resourcegroupstagging::Client::from_conf(
+                aws_sdk_resourcegroupstagging::config::Builder::from(config)
+                    .region(region.clone())
+                    .retry_config(retry::sdk_retry_config())
+                    .retry_partition(retry::partition("gtplan-tagging"))
+                    .build(),
+            ),
+            cognito: aws_sdk_cognitoidentityprovider::Client::from_conf(
+                aws_sdk_cognitoidentityprovider::config::Builder::from(config)
+                    .region(region)
+                    .retry_config(retry::sdk_retry_config())
+                    .retry_partition(retry::partition("gtplan-cognito"))
+                    .build(),
+            ),
+        }
+    }
 }
 
 impl AwsCloud {
@@ -77,13 +123,6 @@ impl AwsCloud {
     /// S3 uses path-style addressing, since such servers have no per-bucket host names.
     pub fn new(config: &SdkConfig, region: impl Into<String>) -> Self {
         let region = region.into();
-        let iam = aws_sdk_iam::Client::from_conf(
-            aws_sdk_iam::config::Builder::from(config)
-                .region(Region::new(region.clone()))
-                .retry_config(retry::sdk_retry_config())
-                .retry_partition(retry::partition("gtplan-iam"))
-                .build(),
-        );
         let sts = aws_sdk_sts::Client::from_conf(
             aws_sdk_sts::config::Builder::from(config)
                 .region(Region::new(region.clone()))
@@ -91,39 +130,32 @@ impl AwsCloud {
                 .retry_partition(retry::partition("gtplan-sts"))
                 .build(),
         );
-        let sagemaker = aws_sdk_sagemaker::Client::from_conf(
-            aws_sdk_sagemaker::config::Builder::from(config)
-                .region(Region::new(region.clone()))
-                .retry_config(retry::sdk_retry_config())
-                .retry_partition(retry::partition("gtplan-sagemaker"))
-                .build(),
-        );
-        let tagging = aws_sdk_resourcegroupstagging::Client::from_conf(
-            aws_sdk_resourcegroupstagging::config::Builder::from(config)
-                .region(Region::new(region.clone()))
-                .retry_config(retry::sdk_retry_config())
-                .retry_partition(retry::partition("gtplan-tagging"))
-                .build(),
-        );
-        let cognito = aws_sdk_cognitoidentityprovider::Client::from_conf(
-            aws_sdk_cognitoidentityprovider::config::Builder::from(config)
-                .region(Region::new(region.clone()))
-                .retry_config(retry::sdk_retry_config())
-                .retry_partition(retry::partition("gtplan-cognito"))
-                .build(),
-        );
         Self {
-            s3: s3_client(config, &region),
-            cognito,
-            iam,
             sts,
-            sagemaker,
-            tagging,
+            services: Arc::default(),
             config: config.clone(),
             region,
             role_writes: Mutex::new(HashMap::new()),
-            account: std::sync::OnceLock::new(),
+            account: OnceLock::new(),
         }
+    }
+
+    fn services(&self) -> &Services {
+        self.services
+            .get_or_init(|| Services::new(&self.config, &self.region))
+    }
+
+    /// Builds the clients besides STS's on another thread (a caller that needs them sooner
+    /// waits for that build rather than starting its own).
+    fn build_services_ahead(&self) {
+        let (services, config, region) = (
+            Arc::clone(&self.services),
+            self.config.clone(),
+            self.region.clone(),
+        );
+        std::thread::spawn(move || {
+            services.get_or_init(|| Services::new(&config, &region));
+        });
     }
 
     /// Loads the AWS configuration the way the AWS CLI does, with `opts` taking precedence.
@@ -161,7 +193,9 @@ impl AwsCloud {
                     action: "configure the AWS SDK".to_owned(),
                     source: Box::new(NoRegion),
                 })?;
-        Ok(Self::new(&config, region))
+        let cloud = Self::new(&config, region);
+        cloud.build_services_ahead();
+        Ok(cloud)
     }
 
     /// Where requests go, for messages: the endpoint URL, or AWS and the region.
@@ -192,7 +226,7 @@ impl AwsCloud {
     /// with a redirect).
     fn s3_in(&self, region: &str) -> aws_sdk_s3::Client {
         if region == self.region || region.is_empty() {
-            self.s3.clone()
+            self.services().s3.clone()
         } else {
             s3_client(&self.config, region)
         }

@@ -37,6 +37,7 @@ impl AwsCloud {
         let (bucket, key) = (object.bucket, object.key);
         let action = || format!("upload `{}` to `s3://{bucket}/{key}`", path.display());
         let created = self
+            .services()
             .s3
             .create_multipart_upload()
             .bucket(bucket)
@@ -57,6 +58,7 @@ impl AwsCloud {
             // Best effort: S3 keeps the parts of an abandoned upload (and bills them) until
             // it is aborted or a lifecycle rule removes it.
             let _ = self
+                .services()
                 .s3
                 .abort_multipart_upload()
                 .bucket(bucket)
@@ -91,6 +93,7 @@ impl AwsCloud {
             }
             hasher.update(&block[..n]);
             let out = self
+                .services()
                 .s3
                 .upload_part()
                 .bucket(bucket)
@@ -115,6 +118,7 @@ impl AwsCloud {
             ));
         }
         let completed = self
+            .services()
             .s3
             .complete_multipart_upload()
             .bucket(bucket)

@@ -31,7 +31,7 @@ impl AwsCloud {
     /// `HeadBucket` alone: S3 names the region even on a 403 for another account's bucket or a
     /// 301 from the wrong regional endpoint.
     pub(super) async fn read_bucket_region(&self, name: &str) -> Result<BucketRegion, CloudError> {
-        let head = self.s3.head_bucket().bucket(name).send().await;
+        let head = self.services().s3.head_bucket().bucket(name).send().await;
         match head {
             Ok(out) => Ok(match out.bucket_region() {
                 Some(region) => BucketRegion::In(region.to_owned()),
@@ -65,8 +65,8 @@ impl AwsCloud {
     ) -> Result<(BucketLookup, Option<ObjectListing>), CloudError> {
         let action = format!("find bucket `{name}`");
         let (head, settings) = futures::join!(
-            self.s3.head_bucket().bucket(name).send(),
-            BucketSettings::read(&self.s3, name, list),
+            self.services().s3.head_bucket().bucket(name).send(),
+            BucketSettings::read(&self.services().s3, name, list),
         );
         let region = match head {
             Ok(out) => match out.bucket_region() {
@@ -107,6 +107,7 @@ impl AwsCloud {
     /// `GetBucketLocation`: a bucket's region when `HeadBucket` or `ListBuckets` did not say.
     async fn bucket_location(&self, name: &str) -> Result<String, CloudError> {
         let out = self
+            .services()
             .s3
             .get_bucket_location()
             .bucket(name)
@@ -131,7 +132,14 @@ impl AwsCloud {
         bucket: &str,
         key: &str,
     ) -> Result<Option<ObservedObject>, CloudError> {
-        let head = self.s3.head_object().bucket(bucket).key(key).send().await;
+        let head = self
+            .services()
+            .s3
+            .head_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await;
         let out = match head {
             Ok(out) => out,
             Err(err) if status_of(&err) == Some(404) => return Ok(None),
@@ -168,7 +176,15 @@ impl AwsCloud {
         bucket: &str,
         key: &str,
     ) -> Result<Option<crate::cloud::ObjectBody>, CloudError> {
-        match self.s3.get_object().bucket(bucket).key(key).send().await {
+        match self
+            .services()
+            .s3
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+        {
             Ok(out) => Ok(Some(Box::new(out.body.into_async_read()))),
             Err(err) if status_of(&err) == Some(404) => Ok(None),
             Err(err) => Err(cloud_error(format!("read `s3://{bucket}/{key}`"), err)),
@@ -186,6 +202,7 @@ impl AwsCloud {
             source: Box::new(e),
         })?;
         let request = self
+            .services()
             .s3
             .get_object()
             .bucket(bucket)
@@ -197,7 +214,7 @@ impl AwsCloud {
     }
 
     pub(super) async fn execute_s3(&self, step: &Step) -> Result<(), CloudError> {
-        let s3 = &self.s3;
+        let s3 = &self.services().s3;
         match step {
             Step::CreateBucket {
                 bucket,
@@ -280,7 +297,7 @@ impl AwsCloud {
 
     /// The bucket settings that replace a whole configuration document.
     async fn put_bucket_setting(&self, step: &Step) -> Result<(), CloudError> {
-        let s3 = &self.s3;
+        let s3 = &self.services().s3;
         match step {
             Step::PutBucketTagging { bucket, tags } => {
                 let action = || format!("tag bucket `{bucket}`");
@@ -382,7 +399,14 @@ impl AwsCloud {
             if with_objects {
                 self.empty_bucket(bucket).await?;
             }
-            match self.s3.delete_bucket().bucket(bucket).send().await {
+            match self
+                .services()
+                .s3
+                .delete_bucket()
+                .bucket(bucket)
+                .send()
+                .await
+            {
                 Err(err)
                     if with_objects
                         && round < ROUNDS
@@ -396,7 +420,7 @@ impl AwsCloud {
     /// Deletes every object, 1000 keys per `DeleteObjects` (S3's limit), listing from the start
     /// again until a listing comes back empty, so objects written meanwhile go too.
     async fn empty_bucket(&self, bucket: &str) -> Result<(), CloudError> {
-        let s3 = &self.s3;
+        let s3 = &self.services().s3;
         loop {
             let out = s3.list_objects_v2().bucket(bucket).send().await;
             let out = match out {

@@ -37,6 +37,7 @@ impl AwsCloud {
     ) -> Result<Option<ObservedJob>, CloudError> {
         let action = || format!("read labeling job `{name}`");
         let describe = self
+            .services()
             .sagemaker
             .describe_labeling_job()
             .labeling_job_name(name)
@@ -83,6 +84,7 @@ impl AwsCloud {
         role_arn: &str,
     ) -> Result<Result<String, Vec<(String, String)>>, CloudError> {
         let out = self
+            .services()
             .sagemaker
             .render_ui_template()
             .ui_template(
@@ -133,6 +135,7 @@ impl AwsCloud {
         let mut token: Option<String> = None;
         loop {
             let out = self
+                .services()
                 .sagemaker
                 .list_tags()
                 .resource_arn(arn)
@@ -159,6 +162,7 @@ impl AwsCloud {
             Step::StopLabelingJob { job } => {
                 let action = || format!("stop labeling job `{job}`");
                 match self
+                    .services()
                     .sagemaker
                     .stop_labeling_job()
                     .labeling_job_name(job)
@@ -309,6 +313,7 @@ fn create_request(
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect();
     cloud
+        .services()
         .sagemaker
         .create_labeling_job()
         .labeling_job_name(spec.name.as_str())

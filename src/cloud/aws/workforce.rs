@@ -31,6 +31,7 @@ impl AwsCloud {
     /// `ListWorkforces`: a region has at most one.
     pub(super) async fn read_workforce(&self) -> Result<Option<ObservedWorkforce>, CloudError> {
         let out = self
+            .services()
             .sagemaker
             .list_workforces()
             .send()
@@ -74,6 +75,7 @@ impl AwsCloud {
         let mut token: Option<String> = None;
         loop {
             let out = self
+                .services()
                 .cognito
                 .list_user_pools()
                 .max_results(60)
@@ -107,6 +109,7 @@ impl AwsCloud {
             }
         };
         let described = self
+            .services()
             .cognito
             .describe_user_pool()
             .user_pool_id(&id)
@@ -138,6 +141,7 @@ impl AwsCloud {
         let mut token: Option<String> = None;
         loop {
             let out = self
+                .services()
                 .cognito
                 .list_user_pool_clients()
                 .user_pool_id(pool)
@@ -163,6 +167,7 @@ impl AwsCloud {
     pub(super) async fn read_team(&self, name: &str) -> Result<Option<ObservedTeam>, CloudError> {
         let action = || format!("read work team `{name}`");
         let described = match self
+            .services()
             .sagemaker
             .describe_workteam()
             .workteam_name(name)
@@ -245,6 +250,7 @@ impl AwsCloud {
             let mut token: Option<String> = None;
             loop {
                 let out = self
+                    .services()
                     .sagemaker
                     .list_labeling_jobs()
                     .status_equals(status.clone())
@@ -278,6 +284,7 @@ impl AwsCloud {
         let mut token: Option<String> = None;
         loop {
             let out = match self
+                .services()
                 .cognito
                 .list_users_in_group()
                 .user_pool_id(pool)
@@ -369,7 +376,8 @@ impl AwsCloud {
                 source_ip_cidrs,
             } => {
                 written(
-                    self.sagemaker
+                    self.services()
+                        .sagemaker
                         .update_workforce()
                         .workforce_name(workforce)
                         .source_ip_config(cidrs(source_ip_cidrs))
@@ -381,6 +389,7 @@ impl AwsCloud {
             }
             Step::DeleteWorkforce { workforce } => {
                 match self
+                    .services()
                     .sagemaker
                     .delete_workforce()
                     .workforce_name(workforce)
@@ -408,6 +417,7 @@ impl AwsCloud {
                 tags,
             } => {
                 let request = self
+                    .services()
                     .sagemaker
                     .create_workteam()
                     .workteam_name(team)
@@ -428,7 +438,8 @@ impl AwsCloud {
                 members,
                 notification_topic_arn,
             } => written(
-                self.sagemaker
+                self.services()
+                    .sagemaker
                     .update_workteam()
                     .workteam_name(team)
                     .description(description)
@@ -454,6 +465,7 @@ impl AwsCloud {
             Step::DeleteGroup { cognito, group } => {
                 let (pool, _) = self.cognito_ids(cognito).await?;
                 match self
+                    .services()
                     .cognito
                     .delete_group()
                     .user_pool_id(&pool)
@@ -473,7 +485,8 @@ impl AwsCloud {
             } => {
                 let (pool, _) = self.cognito_ids(cognito).await?;
                 written(
-                    self.cognito
+                    self.services()
+                        .cognito
                         .admin_add_user_to_group()
                         .user_pool_id(&pool)
                         .username(email)
@@ -490,6 +503,7 @@ impl AwsCloud {
             } => {
                 let (pool, _) = self.cognito_ids(cognito).await?;
                 match self
+                    .services()
                     .cognito
                     .admin_remove_user_from_group()
                     .user_pool_id(&pool)
@@ -515,6 +529,7 @@ impl AwsCloud {
         let deadline = std::time::Instant::now() + std::time::Duration::from_mins(2);
         loop {
             match self
+                .services()
                 .sagemaker
                 .delete_workteam()
                 .workteam_name(team)
@@ -546,6 +561,7 @@ impl AwsCloud {
         let (pool, _) = self.cognito_ids(cognito).await?;
         let action = || format!("create group `{group}` in user pool {pool}");
         match self
+            .services()
             .cognito
             .create_group()
             .user_pool_id(&pool)
@@ -556,6 +572,7 @@ impl AwsCloud {
         {
             Err(e) if code_of(&e) == Some("GroupExistsException") => {
                 let existing = self
+                    .services()
                     .cognito
                     .get_group()
                     .user_pool_id(&pool)
@@ -586,7 +603,8 @@ impl AwsCloud {
             return Ok(());
         }
         written(
-            self.cognito
+            self.services()
+                .cognito
                 .create_user_pool()
                 .pool_name(pool_name)
                 // Workers are invited; nobody signs up on their own.
@@ -618,7 +636,8 @@ impl AwsCloud {
             return Ok(());
         }
         written(
-            self.cognito
+            self.services()
+                .cognito
                 .create_user_pool_domain()
                 .user_pool_id(&pool.id)
                 .domain(domain)
@@ -639,7 +658,8 @@ impl AwsCloud {
             return Ok(());
         }
         written(
-            self.cognito
+            self.services()
+                .cognito
                 .create_user_pool_client()
                 .user_pool_id(&pool.id)
                 .client_name(APP_CLIENT_NAME)
@@ -662,6 +682,7 @@ impl AwsCloud {
         // Checked now, not only when planned: a user is a person's login.
         if !with_users {
             let users = self
+                .services()
                 .cognito
                 .list_users()
                 .user_pool_id(&pool.id)
@@ -680,6 +701,7 @@ impl AwsCloud {
         }
         if let Some(domain) = domain.or(pool.domain.as_deref()) {
             match self
+                .services()
                 .cognito
                 .delete_user_pool_domain()
                 .user_pool_id(&pool.id)
@@ -692,6 +714,7 @@ impl AwsCloud {
             }
         }
         match self
+            .services()
             .cognito
             .delete_user_pool()
             .user_pool_id(&pool.id)
@@ -711,6 +734,7 @@ impl AwsCloud {
         let deadline = std::time::Instant::now() + std::time::Duration::from_mins(10);
         loop {
             let described = self
+                .services()
                 .sagemaker
                 .describe_workforce()
                 .workforce_name(name)
@@ -760,6 +784,7 @@ impl AwsCloud {
         tags: &Tags,
     ) -> Result<(), CloudError> {
         let mut request = self
+            .services()
             .sagemaker
             .create_workforce()
             .workforce_name(name)
@@ -805,6 +830,7 @@ impl AwsCloud {
                 .map_err(|e| malformed(format!("invite `{email}`"), e.to_string()))
         };
         match self
+            .services()
             .cognito
             .admin_create_user()
             .user_pool_id(&pool)

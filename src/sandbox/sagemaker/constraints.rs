@@ -144,15 +144,35 @@ impl Violations {
 /// Whether `value` matches the whole of a service-model pattern. Each pattern is compiled once
 /// per process: compiling the Unicode classes of some is far slower than matching.
 pub fn full_match(pattern: &'static str, value: &str) -> bool {
-    static COMPILED: LazyLock<Mutex<HashMap<&'static str, Option<Regex>>>> =
-        LazyLock::new(Mutex::default);
     let mut compiled = COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
-    // The patterns are constants of this module; a bad one would fail every request in tests.
     compiled
         .entry(pattern)
-        .or_insert_with(|| Regex::new(&format!("^(?:{pattern})$")).ok())
+        .or_insert_with(|| compile(pattern))
         .as_ref()
         .is_some_and(|re| re.is_match(value))
+}
+
+static COMPILED: LazyLock<Mutex<HashMap<&'static str, Option<Regex>>>> =
+    LazyLock::new(Mutex::default);
+
+// The patterns are constants; a bad one would fail every request in tests.
+fn compile(pattern: &str) -> Option<Regex> {
+    Regex::new(&format!("^(?:{pattern})$")).ok()
+}
+
+/// Compiles the patterns of `CreateLabelingJob` ahead of the first request, which would
+/// otherwise wait milliseconds for the Unicode classes of a few (the sandbox calls this on a
+/// thread of its own when it starts). Compiled outside the lock, so a request meanwhile is
+/// not held up.
+pub fn compile_ahead() {
+    for pattern in PATTERNS {
+        let re = compile(pattern);
+        COMPILED
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(pattern)
+            .or_insert(re);
+    }
 }
 
 pub const NAME: &str = "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}";
@@ -169,6 +189,22 @@ pub const TASK_KEYWORD: &str = "[A-Za-z0-9]+( [A-Za-z0-9]+)*";
 pub const TASK_TITLE: &str = r"[\t\n\r -\x{D7FF}\x{E000}-\x{FFFD}]*";
 pub const TASK_DESCRIPTION: &str = ".+";
 pub const TAG: &str = r"([\p{L}\p{Z}\p{N}_.:/=+\-@]*)";
+/// Every pattern above.
+const PATTERNS: [&str; 13] = [
+    NAME,
+    LABEL_ATTRIBUTE,
+    ROLE_ARN,
+    S3_URI,
+    SNS_TOPIC,
+    KMS_KEY,
+    WORKTEAM_ARN,
+    HUMAN_TASK_UI_ARN,
+    LAMBDA_ARN,
+    TASK_KEYWORD,
+    TASK_TITLE,
+    TASK_DESCRIPTION,
+    TAG,
+];
 pub const CONTENT_CLASSIFIERS: [&str; 2] = [
     "FreeOfPersonallyIdentifiableInformation",
     "FreeOfAdultContent",
@@ -180,23 +216,17 @@ mod tests {
 
     #[test]
     fn patterns_compile_and_match_whole_values() {
-        for p in [
-            NAME,
-            LABEL_ATTRIBUTE,
-            ROLE_ARN,
-            S3_URI,
-            SNS_TOPIC,
-            KMS_KEY,
-            WORKTEAM_ARN,
-            HUMAN_TASK_UI_ARN,
-            LAMBDA_ARN,
-            TASK_KEYWORD,
-            TASK_TITLE,
-            TASK_DESCRIPTION,
-            TAG,
-        ] {
+        for p in PATTERNS {
             assert!(Regex::new(p).is_ok(), "{p}");
         }
+        compile_ahead();
+        let compiled = COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
+        assert!(
+            PATTERNS
+                .iter()
+                .all(|p| compiled.get(p).is_some_and(Option::is_some))
+        );
+        drop(compiled);
         assert!(full_match(NAME, "pets-v1"));
         assert!(!full_match(NAME, "pets_v1"));
         assert!(!full_match(TASK_KEYWORD, "multi-label"));
