@@ -9,6 +9,29 @@ use super::document::Principals;
 pub(super) fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
     // ASCII (nearly every ARN and action) is matched byte by byte, without allocating.
     if pattern.is_ascii() && text.is_ascii() {
+        let (pattern, text) = (pattern.as_bytes(), text.as_bytes());
+        // The literal start of the pattern (most of an ARN, and where most patterns part from
+        // most texts: a policy lists many ARNs) is compared at once.
+        let literal = pattern
+            .iter()
+            .position(|&c| c == b'*' || c == b'?')
+            .unwrap_or(pattern.len());
+        let Some(start) = text.get(..literal) else {
+            return false;
+        };
+        let (head, rest) = pattern.split_at(literal);
+        let same_start = if ignore_case {
+            head.eq_ignore_ascii_case(start)
+        } else {
+            head == start
+        };
+        if !same_start {
+            return false;
+        }
+        if !rest.is_empty() && rest.iter().all(|&c| c == b'*') {
+            // `prefix*`, the usual resource pattern: whatever follows matches.
+            return true;
+        }
         let same = |p: u8, t: u8| {
             if ignore_case {
                 p.eq_ignore_ascii_case(&t)
@@ -16,7 +39,7 @@ pub(super) fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bo
                 p == t
             }
         };
-        return glob(pattern.as_bytes(), text.as_bytes(), b'*', b'?', same);
+        return glob(rest, &text[literal..], b'*', b'?', same);
     }
     let pattern: Vec<char> = pattern.chars().collect();
     let text: Vec<char> = text.chars().collect();
@@ -187,6 +210,12 @@ mod tests {
         ));
         assert!(!wildcard_match("s3:GetObject", "s3:GetObjectAcl", false));
         assert!(!wildcard_match("arn:aws:s3:::b", "arn:aws:s3:::b/k", false));
+        assert!(!wildcard_match("arn:aws:s3:::b/*", "arn:aws:s3", false));
+        assert!(!wildcard_match(
+            "arn:aws:s3:::c/*",
+            "arn:aws:s3:::b/k",
+            false
+        ));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::model::{Address, Kind};
 
 use super::Resolver;
 use super::drafts::JobDraft;
-use super::drafts::{UploadContent, UploadDraft};
+use super::drafts::{UploadContent, Uploads};
 
 /// The key Ground Truth writes a job's output manifest to under its output prefix (fact sheet
 /// §3.3).
@@ -20,7 +20,7 @@ pub(super) fn output_manifest_key(prefix: &str, job_name: &str) -> String {
 impl Resolver<'_> {
     /// Links every `input_job` to its upstream job, upstream jobs first so that a chain of
     /// three inherits the first job's read permissions.
-    pub(super) fn link_chains(&mut self, jobs: &mut [JobDraft], uploads: &[UploadDraft]) {
+    pub(super) fn link_chains(&mut self, jobs: &mut [JobDraft], uploads: &Uploads<'_>) {
         let names: Vec<String> = self
             .file
             .raw
@@ -77,7 +77,7 @@ impl Resolver<'_> {
         job: &JobDraft,
         up: &UpstreamDraft,
         span: &std::ops::Range<usize>,
-        uploads: &[UploadDraft],
+        uploads: &Uploads<'_>,
     ) {
         let from = format!("`jobs.{}`", job.addr);
         let Some(audited) = job.task.audits else {
@@ -148,7 +148,7 @@ impl Resolver<'_> {
 
     /// A verification or adjustment job must write its labels under a new label attribute
     /// (fact sheet §1.4, §6.3), whether the audited one comes from `input_job` or the plan.
-    pub(super) fn check_audit_attributes(&mut self, jobs: &[JobDraft], uploads: &[UploadDraft]) {
+    pub(super) fn check_audit_attributes(&mut self, jobs: &[JobDraft], uploads: &Uploads<'_>) {
         for job in jobs {
             let Some(audited) = &job.audit_label_attribute else {
                 continue;
@@ -176,18 +176,14 @@ impl Resolver<'_> {
     /// A 3D point cloud or video frame audit whose label config is the user's own file: its
     /// `auditLabelAttributeName` must name the audited labels (gtplan writes it into generated
     /// configs itself).
-    fn check_audit_in_label_file(
-        &mut self,
-        job: &JobDraft,
-        audited: &str,
-        uploads: &[UploadDraft],
-    ) {
+    fn check_audit_in_label_file(&mut self, job: &JobDraft, audited: &str, uploads: &Uploads<'_>) {
         if job.task.label_config != crate::catalog::LabelConfigFormat::Attribute {
             return;
         }
-        let Some(UploadContent::File { body, shown, .. }) = uploads
-            .iter()
-            .find(|u| Some(u.addr.as_str()) == job.label_config_addr.as_deref())
+        let Some(UploadContent::File { body, shown, .. }) = job
+            .label_config_addr
+            .as_deref()
+            .and_then(|addr| uploads.get(addr))
             .map(|u| &u.content)
         else {
             return;
@@ -257,8 +253,8 @@ fn link(job: &mut JobDraft, up: UpstreamDraft) {
 }
 
 /// The label list of a label config generated from `labels`, if the job uses one.
-fn generated_labels(addr: Option<&str>, uploads: &[UploadDraft]) -> Option<Vec<String>> {
-    let upload = uploads.iter().find(|u| Some(u.addr.as_str()) == addr)?;
+fn generated_labels(addr: Option<&str>, uploads: &Uploads<'_>) -> Option<Vec<String>> {
+    let upload = uploads.get(addr?)?;
     match &upload.content {
         UploadContent::Labels { labels, .. } => {
             Some(labels.iter().map(|l| l.value.clone()).collect())

@@ -3,7 +3,7 @@
 //! need to know about it. Every step of `resolve` reads and writes these; none of them owns
 //! them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 
 use crate::catalog::TaskType;
@@ -50,6 +50,24 @@ pub struct UploadDraft {
     pub key: ObjectKey,
     pub content: UploadContent,
     pub content_type: Option<String>,
+}
+
+/// The plan's uploads that resolved, found by name in constant time: a plan of a thousand jobs
+/// names its uploads thousands of times.
+pub struct Uploads<'u> {
+    by_addr: HashMap<&'u str, &'u UploadDraft>,
+}
+
+impl<'u> Uploads<'u> {
+    pub fn new(all: &'u [UploadDraft]) -> Self {
+        Self {
+            by_addr: all.iter().map(|u| (u.addr.as_str(), u)).collect(),
+        }
+    }
+
+    pub fn get(&self, addr: &str) -> Option<&'u UploadDraft> {
+        self.by_addr.get(addr).copied()
+    }
 }
 
 pub enum UploadContent {

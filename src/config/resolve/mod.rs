@@ -27,7 +27,7 @@ use crate::model::desired::{
 use crate::model::names::{NameError, RoleName};
 use crate::model::{Address, Kind, TAG_ADDRESS, TAG_PLAN, Tags};
 
-use self::drafts::{BucketDraft, CorsMode, JobDraft, RoleDraft, UploadDraft};
+use self::drafts::{BucketDraft, CorsMode, JobDraft, RoleDraft, UploadDraft, Uploads};
 use super::checks::{self, Check};
 use super::error::{ConfigError, Problem, Problems, SourceFile};
 use super::raw::{RawRole, Str, StrMap};
@@ -47,6 +47,8 @@ pub struct Resolver<'p> {
     pub file: &'p PlanFile,
     pub account: &'p str,
     pub problems: Problems,
+    /// The worker templates (file, text) already checked as Liquid: many jobs share one.
+    pub liquid_checked: BTreeSet<(String, String)>,
 }
 
 pub fn resolve(file: &PlanFile, account: &str) -> Result<DesiredState, ConfigError> {
@@ -54,6 +56,7 @@ pub fn resolve(file: &PlanFile, account: &str) -> Result<DesiredState, ConfigErr
         file,
         account,
         problems: Problems::default(),
+        liquid_checked: BTreeSet::new(),
     };
     let templates = r.templates();
     let buckets: Vec<BucketDraft> = file
@@ -80,11 +83,12 @@ pub fn resolve(file: &PlanFile, account: &str) -> Result<DesiredState, ConfigErr
         .iter()
         .filter_map(|(addr, raw)| r.upload(addr, raw, &buckets, &bucket_addrs))
         .collect();
+    let by_name = Uploads::new(&uploads);
     let mut jobs: Vec<JobDraft> = file
         .raw
         .jobs
         .iter()
-        .filter_map(|(addr, raw)| r.job(addr, raw, &buckets, &roles, &uploads))
+        .filter_map(|(addr, raw)| r.job(addr, raw, &buckets, &roles, &by_name))
         .collect();
     let workforce = r.workforce_section();
     let teams = r.teams(
@@ -94,8 +98,8 @@ pub fn resolve(file: &PlanFile, account: &str) -> Result<DesiredState, ConfigErr
             .and_then(Option::as_ref)
             .map(|(_, w)| w),
     );
-    r.link_chains(&mut jobs, &uploads);
-    r.check_audit_attributes(&jobs, &uploads);
+    r.link_chains(&mut jobs, &by_name);
+    r.check_audit_attributes(&jobs, &by_name);
     r.duplicates(&buckets, &roles, &uploads, &jobs);
     let Some(templates) = templates else {
         return Err(r.problems.into_error());

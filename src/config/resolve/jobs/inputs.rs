@@ -10,7 +10,7 @@ use crate::config::manifest;
 use crate::config::raw::{RawJob, Str};
 use crate::config::reader::Located;
 use crate::config::resolve::Resolver;
-use crate::config::resolve::drafts::{UploadContent, UploadDraft};
+use crate::config::resolve::drafts::{UploadContent, UploadDraft, Uploads};
 use crate::model::names::LabelAttributeName;
 use crate::model::step::UploadBody;
 
@@ -25,7 +25,7 @@ impl Resolver<'_> {
         raw: &RawJob,
         addr: &Str,
         task: Option<&'static TaskType>,
-        uploads: &'u [UploadDraft],
+        uploads: &Uploads<'u>,
         from: &str,
         touches: &mut Touches,
     ) -> Option<InputDraft<'u>> {
@@ -92,7 +92,7 @@ impl Resolver<'_> {
         raw: &RawJob,
         addr: &Str,
         task: Option<&'static TaskType>,
-        uploads: &'u [UploadDraft],
+        uploads: &Uploads<'u>,
         from: &str,
         touches: &mut Touches,
     ) -> LabelConfigDraft<'u> {

@@ -22,7 +22,7 @@ use crate::model::names::{JobName, LabelAttributeName};
 use crate::model::{Address, Kind};
 
 use super::Resolver;
-use super::drafts::{BucketDraft, JobDraft, RoleDraft, UploadContent, UploadDraft};
+use super::drafts::{BucketDraft, JobDraft, RoleDraft, UploadContent, UploadDraft, Uploads};
 use crate::config::checks;
 use crate::config::duration::{DURATION_HINT, parse_seconds};
 use crate::config::manifest::split_s3_uri;
@@ -138,7 +138,7 @@ impl Resolver<'_> {
     fn upload_target<'u>(
         &mut self,
         value: &Located<String>,
-        uploads: &'u [UploadDraft],
+        uploads: &Uploads<'u>,
         from: &str,
     ) -> Option<Target<'u>> {
         if value.value.starts_with("s3://") {
@@ -158,7 +158,7 @@ impl Resolver<'_> {
                 }
             };
         }
-        if let Some(found) = uploads.iter().find(|u| u.addr == value.value) {
+        if let Some(found) = uploads.get(&value.value) {
             return Some(Target::Upload(found));
         }
         // Not among the uploads that resolved: unknown (reported here, with the names for a
@@ -172,7 +172,7 @@ impl Resolver<'_> {
             .collect();
         let name = self.refer(value, Kind::Upload, &names, from)?.clone();
         // A known upload that failed to resolve was reported already.
-        uploads.iter().find(|u| u.addr == name).map(Target::Upload)
+        uploads.get(&name).map(Target::Upload)
     }
 
     #[expect(
@@ -245,7 +245,7 @@ impl Resolver<'_> {
         raw: &RawJob,
         buckets: &[BucketDraft],
         roles: &[RoleDraft],
-        uploads: &[UploadDraft],
+        uploads: &Uploads<'_>,
     ) -> Option<JobDraft> {
         let from = format!("`jobs.{}`", addr.value);
         let mut touches = Touches::default();

@@ -6,7 +6,7 @@ use crate::config::checks;
 use crate::config::error::{Problem, SourceFile};
 use crate::config::raw::RawJob;
 use crate::config::resolve::Resolver;
-use crate::config::resolve::drafts::{UploadContent, UploadDraft};
+use crate::config::resolve::drafts::{UploadContent, UploadDraft, Uploads};
 use crate::model::job::UiConfig;
 use crate::model::step::UploadBody;
 
@@ -18,7 +18,7 @@ impl Resolver<'_> {
         &mut self,
         raw: &RawJob,
         task: Option<&'static TaskType>,
-        uploads: &[UploadDraft],
+        uploads: &Uploads<'_>,
         (addr, from): (&str, &str),
         touches: &mut Touches,
     ) -> (Option<UiConfig>, Option<String>) {
@@ -91,7 +91,8 @@ impl Resolver<'_> {
     }
 
     /// A template file among the plan's uploads must parse as Ground Truth's Liquid: a syntax
-    /// error is reported at its line in the file, before any job shows it to workers.
+    /// error is reported at its line in the file, before any job shows it to workers. Once per
+    /// file and text, however many uploads and jobs show it.
     fn check_liquid(&mut self, upload: &UploadDraft) {
         let UploadContent::File {
             shown,
@@ -104,6 +105,9 @@ impl Resolver<'_> {
         let Ok(text) = std::str::from_utf8(bytes) else {
             return;
         };
+        if !self.liquid_checked.insert((shown.clone(), text.to_owned())) {
+            return;
+        }
         let Err(e) = crate::ui_template::check(text) else {
             return;
         };
