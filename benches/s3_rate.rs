@@ -15,6 +15,10 @@ use aws_sdk_s3::config::{Credentials, Region};
 use aws_sdk_s3::primitives::ByteStream;
 use futures::StreamExt;
 
+/// The allocator gtplan's binary uses (src/main.rs), so the client costs what gtplan's does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const BUCKET: &str = "rate";
 const BODY: [u8; 1024] = [b'x'; 1024];
 

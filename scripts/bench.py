@@ -581,7 +581,7 @@ def main():
     p.add_argument("sections", nargs="*", default=[], help=f"any of: {', '.join(SECTIONS)}")
     p.add_argument("--gtplan", required=True, help="the gtplan binary to measure")
     p.add_argument("--latency-ms", type=int, default=100)
-    p.add_argument("--rounds", type=int, default=3, help="quickstart rounds to take the median of")
+    p.add_argument("--rounds", type=int, default=5, help="quickstart rounds to take the median of")
     p.add_argument("--scale-latency-ms", type=int, default=50)
     p.add_argument("--jobs", type=int, nargs="+", default=[1, 50, 200])
     p.add_argument("--crowd", type=int, default=2000)
