@@ -37,7 +37,6 @@ fn regex(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|e| panic!("invalid built-in pattern {pattern}: {e}"))
 }
 
-static KEYWORD: LazyLock<Regex> = LazyLock::new(|| regex(r"^[A-Za-z0-9]+( [A-Za-z0-9]+)*$"));
 static WORKTEAM: LazyLock<Regex> =
     LazyLock::new(|| regex(r"^arn:aws[a-z\-]*:sagemaker:([a-z0-9\-]*):[0-9]{12}:workteam/.+$"));
 static LAMBDA: LazyLock<Regex> =
@@ -53,6 +52,24 @@ static KMS_KEY: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-zA-Z0-9:/_-]+$"))
 static VPC_ID: LazyLock<Regex> = LazyLock::new(|| regex(r"^[-0-9a-zA-Z]{1,32}$"));
 static TAG: LazyLock<Regex> = LazyLock::new(|| regex(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$"));
 
+/// Whether `s` is tag text (`TAG`). ASCII text, nearly every tag, is checked without the
+/// pattern, whose Unicode classes take a millisecond to compile: in ASCII, `\p{L}` is the
+/// letters, `\p{Z}` the space and `\p{N}` the digits.
+fn tag_text(s: &str) -> bool {
+    if s.is_ascii() {
+        s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b" _.:/=+-@".contains(&c))
+    } else {
+        TAG.is_match(s)
+    }
+}
+
+/// `^[A-Za-z0-9]+( [A-Za-z0-9]+)*$`: ASCII words separated by single spaces.
+fn keyword_shape(k: &str) -> bool {
+    k.split(' ')
+        .all(|w| !w.is_empty() && w.bytes().all(|c| c.is_ascii_alphanumeric()))
+}
+
 /// The content classifiers `LabelingJobDataAttributes` accepts.
 pub const CONTENT_CLASSIFIERS: [&str; 2] = [
     "FreeOfPersonallyIdentifiableInformation",
@@ -63,7 +80,7 @@ pub const CONTENT_CLASSIFIERS: [&str; 2] = [
 /// CONFLICT (§7.7): the developer guide's sample keyword `"Multi-label"` breaks the model's
 /// pattern; the pattern wins, so hyphens are refused with a hint.
 pub fn keyword(k: &str) -> Result<(), Check> {
-    if KEYWORD.is_match(k) && k.len() <= 30 {
+    if keyword_shape(k) && k.len() <= 30 {
         return Ok(());
     }
     let fixed: String = k
@@ -270,7 +287,7 @@ pub fn public_price(text: &str, family: PriceFamily) -> Result<Price, Check> {
 
 /// A tag a user wrote: AWS's limits, and gtplan's own keys stay gtplan's.
 pub fn tag(key: &str, value: &str) -> Result<(), Check> {
-    if key.is_empty() || key.chars().count() > 128 || !TAG.is_match(key) {
+    if key.is_empty() || key.chars().count() > 128 || !tag_text(key) {
         return Err(
             Check::new(format!("`{key}` is not a valid tag key"), "invalid key")
                 .help("tag keys are 1-128 letters, digits, spaces and `_.:/=+-@`"),
@@ -289,7 +306,7 @@ pub fn tag(key: &str, value: &str) -> Result<(), Check> {
                 .help("keys starting with `aws:` cannot be set; choose another key"),
         );
     }
-    if value.chars().count() > 256 || !TAG.is_match(value) {
+    if value.chars().count() > 256 || !tag_text(value) {
         return Err(Check::new(
             format!("`{value}` is not a valid value for tag `{key}`"),
             "invalid value",
@@ -302,6 +319,27 @@ pub fn tag(key: &str, value: &str) -> Result<(), Check> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ASCII shortcuts accept exactly what their patterns accept.
+    #[test]
+    fn tag_and_keyword_shapes_agree_with_their_patterns() {
+        let keyword = regex(r"^[A-Za-z0-9]+( [A-Za-z0-9]+)*$");
+        let mut samples = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = samples
+                .iter()
+                .flat_map(|s| {
+                    ["a", "7", " ", "-", "@", "\t", "~", "\u{e9}", "\u{2003}"]
+                        .map(|c| format!("{s}{c}"))
+                })
+                .collect();
+            samples.extend(longer);
+        }
+        for s in &samples {
+            assert_eq!(tag_text(s), TAG.is_match(s), "tag {s:?}");
+            assert_eq!(keyword_shape(s), keyword.is_match(s), "keyword {s:?}");
+        }
+    }
 
     #[test]
     fn keywords_are_words_separated_by_single_spaces() {
