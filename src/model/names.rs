@@ -332,7 +332,8 @@ mod tests {
     /// The byte-by-byte shapes accept exactly what the patterns they replace accepted.
     #[test]
     fn shapes_agree_with_their_patterns() {
-        let shapes: [(&str, fn(&str) -> bool); 7] = [
+        type Shape = fn(&str) -> bool;
+        let shapes: [(&str, Shape); 7] = [
             (r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", bucket_shape),
             (r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$", ipv4_shape),
             (r"^[A-Za-z0-9_+=,.@-]{1,64}$", role_shape),
