@@ -71,6 +71,20 @@ pub struct AwsCloud {
     account: OnceLock<String>,
 }
 
+/// A client of an `aws_sdk_*` crate for a region, with gtplan's retries in a partition of its
+/// own.
+macro_rules! client {
+    ($sdk:ident, $config:expr, $region:expr, $partition:literal) => {
+        $sdk::Client::from_conf(
+            $sdk::config::Builder::from($config)
+                .region($region.clone())
+                .retry_config(retry::sdk_retry_config())
+                .retry_partition(retry::partition($partition))
+                .build(),
+        )
+    };
+}
+
 /// The clients besides STS's.
 struct Services {
     s3: aws_sdk_s3::Client,
@@ -86,33 +100,19 @@ impl Services {
         let region = Region::new(region.to_owned());
         Self {
             s3,
-            iam: aws_sdk_iam::Client::from_conf(
-                aws_sdk_iam::config::Builder::from(config)
-                    .region(region.clone())
-                    .retry_config(retry::sdk_retry_config())
-                    .retry_partition(retry::partition("gtplan-iam"))
-                    .build(),
+            iam: client!(aws_sdk_iam, config, &region, "gtplan-iam"),
+            sagemaker: client!(aws_sdk_sagemaker, config, &region, "gtplan-sagemaker"),
+            tagging: client!(
+                aws_sdk_resourcegroupstagging,
+                config,
+                &region,
+                "gtplan-tagging"
             ),
-            sagemaker: aws_sdk_sagemaker::Client::from_conf(
-                aws_sdk_sagemaker::config::Builder::from(config)
-                    .region(region.clone())
-                    .retry_config(retry::sdk_retry_config())
-                    .retry_partition(retry::partition("gtplan-sagemaker"))
-                    .build(),
-            ),
-            tagging: aws_sdk_resourcegroupstagging::Client::from_conf(
-                aws_sdk_resourcegroupstagging::config::Builder::from(config)
-                    .region(region.clone())
-                    .retry_config(retry::sdk_retry_config())
-                    .retry_partition(retry::partition("gtplan-tagging"))
-                    .build(),
-            ),
-            cognito: aws_sdk_cognitoidentityprovider::Client::from_conf(
-                aws_sdk_cognitoidentityprovider::config::Builder::from(config)
-                    .region(region)
-                    .retry_config(retry::sdk_retry_config())
-                    .retry_partition(retry::partition("gtplan-cognito"))
-                    .build(),
+            cognito: client!(
+                aws_sdk_cognitoidentityprovider,
+                config,
+                &region,
+                "gtplan-cognito"
             ),
         }
     }
@@ -123,12 +123,11 @@ impl AwsCloud {
     /// S3 uses path-style addressing, since such servers have no per-bucket host names.
     pub fn new(config: &SdkConfig, region: impl Into<String>) -> Self {
         let region = region.into();
-        let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(config)
-                .region(Region::new(region.clone()))
-                .retry_config(retry::sdk_retry_config())
-                .retry_partition(retry::partition("gtplan-sts"))
-                .build(),
+        let sts = client!(
+            aws_sdk_sts,
+            config,
+            &Region::new(region.clone()),
+            "gtplan-sts"
         );
         Self {
             sts,
