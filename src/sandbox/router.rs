@@ -177,11 +177,15 @@ async fn handle(
     let bucket = (service == Service::S3)
         .then(|| s3::wire::bucket_of(&req).map(ToOwned::to_owned))
         .flatten();
-    if service != Service::Admin {
-        let latency = shared.latency_ms.load(Ordering::Relaxed);
-        if latency > 0 {
-            latency::delay(started, Duration::from_millis(latency)).await;
-        }
+    // Half the latency on the way in, the rest on the way out: like a service across a network,
+    // the sandbox does its work in between, so a level's calls, which it serves one at a time,
+    // are not queued behind each other's latency the way AWS's fleet would not queue them.
+    let latency = match service {
+        Service::Admin => Duration::ZERO,
+        _ => Duration::from_millis(shared.latency_ms.load(Ordering::Relaxed)),
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep_until((started + latency / 2).into()).await;
     }
     let fault = if service == Service::Admin {
         Fault::None
@@ -204,6 +208,7 @@ async fn handle(
     };
     let (operation, response) = match fault {
         Fault::Reset => {
+            latency::delay(started, latency).await;
             log(&operation_hint(&req, &service), 0, fault);
             return Err(Aborted);
         }
@@ -218,6 +223,7 @@ async fn handle(
     } else {
         fault
     };
+    latency::delay(started, latency).await;
     if fault == Fault::Drop {
         // Carried out, and the answer is lost: the client cannot tell this from a reset.
         log(&operation, 0, fault);
