@@ -3,6 +3,7 @@
 //! The binary is a thin shell over this library; integration tests use the library to start
 //! the sandbox in-process.
 
+pub mod ahead;
 pub mod apply;
 pub mod catalog;
 pub mod cli;

@@ -13,10 +13,11 @@ use crate::apply::{ApplyEvent, ApplyOptions, ApplyReport};
 use crate::cloud::Cloud;
 use crate::model::lock::LockInfo;
 use crate::model::names::{PlanName, Region};
+use crate::plan::refresh::Orphans;
 use crate::plan::{Plan, Summary};
 
 use super::lock::{self, LockOptions};
-use super::plan::{Mode, PlanRequest, diff_live, joined, load_saved, prepare};
+use super::plan::{Mode, PlanRequest, diff_live, load_saved, prepare};
 use super::{Command, Connection, Error};
 
 /// What a command shows and asks while it works. The CLI prints to the terminal; a test can
@@ -73,7 +74,7 @@ async fn converge(
     // lock is being taken.
     let resolving = {
         let (file, account) = (prepared.file.clone(), prepared.account.clone());
-        tokio::task::spawn_blocking(move || file.resolve(&account))
+        crate::ahead::spawn("resolve", move || file.resolve(&account))
     };
     locked(
         cloud,
@@ -82,8 +83,8 @@ async fn converge(
         &request.lock,
         ui,
         async {
-            let desired = joined(resolving.await)?;
-            let plan = diff_live(cloud, &desired, request.parallelism, mode).await?;
+            let desired = resolving.await?;
+            let plan = diff_live(cloud, &desired, request.parallelism, mode, Orphans::Find).await?;
             ui.show_plan(&plan);
             if !plan.has_changes() {
                 let summary = plan.summary();
@@ -95,8 +96,10 @@ async fn converge(
             // Planned moments ago under the lock: no re-read before each write.
             let outcome = run(cloud, &plan, request.parallelism, false, ui, command).await?;
             // One read of everything the plan names: what is still not as planned is an error.
+            // The orphans the plan deleted are not looked for again: their deletes answered.
             let verify = async move {
-                let after = diff_live(cloud, &desired, request.parallelism, mode).await?;
+                let after =
+                    diff_live(cloud, &desired, request.parallelism, mode, Orphans::Skip).await?;
                 let differing: Vec<String> = after
                     .changes
                     .iter()

@@ -45,10 +45,13 @@ pub(super) struct Prepared {
 pub(super) async fn prepare(request: &PlanRequest) -> Result<Prepared, Error> {
     let overrides = VarOverrides::from_env_and_cli(request.vars.clone());
     let file = config::read(&request.path, &overrides)?;
-    let mut checking = {
+    let checking = {
         let file = file.clone();
-        tokio::task::spawn_blocking(move || file.resolve(config::PLACEHOLDER_ACCOUNT).map(drop))
+        crate::ahead::spawn("check", move || {
+            file.resolve(config::PLACEHOLDER_ACCOUNT).map(drop)
+        })
     };
+    let mut checking = std::pin::pin!(checking);
     let region = file.region().to_string();
     let connecting = async {
         let session = request.connection.open(&region).await?;
@@ -58,11 +61,11 @@ pub(super) async fn prepare(request: &PlanRequest) -> Result<Prepared, Error> {
     let mut connecting = std::pin::pin!(connecting);
     let (session, account) = tokio::select! {
         checked = &mut checking => {
-            joined(checked)?;
+            checked?;
             connecting.await?
         }
         connected = &mut connecting => {
-            joined(checking.await)?;
+            checking.await?;
             connected?
         }
     };
@@ -73,11 +76,6 @@ pub(super) async fn prepare(request: &PlanRequest) -> Result<Prepared, Error> {
     })
 }
 
-/// The result of a blocking task; its panic goes on unwinding here.
-pub(super) fn joined<T>(result: Result<T, tokio::task::JoinError>) -> T {
-    result.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
-}
-
 /// Resolves, refreshes and diffs; also returns the desired state, to verify against.
 pub(super) async fn plan_prepared(
     prepared: &Prepared,
@@ -85,22 +83,30 @@ pub(super) async fn plan_prepared(
     mode: Mode,
 ) -> Result<(DesiredState, Plan), Error> {
     let desired = prepared.file.resolve(&prepared.account)?;
-    let plan = diff_live(&prepared.session.cloud, &desired, parallelism, mode).await?;
+    let plan = diff_live(
+        &prepared.session.cloud,
+        &desired,
+        parallelism,
+        mode,
+        refresh::Orphans::Find,
+    )
+    .await?;
     Ok((desired, plan))
 }
 
-/// Refreshes what `desired` names and diffs it.
+/// Refreshes what `desired` names (and the plan's orphans, if asked) and diffs it.
 pub(super) async fn diff_live(
     cloud: &dyn Cloud,
     desired: &DesiredState,
     parallelism: usize,
     mode: Mode,
+    orphans: refresh::Orphans,
 ) -> Result<Plan, Error> {
     let uploads = match mode {
         Mode::Converge => refresh::Uploads::Listed,
         Mode::Destroy => refresh::Uploads::Headed,
     };
-    let mut observed = refresh::refresh(cloud, desired, parallelism, uploads).await?;
+    let mut observed = refresh::refresh(cloud, desired, parallelism, uploads, orphans).await?;
     // A team is deleted only when no running job uses it: read which do, for the teams this
     // plan may delete (those that left the plan; with destroy, all of them).
     let leaving = observed.orphans.iter_mut().filter_map(|o| match o {

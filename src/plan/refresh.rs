@@ -33,6 +33,17 @@ pub enum Uploads {
     Headed,
 }
 
+/// Whether refresh also looks for the plan's orphans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orphans {
+    /// Found by one discovery call (the tagging API, and IAM's listing of the plan's path),
+    /// then read in full. For plan, apply and destroy.
+    Find,
+    /// Only what the plan names is read: the read-back after an apply, whose deletes have all
+    /// answered.
+    Skip,
+}
+
 /// One read refresh makes.
 enum Read<'a> {
     PlanResources(&'a PlanName),
@@ -109,13 +120,17 @@ pub async fn refresh(
     desired: &DesiredState,
     parallelism: usize,
     uploads: Uploads,
+    discovery: Orphans,
 ) -> Result<ObservedState, CloudError> {
     let plan = &desired.plan;
     // Uploads into a bucket the plan manages are seen in that bucket's listing.
     let listed = |u: &DesiredUpload| {
         uploads == Uploads::Listed && desired.buckets.values().any(|b| b.name == u.bucket)
     };
-    let mut reads = vec![Read::PlanResources(plan)];
+    let mut reads = match discovery {
+        Orphans::Find => vec![Read::PlanResources(plan)],
+        Orphans::Skip => Vec::new(),
+    };
     reads.extend(desired.buckets.iter().map(|(a, b)| {
         let keys = desired
             .uploads

@@ -20,9 +20,9 @@ use gtplan::model::job::{
 use gtplan::model::names::{
     BucketName, JobName, LabelAttributeName, ObjectKey, PlanName, Region, RoleName,
 };
-use gtplan::model::observed::{BucketLookup, ObservedBucket, Orphan};
+use gtplan::model::observed::{BucketLookup, ObservedBucket, ObservedState, Orphan};
 use gtplan::model::{Address, META_ADDRESS, META_PLAN, META_SHA256, TAG_ADDRESS, TAG_PLAN, Tags};
-use gtplan::plan::refresh::{Uploads, refresh};
+use gtplan::plan::refresh::{Orphans, Uploads, refresh};
 use gtplan::policy;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -974,7 +974,7 @@ async fn refresh_reads_the_desired_resources_and_finds_the_plans_orphans() {
         .await
         .expect("hand-made role");
 
-    let observed = refresh(&cloud, &desired, 4, Uploads::Listed)
+    let observed = refresh(&cloud, &desired, 4, Uploads::Listed, Orphans::Find)
         .await
         .expect("refresh");
     assert_eq!(observed.account_id, SANDBOX_ACCOUNT);
@@ -1014,10 +1014,22 @@ async fn refresh_reads_the_desired_resources_and_finds_the_plans_orphans() {
     );
 
     // Any parallelism reads the same world the same way.
-    let one_at_a_time = refresh(&cloud, &desired, 1, Uploads::Headed)
+    let one_at_a_time = refresh(&cloud, &desired, 1, Uploads::Headed, Orphans::Find)
         .await
         .expect("refresh");
     assert_eq!(one_at_a_time, observed);
+
+    // The read-back after an apply reads only what the plan names.
+    let named_only = refresh(&cloud, &desired, 4, Uploads::Listed, Orphans::Skip)
+        .await
+        .expect("refresh");
+    assert_eq!(
+        named_only,
+        ObservedState {
+            orphans: Vec::new(),
+            ..observed
+        }
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -130,6 +130,12 @@ async fn a_fresh_apply_runs_in_dependency_levels_and_a_no_op_apply_only_reads() 
         levels[6].contains(&"DeleteObject".to_owned()),
         "{levels:#?}"
     );
+    for discovery in ["GetResources", "ListRoles"] {
+        assert!(
+            levels[2].contains(&discovery.to_owned()) && !levels[6].contains(&discovery.to_owned()),
+            "the refresh looks for orphans, the read-back does not: {levels:#?}"
+        );
+    }
     for (call, &n) in applied.iter().zip(&level) {
         assert!(
             !(call.write && (n == 3 || (n == 7 && !call.lock))),

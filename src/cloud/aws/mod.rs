@@ -144,17 +144,18 @@ impl AwsCloud {
             .get_or_init(|| Services::new(&self.config, &self.region))
     }
 
-    /// Builds the clients besides STS's on another thread (a caller that needs them sooner
-    /// waits for that build rather than starting its own).
+    /// Builds the clients besides STS's on a thread that yields to the request path
+    /// ([`crate::ahead`]); a caller that needs them sooner waits for that build rather than
+    /// starting its own.
     fn build_services_ahead(&self) {
         let (services, config, region) = (
             Arc::clone(&self.services),
             self.config.clone(),
             self.region.clone(),
         );
-        std::thread::spawn(move || {
+        drop(crate::ahead::spawn("clients", move || {
             services.get_or_init(|| Services::new(&config, &region));
-        });
+        }));
     }
 
     /// Loads the AWS configuration the way the AWS CLI does, with `opts` taking precedence.
