@@ -42,7 +42,8 @@ pub struct SandboxArgs {
     /// Append one JSON line per request to this file.
     #[arg(long)]
     pub request_log: Option<PathBuf>,
-    /// Fixed delay added to every request, in milliseconds.
+    /// Answer every request this many milliseconds after it arrives, as across a network: half
+    /// of it passes before the request is carried out, the rest after.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
     /// `system`: time passes; `manual`: it stands still until `PUT /_gtplan/clock?advance=S`.

@@ -2,7 +2,7 @@
 //!
 //! - `POST /_gtplan/reset` — forget every resource (blobs stay on disk, unreferenced).
 //! - `GET  /_gtplan/state` — the whole world as JSON.
-//! - `PUT  /_gtplan/latency?ms=N` — add a fixed delay of N ms to every non-admin request.
+//! - `PUT  /_gtplan/latency?ms=N` — answer every non-admin request N ms after it arrives.
 //! - `GET  /_gtplan/health` — `ok` once the server accepts requests.
 //! - `PUT  /_gtplan/hold-writes?after=N` — let N more writes through, then hold every write
 //!   until `DELETE /_gtplan/hold-writes` (tests interrupt clients at exact points with it);

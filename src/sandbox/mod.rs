@@ -57,7 +57,8 @@ pub struct SandboxConfig {
     pub assume_tls: bool,
     /// Append one JSON line per request to this file.
     pub request_log: Option<PathBuf>,
-    /// Fixed delay added to every request, in milliseconds (benchmarks).
+    /// Every request is answered this many milliseconds after it arrives, half of them before
+    /// it is carried out (benchmarks).
     pub latency_ms: u64,
     /// Whether time passes by itself or only when advanced (tests).
     pub clock: clock::ClockMode,
