@@ -9,7 +9,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 
 use crate::readme::run_boto3;
-use crate::support::{TestSandbox, http};
+use crate::support::{TestSandbox, assert_contains, http};
 
 fn attr(name: &str, value: &str) -> AttributeType {
     AttributeType::builder()
@@ -517,7 +517,7 @@ async fn cognito_errors_have_their_codes() {
         .await;
     let (code, message) = failure(&e.expect_err("filter"));
     assert_eq!(code, "InvalidParameterException");
-    assert!(message.contains("Filter"), "{message}");
+    assert_contains(&message, "Filter");
     let e = cog.list_user_pools().max_results(61).send().await;
     assert_eq!(failure(&e.expect_err("max")).0, "InvalidParameterException");
     let e = cog

@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::engine::Project;
+use crate::support::assert_contains;
 
 /// Collects a child's stdout lines on a thread, so the test can wait for one with a bound.
 fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
@@ -51,7 +52,7 @@ async fn status_before_and_after_apply_and_watch_until_completed() {
         "{}",
         none.stderr
     );
-    assert!(none.stderr.contains("gtplan apply"), "{}", none.stderr);
+    assert_contains(&none.stderr, "gtplan apply");
 
     p.apply_converges("quickstart.toml").await;
     let table = p.gtplan(&["status", "quickstart.toml"]).await.success();
@@ -125,11 +126,7 @@ async fn watch_exits_non_zero_when_a_job_is_stopped() {
         .gtplan(&["status", "quickstart.toml", "--watch", "--interval", "1s"])
         .await;
     assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout.contains("job.pets: Stopped, 1 of 5"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "job.pets: Stopped, 1 of 5");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -149,11 +146,7 @@ async fn labels_of_a_finished_job_with_class_names() {
         "{}",
         early.stderr
     );
-    assert!(
-        early.stderr.contains("status PLAN --watch"),
-        "{}",
-        early.stderr
-    );
+    assert_contains(&early.stderr, "status PLAN --watch");
     assert!(!p.path("labels.csv").exists());
     assert!(!p.path("labels.csv.partial").exists());
 
@@ -196,16 +189,8 @@ async fn labels_of_a_finished_job_with_class_names() {
         ])
         .await
         .success();
-    assert!(
-        csv.stderr.contains("5 objects from s3://"),
-        "{}",
-        csv.stderr
-    );
-    assert!(
-        csv.stderr.contains("5 labeled (5 human, 0 machine)"),
-        "{}",
-        csv.stderr
-    );
+    assert_contains(&csv.stderr, "5 objects from s3://");
+    assert_contains(&csv.stderr, "5 labeled (5 human, 0 machine)");
     let text = std::fs::read_to_string(p.path("labels.csv")).expect("labels.csv");
     let mut lines = text.lines();
     assert_eq!(
@@ -239,12 +224,9 @@ async fn plan_estimates_cost_and_renders_markdown() {
     assert_eq!(cost["jobs"][0]["workforce"], "public");
     assert_eq!(cost["jobs"][0]["price_per_task"], "0.012");
     let text = p.gtplan(&["plan", "quickstart.toml"]).await.success();
-    assert!(
-        text.stdout.contains(
-            "job.pets (gtplan-quickstart-pets-1): $0.060 = 5 objects × 1 worker × $0.012 per task"
-        ),
-        "{}",
-        text.stdout
+    assert_contains(
+        &text.stdout,
+        "job.pets (gtplan-quickstart-pets-1): $0.060 = 5 objects × 1 worker × $0.012 per task",
     );
     assert!(
         !text.stdout.contains("\x1b["),
@@ -260,17 +242,9 @@ async fn plan_estimates_cost_and_renders_markdown() {
         "{}",
         md.stdout
     );
-    assert!(
-        md.stdout.contains("| 🟢 + | `bucket.data` |"),
-        "{}",
-        md.stdout
-    );
-    assert!(md.stdout.contains("```diff\n+ {"), "{}", md.stdout);
-    assert!(
-        md.stdout.contains("| **Total** | **$0.060** | |"),
-        "{}",
-        md.stdout
-    );
+    assert_contains(&md.stdout, "| 🟢 + | `bucket.data` |");
+    assert_contains(&md.stdout, "```diff\n+ {");
+    assert_contains(&md.stdout, "| **Total** | **$0.060** | |");
 
     // Once the job exists, nothing is created and nothing is estimated.
     p.apply_converges("quickstart.toml").await;
@@ -294,10 +268,10 @@ async fn completions_and_the_plan_schema() {
         );
     }
     let man = p.gtplan(&["man", "--out-dir", "man"]).await.success();
-    assert!(man.stdout.contains("Wrote man pages"), "{}", man.stdout);
+    assert_contains(&man.stdout, "Wrote man pages");
     let page = std::fs::read_to_string(p.path("man/gtplan-status.1")).expect("a page per command");
     assert!(page.contains(".TH gtplan-status"), "roff: {page}");
-    assert!(page.contains("watch"), "{page}");
+    assert_contains(&page, "watch");
 
     let schema = p.gtplan(&["schema"]).await.success();
     let schema: serde_json::Value = serde_json::from_str(&schema.stdout).expect("schema JSON");
@@ -394,16 +368,16 @@ async fn preview_renders_a_page_that_loads_in_a_browser_without_script_errors() 
     let (dom, errors) = load_in_browser(&page);
     // The only script is Ground Truth's crowd-html-elements.js, which cannot load offline.
     assert!(errors.is_empty(), "script errors: {errors:?}");
-    assert!(dom.contains("<crowd-image-classifier"), "{dom}");
+    assert_contains(&dom, "<crowd-image-classifier");
     let picture = std::fs::read(p.path("quickstart/images/cat-1.png")).expect("picture");
     let inline = format!(
         "src=\"data:image/png;base64,{}\"",
         base64::Engine::encode(&base64::engine::general_purpose::STANDARD, picture)
     );
     assert!(dom.contains(&inline), "the picture is inlined: {dom}");
-    assert!(
-        dom.contains("categories=\"[&quot;cat&quot;,&quot;dog&quot;,&quot;bird&quot;]\""),
-        "{dom}"
+    assert_contains(
+        &dom,
+        "categories=\"[&quot;cat&quot;,&quot;dog&quot;,&quot;bird&quot;]\"",
     );
 
     // The same check sees a page with a script error.
@@ -447,18 +421,14 @@ async fn preview_refuses_what_it_cannot_render_and_writes_nothing() {
         .gtplan(&["preview", "quickstart.toml", "pets", "--out", "out.html"])
         .await;
     assert_eq!(empty.code, 1);
-    assert!(
-        empty.stderr.contains("manifest.jsonl` is empty"),
-        "{}",
-        empty.stderr
-    );
+    assert_contains(&empty.stderr, "manifest.jsonl` is empty");
     assert!(!p.path("out.html").exists());
 
     let ner = p
         .gtplan(&["init", "--task-type", "NamedEntityRecognition", "ner"])
         .await
         .success();
-    assert!(ner.stdout.contains("plan"), "{}", ner.stdout);
+    assert_contains(&ner.stdout, "plan");
     let aws_ui = p
         .gtplan(&["preview", "ner/plan.toml", "sample", "--out", "out.html"])
         .await;
@@ -551,11 +521,9 @@ async fn sandbox_render_ui_template_through_the_sdk() {
     let html = ok.rendered_content().expect("content");
     assert!(html.starts_with("<p>s3://b/&lt;a&gt;.png</p>"), "{html}");
     // Escaped like every output: the browser reads `&amp;` in an attribute as `&`.
-    assert!(
-        html.contains(
-            "src=\"https://s3.amazonaws.com/b/&lt;a&gt;.png?X-Amz-Algorithm=AWS4-HMAC-SHA256&amp;"
-        ),
-        "{html}"
+    assert_contains(
+        html,
+        "src=\"https://s3.amazonaws.com/b/&lt;a&gt;.png?X-Amz-Algorithm=AWS4-HMAC-SHA256&amp;",
     );
 
     let bad = render("{% if x %}never closed", "{}", role)
@@ -608,7 +576,7 @@ async fn colours_on_a_terminal_unless_turned_off() {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let coloured = on_a_tty("", false);
-    assert!(coloured.contains("\x1b[32m+ bucket.data"), "{coloured}");
+    assert_contains(&coloured, "\x1b[32m+ bucket.data");
     assert!(!on_a_tty("--no-color", false).contains("\x1b[32m"));
     assert!(!on_a_tty("", true).contains("\x1b[32m"));
 }

@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 
 use aws_sdk_s3::primitives::ByteStream;
 
-use crate::support::TestSandbox;
+use crate::support::{TestSandbox, assert_contains};
 
 /// A temp folder holding a plan, plus a sandbox the binary talks to (cargo's `project()` idea).
 pub struct Project {
@@ -252,7 +252,7 @@ impl Project {
             "the plan after apply is empty\n{}\n{}",
             again.stdout, again.stderr
         );
-        assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+        assert_contains(&again.stdout, "No changes");
         run
     }
 }
@@ -268,20 +268,16 @@ async fn quickstart_applies_and_a_second_apply_writes_nothing() {
         "changes pending\n{}\n{}",
         plan.stdout, plan.stderr
     );
-    assert!(plan.stdout.contains("+ bucket.data"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("+ job."), "{}", plan.stdout);
+    assert_contains(&plan.stdout, "+ bucket.data");
+    assert_contains(&plan.stdout, "+ job.");
     let applied = p.apply_converges("quickstart.toml").await;
-    assert!(
-        applied.stdout.contains("Apply complete!"),
-        "{}",
-        applied.stdout
-    );
+    assert_contains(&applied.stdout, "Apply complete!");
     let before = p.writes().len();
     let second = p
         .gtplan(&["apply", "quickstart.toml", "--auto-approve"])
         .await
         .success();
-    assert!(second.stdout.contains("No changes"), "{}", second.stdout);
+    assert_contains(&second.stdout, "No changes");
     assert_eq!(
         p.writes().len(),
         before,
@@ -307,9 +303,9 @@ async fn drift_is_detected_and_repaired() {
         .gtplan(&["plan", "quickstart.toml", "--detailed-exitcode"])
         .await;
     assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
-    assert!(plan.stdout.contains("~ bucket.data"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("policy"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("1 to update"), "{}", plan.stdout);
+    assert_contains(&plan.stdout, "~ bucket.data");
+    assert_contains(&plan.stdout, "policy");
+    assert_contains(&plan.stdout, "1 to update");
     p.apply_converges("quickstart.toml").await;
 }
 
@@ -367,9 +363,9 @@ async fn changing_fields_plans_exactly_that_change() {
     text.push('\n');
     std::fs::write(&manifest, text).expect("write manifest");
     let plan = p.gtplan(&["plan", "quickstart.toml"]).await.success();
-    assert!(plan.stdout.contains("~ upload.manifest"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("sha256"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("1 to update"), "{}", plan.stdout);
+    assert_contains(&plan.stdout, "~ upload.manifest");
+    assert_contains(&plan.stdout, "sha256");
+    assert_contains(&plan.stdout, "1 to update");
     p.apply_converges("quickstart.toml").await;
 
     // A bucket field: tags.
@@ -379,9 +375,9 @@ async fn changing_fields_plans_exactly_that_change() {
         "purpose = \"demo\"",
     );
     let plan = p.gtplan(&["plan", "quickstart.toml"]).await.success();
-    assert!(plan.stdout.contains("~ bucket.data"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("tags.purpose"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("1 to update"), "{}", plan.stdout);
+    assert_contains(&plan.stdout, "~ bucket.data");
+    assert_contains(&plan.stdout, "tags.purpose");
+    assert_contains(&plan.stdout, "1 to update");
     p.apply_converges("quickstart.toml").await;
 
     // A role field: its description.
@@ -391,9 +387,9 @@ async fn changing_fields_plans_exactly_that_change() {
         "description = \"Allows SageMaker",
     );
     let plan = p.gtplan(&["plan", "quickstart.toml"]).await.success();
-    assert!(plan.stdout.contains("~ role.labeling"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("description"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("1 to update"), "{}", plan.stdout);
+    assert_contains(&plan.stdout, "~ role.labeling");
+    assert_contains(&plan.stdout, "description");
+    assert_contains(&plan.stdout, "1 to update");
     p.apply_converges("quickstart.toml").await;
 
     // A generated upload: the label list changes the label config (the job keeps the old one).
@@ -403,7 +399,7 @@ async fn changing_fields_plans_exactly_that_change() {
         "labels = [\"cat\", \"dog\", \"bird\", \"fish\"]",
     );
     let plan = p.gtplan(&["plan", "quickstart.toml"]).await.success();
-    assert!(plan.stdout.contains("~ upload.labels"), "{}", plan.stdout);
+    assert_contains(&plan.stdout, "~ upload.labels");
     p.apply_converges("quickstart.toml").await;
 }
 
@@ -422,11 +418,7 @@ async fn a_longer_task_time_limit_raises_the_roles_session() {
         "task_availability_lifetime = \"12h\"",
     );
     let plan = p.gtplan(&["plan", "quickstart.toml"]).await.success();
-    assert!(
-        plan.stdout.contains("max_session_duration: 7200"),
-        "{}",
-        plan.stdout
-    );
+    assert_contains(&plan.stdout, "max_session_duration: 7200");
     p.apply_converges("quickstart.toml").await;
     let role =
         p.sb.iam
@@ -685,18 +677,14 @@ async fn quickstart_storage_and_role_converge_against_moto() {
         Run::from(&out)
     };
     let applied = run(&["apply", "storage.toml", "--auto-approve"]).success();
-    assert!(
-        applied.stdout.contains("Apply complete!"),
-        "{}",
-        applied.stdout
-    );
+    assert_contains(&applied.stdout, "Apply complete!");
     let again = run(&["plan", "storage.toml", "--detailed-exitcode"]);
     assert_eq!(
         again.code, 0,
         "no changes against moto\n{}\n{}",
         again.stdout, again.stderr
     );
-    assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+    assert_contains(&again.stdout, "No changes");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -711,8 +699,8 @@ async fn removing_a_running_job_from_the_plan_stops_it() {
         .to_owned();
     std::fs::write(p.path("quickstart.toml"), without_job).expect("write");
     let plan = p.gtplan(&["plan", "quickstart.toml"]).await.success();
-    assert!(plan.stdout.contains("! job.pets"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("1 to stop"), "{}", plan.stdout);
+    assert_contains(&plan.stdout, "! job.pets");
+    assert_contains(&plan.stdout, "1 to stop");
     p.gtplan(&["apply", "quickstart.toml", "--auto-approve"])
         .await
         .success();

@@ -6,6 +6,7 @@
 use aws_sdk_cognitoidentityprovider::Client as Cognito;
 
 use crate::engine::Project;
+use crate::support::assert_contains;
 
 const PLAN: &str = "private-team.toml";
 /// The example with a user pool of its own instead of the region's seeded workforce.
@@ -71,28 +72,13 @@ async fn members(c: &Cognito, pool: &str, group: &str) -> Vec<String> {
 async fn the_example_applies_and_membership_drift_is_repaired() {
     let p = Project::quickstart().await;
     let plan = p.gtplan(&["plan", PLAN]).await.success();
-    assert!(
-        plan.stdout.contains(
-            "the region's workforce `default` already uses this user pool and app client; this plan uses it and leaves it as it is"
-        ),
-        "{}",
-        plan.stdout
+    assert_contains(
+        &plan.stdout,
+        "the region's workforce `default` already uses this user pool and app client; this plan uses it and leaves it as it is",
     );
-    assert!(
-        plan.stdout.contains("+ team.annotators \"annotators\""),
-        "{}",
-        plan.stdout
-    );
-    assert!(
-        plan.stdout.contains("+ workers.ana@example.com"),
-        "{}",
-        plan.stdout
-    );
-    assert!(
-        plan.stdout.contains("a private team: no fee per task"),
-        "{}",
-        plan.stdout
-    );
+    assert_contains(&plan.stdout, "+ team.annotators \"annotators\"");
+    assert_contains(&plan.stdout, "+ workers.ana@example.com");
+    assert_contains(&plan.stdout, "a private team: no fee per task");
     p.apply_converges(PLAN).await;
 
     let c = cognito(&p).await;
@@ -124,16 +110,8 @@ async fn the_example_applies_and_membership_drift_is_repaired() {
         .expect("remove by hand");
     let drift = p.gtplan(&["plan", PLAN, "--detailed-exitcode"]).await;
     assert_eq!(drift.code, 2, "{}\n{}", drift.stdout, drift.stderr);
-    assert!(
-        drift.stdout.contains("~ team.annotators"),
-        "{}",
-        drift.stdout
-    );
-    assert!(
-        drift.stdout.contains("+ workers.ben@example.com"),
-        "{}",
-        drift.stdout
-    );
+    assert_contains(&drift.stdout, "~ team.annotators");
+    assert_contains(&drift.stdout, "+ workers.ben@example.com");
     p.apply_converges(PLAN).await;
     assert_eq!(
         members(&c, &pool, "annotators").await,
@@ -164,7 +142,7 @@ async fn the_example_applies_and_membership_drift_is_repaired() {
     ] {
         assert!(change.stdout.contains(line), "{line}\n{}", change.stdout);
     }
-    assert!(change.stdout.contains("1 to update"), "{}", change.stdout);
+    assert_contains(&change.stdout, "1 to update");
     p.apply_converges(PLAN).await;
     assert_eq!(
         members(&c, &pool, "annotators").await,
@@ -188,11 +166,7 @@ async fn the_example_applies_and_membership_drift_is_repaired() {
         .gtplan(&["destroy", PLAN, "--auto-approve"])
         .await
         .success();
-    assert!(
-        destroy.stdout.contains("workforce.default"),
-        "{}",
-        destroy.stdout
-    );
+    assert_contains(&destroy.stdout, "workforce.default");
     let teams = p.sb.sagemaker.list_workteams().send().await.expect("teams");
     let names: Vec<&str> = teams
         .workteams()
@@ -271,11 +245,7 @@ async fn a_pool_of_its_own_and_a_destroy_that_keeps_logins_unless_told() {
         .gtplan(&["destroy", OWN_POOL, "--auto-approve"])
         .await
         .success();
-    assert!(
-        again.stdout.contains("with its 2 users"),
-        "{}",
-        again.stdout
-    );
+    assert_contains(&again.stdout, "with its 2 users");
     let left = c
         .list_user_pools()
         .max_results(60)
@@ -314,7 +284,7 @@ async fn a_second_plan_adopts_the_workforce_without_changing_it() {
         ),
     );
     let plan = p.gtplan(&["plan", "second.toml"]).await.success();
-    assert!(plan.stdout.contains("+ team.reviewers"), "{}", plan.stdout);
+    assert_contains(&plan.stdout, "+ team.reviewers");
     assert!(
         !plan.stdout.contains("workforce.default\" "),
         "{}",
@@ -382,9 +352,9 @@ async fn an_oidc_secret_comes_from_the_environment_and_is_never_shown() {
         with_secret(&["plan", "oidc.toml", "--json", "--out", "saved.json"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(!stdout.contains("very-secret-value"));
-    assert!(
-        stdout.contains("sensitive, from environment variable `GTPLAN_TEST_OIDC_SECRET`"),
-        "{stdout}"
+    assert_contains(
+        &stdout,
+        "sensitive, from environment variable `GTPLAN_TEST_OIDC_SECRET`",
     );
     let saved = std::fs::read_to_string(p.path("saved.json")).expect("saved plan");
     assert!(
@@ -432,12 +402,8 @@ async fn a_team_removed_from_the_plan_is_deleted_after_its_job_stops() {
         .to_owned();
     std::fs::write(p.path(PLAN), without_team).expect("write");
     let plan = p.gtplan(&["plan", PLAN]).await.success();
-    assert!(
-        plan.stdout.contains("- team.annotators \"annotators\""),
-        "{}",
-        plan.stdout
-    );
-    assert!(plan.stdout.contains("! job.pets"), "{}", plan.stdout);
+    assert_contains(&plan.stdout, "- team.annotators \"annotators\"");
+    assert_contains(&plan.stdout, "! job.pets");
     p.apply_converges(PLAN).await;
     let teams = p.sb.sagemaker.list_workteams().send().await.expect("teams");
     assert!(
@@ -470,8 +436,8 @@ async fn init_scaffolds_a_private_team_that_applies() {
     .await
     .success();
     let plan = std::fs::read_to_string(p.path("boxes/plan.toml")).expect("plan");
-    assert!(plan.contains("[teams.labelers]"), "{plan}");
-    assert!(plan.contains("workteam = \"labelers\""), "{plan}");
+    assert_contains(&plan, "[teams.labelers]");
+    assert_contains(&plan, "workteam = \"labelers\"");
     p.apply_converges("boxes/plan.toml").await;
     let c = cognito(&p).await;
     assert_eq!(
@@ -493,11 +459,7 @@ async fn a_team_another_plans_running_job_uses_is_kept_and_a_deleted_group_comes
         .await
         .expect("delete the group by hand");
     let drift = p.gtplan(&["plan", PLAN]).await.success();
-    assert!(
-        drift.stdout.contains("+ group: \"annotators\""),
-        "{}",
-        drift.stdout
-    );
+    assert_contains(&drift.stdout, "+ group: \"annotators\"");
     p.apply_converges(PLAN).await;
     assert_eq!(
         members(&c, SEEDED_POOL, "annotators").await,
@@ -528,12 +490,9 @@ async fn a_team_another_plans_running_job_uses_is_kept_and_a_deleted_group_comes
 
     let refused = p.gtplan(&["destroy", PLAN, "--auto-approve"]).await;
     assert_eq!(refused.code, 1, "{}", refused.stdout);
-    assert!(
-        refused.stderr.contains(
-            "work team `annotators` is used by running labeling jobs that are not this plan's: `gtplan-other-pets-1`"
-        ),
-        "{}",
-        refused.stderr
+    assert_contains(
+        &refused.stderr,
+        "work team `annotators` is used by running labeling jobs that are not this plan's: `gtplan-other-pets-1`",
     );
     assert_eq!(p.requests("DeleteWorkteam"), 0, "nothing was deleted");
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::support::TestSandbox;
+use crate::support::{TestSandbox, assert_contains};
 
 /// The shell block that follows `marker` in README.md.
 fn readme_block(marker: &str) -> String {
@@ -115,12 +115,9 @@ async fn aws_cli_example_works_against_the_sandbox() {
         output.status.success(),
         "README example failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
-    assert!(stdout.contains("\"Account\": \"000000000000\""), "{stdout}");
-    assert!(stdout.contains("manifest.jsonl"), "{stdout}");
-    assert!(
-        stdout.contains("arn:aws:iam::000000000000:role/labeling-exec"),
-        "{stdout}"
-    );
+    assert_contains(&stdout, "\"Account\": \"000000000000\"");
+    assert_contains(&stdout, "manifest.jsonl");
+    assert_contains(&stdout, "arn:aws:iam::000000000000:role/labeling-exec");
     assert!(
         stdout.contains("public-crowd/default") || stdout.contains("Workteams"),
         "{stdout}"
@@ -144,16 +141,10 @@ fn the_first_command_applies_the_quickstart_and_a_rerun_changes_nothing() {
     let args: Vec<&str> = command.split_whitespace().skip(3).collect();
     let run = || gtplan_in(work.path(), &args);
     let first = run();
-    assert!(
-        first.contains("Apply complete! Resources: 11 created"),
-        "{first}"
-    );
+    assert_contains(&first, "Apply complete! Resources: 11 created");
     let second = run();
-    assert!(second.contains("No changes."), "{second}");
-    assert!(
-        second.contains("job.pets (gtplan-quickstart-pets-1):"),
-        "{second}"
-    );
+    assert_contains(&second, "No changes.");
+    assert_contains(&second, "job.pets (gtplan-quickstart-pets-1):");
 }
 
 /// boto3 against the sandbox, the way the README shows it: S3 (path style), IAM, STS and
@@ -207,12 +198,9 @@ fn the_init_example_runs_as_written() {
         let args: Vec<&str> = command.split_whitespace().skip(1).collect();
         last = run(&args);
     }
-    assert!(
-        last.contains("Apply complete! Resources: 9 created"),
-        "{last}"
-    );
+    assert_contains(&last, "Apply complete! Resources: 9 created");
     let again = run(&["plan", "street-boxes/plan.toml", "--sandbox"]);
-    assert!(again.contains("No changes."), "{again}");
+    assert_contains(&again, "No changes.");
 }
 
 /// The README's day-two example, as written, from a copy of the repository's plans: the plan
@@ -236,12 +224,9 @@ fn the_day_two_example_runs_as_written() {
         }
         outputs.push(gtplan_in(work.path(), &args));
     }
-    assert!(
-        outputs[0].contains(
-            "job.pets (gtplan-quickstart-pets-1): $0.060 = 5 objects × 1 worker × $0.012 per task"
-        ),
-        "{}",
-        outputs[0]
+    assert_contains(
+        &outputs[0],
+        "job.pets (gtplan-quickstart-pets-1): $0.060 = 5 objects × 1 worker × $0.012 per task",
     );
     assert!(work.path().join(".gtplan/preview/pets.html").exists());
     let labels = std::fs::read_to_string(work.path().join("labels.csv")).expect("labels.csv");

@@ -14,7 +14,7 @@ use aws_sdk_sagemaker::types::{
     OidcMemberDefinition, PublicWorkforceTaskPrice, SortOrder, SourceIpConfig, Tag, UiConfig, Usd,
 };
 
-use crate::support::{TestSandbox, code};
+use crate::support::{TestSandbox, assert_contains, code};
 
 const BUCKET: &str = "labels-data";
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sagemaker.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
@@ -415,7 +415,7 @@ async fn names_are_unique_case_insensitively_and_forever() {
         .expect("first");
     let (code, message) = rejected(valid(&sb, "pets-unique", &team)).await;
     assert_eq!(code, "ResourceInUse");
-    assert!(message.contains("already exists"), "{message}");
+    assert_contains(&message, "already exists");
     sb.sagemaker
         .stop_labeling_job()
         .labeling_job_name("Pets-Unique")

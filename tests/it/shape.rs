@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::engine::Project;
-use crate::support::http;
+use crate::support::{assert_contains, http};
 
 /// The sandbox's account: its lock bucket in the quickstart's region.
 const LOCK_BUCKET: &str = "gtplan-locks-000000000000-us-east-1";
@@ -150,7 +150,7 @@ async fn a_fresh_apply_runs_in_dependency_levels_and_a_no_op_apply_only_reads() 
         .gtplan(&["apply", "quickstart.toml", "--auto-approve"])
         .await
         .success();
-    assert!(run.stdout.contains("No changes"), "{}", run.stdout);
+    assert_contains(&run.stdout, "No changes");
     let no_op = calls(&p, skip);
     let writes: Vec<&str> = no_op
         .iter()

@@ -256,3 +256,10 @@ impl gtplan::ops::Ui for AutoApprove {
 pub fn report(err: &gtplan::ops::Error) -> String {
     gtplan::cli::report::render(err, false)
 }
+
+/// Fails unless `text` contains `part`, showing the whole text: most of what the tests check
+/// is a line of a command's output.
+#[track_caller]
+pub fn assert_contains(text: &str, part: &str) {
+    assert!(text.contains(part), "expected `{part}` in:\n{text}");
+}

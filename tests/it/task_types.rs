@@ -8,7 +8,7 @@
 use futures::StreamExt;
 
 use crate::engine::Project;
-use crate::support::{AutoApprove, report};
+use crate::support::{AutoApprove, assert_contains, report};
 
 /// Fact sheet §2.1: the owner of the built-in PRE-/ACS- Lambdas per region.
 const LAMBDA_ACCOUNTS: [(&str, &str); 12] = [
@@ -190,7 +190,7 @@ async fn init_never_overwrites() {
         .gtplan(&["init", "--task-type", "BoundingBox", "mine"])
         .await;
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("would overwrite"), "{}", run.stderr);
+    assert_contains(&run.stderr, "would overwrite");
     assert_eq!(
         std::fs::read_to_string(p.path("mine/plan.toml")).expect("kept"),
         "# my own plan\n"
@@ -337,11 +337,7 @@ async fn a_verification_job_reads_the_output_of_the_job_it_checks() {
         "{}",
         waiting.stdout
     );
-    assert!(
-        waiting.stdout.contains("No changes now"),
-        "{}",
-        waiting.stdout
-    );
+    assert_contains(&waiting.stdout, "No changes now");
     let sm = p.sb.sagemaker_in("us-west-2").await;
     let mut waited = 0;
     let output = loop {

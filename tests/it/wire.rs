@@ -10,7 +10,7 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionRule, Tag, Tagging,
 };
 
-use crate::support::{self, TestSandbox, Wire, code};
+use crate::support::{self, TestSandbox, Wire, assert_contains, code};
 
 const S3_NAMESPACE: &str = "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"";
 
@@ -222,11 +222,9 @@ async fn bucket_configuration_documents_carry_the_s3_namespace() {
         .await
         .expect("encryption");
     let body = wire.response().body;
-    assert!(
-        body.contains(&format!(
-            "<ServerSideEncryptionConfiguration {S3_NAMESPACE}>"
-        )),
-        "{body}"
+    assert_contains(
+        &body,
+        &format!("<ServerSideEncryptionConfiguration {S3_NAMESPACE}>"),
     );
 
     let wire = Wire::default();
@@ -239,9 +237,9 @@ async fn bucket_configuration_documents_carry_the_s3_namespace() {
         .await
         .expect("public access block");
     let body = wire.response().body;
-    assert!(
-        body.contains(&format!("<PublicAccessBlockConfiguration {S3_NAMESPACE}>")),
-        "{body}"
+    assert_contains(
+        &body,
+        &format!("<PublicAccessBlockConfiguration {S3_NAMESPACE}>"),
     );
 }
 
