@@ -1032,6 +1032,54 @@ async fn refresh_reads_the_desired_resources_and_finds_the_plans_orphans() {
     );
 }
 
+/// Discovery reads every page: more roles under the plan's path and more tagged buckets than
+/// fit in one page of `ListRoles` or `GetResources` (100 each).
+#[tokio::test]
+async fn discovery_reads_every_page() {
+    let sb = TestSandbox::start().await;
+    let cloud = connect(&sb.endpoint()).await;
+    let count = 130;
+    let mut buckets = Vec::new();
+    let mut roles = Vec::new();
+    for n in 0..count {
+        let (bucket, role) = (
+            format!("gtplan-demo-many-{n:03}"),
+            format!("gtplan-demo-many-{n:03}"),
+        );
+        run(
+            &cloud,
+            [
+                Step::CreateBucket {
+                    bucket: bucket.clone(),
+                    region: REGION.to_owned(),
+                    tags: Tags::default(),
+                },
+                Step::PutBucketTagging {
+                    bucket: bucket.clone(),
+                    tags: tags(&format!("bucket.many{n}"), &[]),
+                },
+            ],
+        )
+        .await;
+        sb.iam
+            .create_role()
+            .role_name(&role)
+            .path(format!("/gtplan/{PLAN}/"))
+            .assume_role_policy_document(trust_policy(SANDBOX_ACCOUNT).to_string())
+            .send()
+            .await
+            .expect("role");
+        buckets.push(bucket);
+        roles.push(role);
+    }
+    let found = cloud
+        .plan_resources(&PlanName::parse(PLAN).expect("plan name"))
+        .await
+        .expect("discovery");
+    assert_eq!(found.buckets, buckets);
+    assert_eq!(found.roles, roles);
+}
+
 // ---------------------------------------------------------------------------------------------
 // moto
 

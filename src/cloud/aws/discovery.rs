@@ -36,57 +36,45 @@ impl AwsCloud {
 
     /// The ARNs of the buckets and labeling jobs tagged `gtplan:plan=<plan>` in this region.
     async fn tagged_arns(&self, plan: &str) -> Result<Vec<String>, CloudError> {
-        let action = || format!("find the resources tagged `{TAG_PLAN}={plan}`");
         let filter = TagFilter::builder().key(TAG_PLAN).values(plan).build();
-        let mut arns = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = self
-                .services()
-                .tagging
-                .get_resources()
-                .tag_filters(filter.clone())
-                .resource_type_filters("s3:bucket")
-                .resource_type_filters("sagemaker:labeling-job")
-                .resource_type_filters("sagemaker:workteam")
-                .resources_per_page(100)
-                .set_pagination_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| cloud_error(action(), e))?;
-            arns.extend(
-                out.resource_tag_mapping_list()
-                    .iter()
-                    .filter_map(|m| m.resource_arn().map(ToOwned::to_owned)),
-            );
-            match out.pagination_token() {
-                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-                _ => return Ok(arns),
-            }
-        }
+        let mappings = self
+            .services()
+            .tagging
+            .get_resources()
+            .tag_filters(filter)
+            .resource_type_filters("s3:bucket")
+            .resource_type_filters("sagemaker:labeling-job")
+            .resource_type_filters("sagemaker:workteam")
+            .resources_per_page(100)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| {
+                cloud_error(format!("find the resources tagged `{TAG_PLAN}={plan}`"), e)
+            })?;
+        Ok(mappings
+            .iter()
+            .filter_map(|m| m.resource_arn().map(ToOwned::to_owned))
+            .collect())
     }
 
     /// The names of the roles under `/gtplan/<plan>/`.
     async fn role_names(&self, plan: &str) -> Result<Vec<String>, CloudError> {
         let prefix = format!("/gtplan/{plan}/");
-        let mut names = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let out = self
-                .services()
-                .iam
-                .list_roles()
-                .path_prefix(&prefix)
-                .set_marker(marker.clone())
-                .send()
-                .await
-                .map_err(|e| cloud_error(format!("list the roles under `{prefix}`"), e))?;
-            names.extend(out.roles().iter().map(|r| r.role_name().to_owned()));
-            match out.marker() {
-                Some(next) if out.is_truncated() => marker = Some(next.to_owned()),
-                _ => break,
-            }
-        }
+        let roles = self
+            .services()
+            .iam
+            .list_roles()
+            .path_prefix(&prefix)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| cloud_error(format!("list the roles under `{prefix}`"), e))?;
+        let mut names: Vec<String> = roles.iter().map(|r| r.role_name().to_owned()).collect();
         names.sort();
         Ok(names)
     }

@@ -96,32 +96,23 @@ impl AwsCloud {
     /// `ListRolePolicies` (paginated): the names of the role's inline policies. A missing role
     /// lists none (`GetRole`, sent with it, says it is missing).
     async fn inline_policy_names(&self, role: &str) -> Result<Vec<String>, CloudError> {
-        let mut names = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let out = match self
-                .services()
-                .iam
-                .list_role_policies()
-                .role_name(role)
-                .set_marker(marker.clone())
-                .send()
-                .await
-            {
-                Ok(out) => out,
-                Err(err) if code_of(&err) == Some("NoSuchEntity") => return Ok(Vec::new()),
-                Err(err) => {
-                    return Err(cloud_error(
-                        format!("list the inline policies of role `{role}`"),
-                        err,
-                    ));
-                }
-            };
-            names.extend(out.policy_names().iter().cloned());
-            match out.marker() {
-                Some(next) if out.is_truncated() => marker = Some(next.to_owned()),
-                _ => return Ok(names),
-            }
+        let listed = self
+            .services()
+            .iam
+            .list_role_policies()
+            .role_name(role)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await;
+        match listed {
+            Ok(names) => Ok(names),
+            Err(err) if code_of(&err) == Some("NoSuchEntity") => Ok(Vec::new()),
+            Err(err) => Err(cloud_error(
+                format!("list the inline policies of role `{role}`"),
+                err,
+            )),
         }
     }
 
@@ -143,40 +134,33 @@ impl AwsCloud {
         }
     }
 
-    /// `ListAttachedRolePolicies` (paginated): the ARNs, sorted.
+    /// `ListAttachedRolePolicies` (paginated): the ARNs, sorted. A missing role lists none
+    /// (`GetRole`, sent with it, says it is missing).
     async fn attached_policies(&self, role: &str) -> Result<Vec<String>, CloudError> {
-        let mut arns = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let out = match self
-                .services()
-                .iam
-                .list_attached_role_policies()
-                .role_name(role)
-                .set_marker(marker.clone())
-                .send()
-                .await
-            {
-                Ok(out) => out,
-                // A missing role: `GetRole`, sent with this, says so.
-                Err(err) if code_of(&err) == Some("NoSuchEntity") => return Ok(Vec::new()),
-                Err(err) => {
-                    return Err(cloud_error(
-                        format!("list the managed policies attached to role `{role}`"),
-                        err,
-                    ));
-                }
-            };
-            arns.extend(
-                out.attached_policies()
-                    .iter()
-                    .filter_map(|p| p.policy_arn().map(ToOwned::to_owned)),
-            );
-            match out.marker() {
-                Some(next) if out.is_truncated() => marker = Some(next.to_owned()),
-                _ => break,
+        let listed = self
+            .services()
+            .iam
+            .list_attached_role_policies()
+            .role_name(role)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await;
+        let attached = match listed {
+            Ok(attached) => attached,
+            Err(err) if code_of(&err) == Some("NoSuchEntity") => return Ok(Vec::new()),
+            Err(err) => {
+                return Err(cloud_error(
+                    format!("list the managed policies attached to role `{role}`"),
+                    err,
+                ));
             }
-        }
+        };
+        let mut arns: Vec<String> = attached
+            .iter()
+            .filter_map(|p| p.policy_arn().map(ToOwned::to_owned))
+            .collect();
         arns.sort();
         Ok(arns)
     }
