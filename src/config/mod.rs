@@ -11,6 +11,7 @@ mod duration;
 mod error;
 mod files;
 pub mod manifest;
+mod parse_cache;
 mod raw;
 mod reader;
 mod resolve;
@@ -22,6 +23,7 @@ mod worker_ui;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use duration::{format_seconds, parse_seconds};
 pub use error::{ConfigError, Problem, SourceFile};
@@ -30,6 +32,7 @@ pub use vars::VarOverrides;
 use crate::model::desired::DesiredState;
 use crate::model::names::{PlanName, Region};
 use error::Problems;
+use parse_cache::ParseCache;
 use raw::RawPlan;
 use reader::Located;
 
@@ -48,6 +51,8 @@ pub struct PlanFile {
     region: Region,
     /// `[vars]` defaults with the environment's and the command line's values applied.
     vars: BTreeMap<String, String>,
+    /// What its resolves parse once for all (the clones share it).
+    parsed: Arc<ParseCache>,
 }
 
 impl PlanFile {
@@ -136,6 +141,7 @@ pub fn read(path: &Path, vars: &VarOverrides) -> Result<PlanFile, ConfigError> {
         name,
         region,
         vars: merged,
+        parsed: Arc::default(),
     })
 }
 

@@ -20,6 +20,7 @@ mod workforce;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::model::desired::{
     DesiredBucket, DesiredJob, DesiredRole, DesiredState, Encryption, Upstream,
@@ -254,7 +255,7 @@ impl Resolver<'_> {
         tags
     }
 
-    fn templates(&mut self) -> Option<Templates> {
+    fn templates(&mut self) -> Option<Arc<Templates>> {
         let raw = &self.file.raw.templates;
         let mut overrides = Vec::new();
         for (kind, value) in [
@@ -267,7 +268,14 @@ impl Resolver<'_> {
                 overrides.push((kind, path));
             }
         }
-        match Templates::load(self.src(), &self.file.dir, &overrides) {
+        let loaded_for = overrides
+            .iter()
+            .map(|(kind, path)| (*kind, path.value.clone()))
+            .collect();
+        let loaded = self.file.parsed.templates(loaded_for, || {
+            Templates::load(self.src(), &self.file.dir, &overrides)
+        });
+        match loaded {
             Ok(t) => Some(t),
             Err(problems) => {
                 for p in problems {

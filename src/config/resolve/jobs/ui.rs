@@ -108,7 +108,11 @@ impl Resolver<'_> {
         if !self.liquid_checked.insert((shown.clone(), text.to_owned())) {
             return;
         }
-        let Err(e) = crate::ui_template::check(text) else {
+        let Err(e) = self
+            .file
+            .parsed
+            .liquid(text, || crate::ui_template::check(text))
+        else {
             return;
         };
         let path = self.file.dir.join(shown).display().to_string();
