@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use base64::Engine;
 use serde_json::{Map, Value, json};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt};
 
-use crate::cloud::Cloud;
+use crate::cloud::{Cloud, ObjectBody};
 use crate::config::manifest::split_s3_uri;
 use crate::model::desired::{DesiredJob, DesiredState};
 use crate::model::job::UiConfig;
@@ -167,24 +167,55 @@ async fn text_of(
     })
 }
 
-async fn read_s3(cloud: &dyn Cloud, uri: &str, what: &str) -> Result<Vec<u8>, Error> {
+/// An S3 object, streamed.
+async fn open_s3(cloud: &dyn Cloud, uri: &str, what: &str) -> Result<ObjectBody, Error> {
     let (bucket, key) = split_s3_uri(uri).ok_or_else(|| {
         Error::user(
             format!("the {what} `{uri}` is not an s3:// URI"),
             "name an upload of the plan or an s3://bucket/key URI",
         )
     })?;
-    let Some(mut body) = cloud.object_body(bucket, key).await? else {
-        return Err(Error::user(
+    cloud.object_body(bucket, key).await?.ok_or_else(|| {
+        Error::user(
             format!("the {what} `{uri}` does not exist"),
             "apply the plan first, or check the URI",
-        ));
-    };
+        )
+    })
+}
+
+async fn read_s3(cloud: &dyn Cloud, uri: &str, what: &str) -> Result<Vec<u8>, Error> {
+    let mut body = open_s3(cloud, uri, what).await?;
     let mut bytes = Vec::new();
     body.read_to_end(&mut bytes)
         .await
-        .map_err(|e| Error::user(format!("failed to read `{uri}`: {e}"), "try again"))?;
+        .map_err(|e| failed_read(uri, &e))?;
     Ok(bytes)
+}
+
+fn failed_read(uri: &str, e: &std::io::Error) -> Error {
+    Error::user(format!("failed to read `{uri}`: {e}"), "try again")
+}
+
+/// The first `n` lines of `body` that are not blank, read only that far: a manifest may hold
+/// millions of objects, and preview shows a few.
+async fn first_lines_of(mut body: ObjectBody, n: usize, uri: &str) -> Result<Vec<String>, Error> {
+    let mut lines = Vec::new();
+    let mut line = Vec::new();
+    while lines.len() < n {
+        line.clear();
+        let read = body
+            .read_until(b'\n', &mut line)
+            .await
+            .map_err(|e| failed_read(uri, &e))?;
+        if read == 0 {
+            break;
+        }
+        let text = String::from_utf8_lossy(&line);
+        if !text.trim().is_empty() {
+            lines.push(text.trim_end_matches(['\n', '\r']).to_owned());
+        }
+    }
+    Ok(lines)
 }
 
 /// The first `n` manifest lines, as JSON objects.
@@ -203,10 +234,16 @@ async fn first_lines(
             "add `manifest = \"NAME\"` with a few sample objects, or preview another job with the same template",
         ));
     };
-    let text = match (local_bytes(desired, uri), &job.waits_for) {
-        (Some((bytes, _)), _) => String::from_utf8_lossy(&bytes).into_owned(),
+    let n = n.max(1);
+    let text_lines = match (local_bytes(desired, uri), &job.waits_for) {
+        (Some((bytes, _)), _) => String::from_utf8_lossy(&bytes)
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(n)
+            .map(ToOwned::to_owned)
+            .collect(),
         (None, Some(up)) => {
-            let bytes = read_s3(cloud, uri, "input manifest").await.map_err(|_| {
+            let body = open_s3(cloud, uri, "input manifest").await.map_err(|_| {
                 Error::user(
                     format!(
                         "{address} reads the output manifest of {}, which does not exist yet",
@@ -218,16 +255,14 @@ async fn first_lines(
                     ),
                 )
             })?;
-            String::from_utf8_lossy(&bytes).into_owned()
+            first_lines_of(body, n, uri).await?
         }
         (None, None) => {
-            String::from_utf8_lossy(&read_s3(cloud, uri, "input manifest").await?).into_owned()
+            first_lines_of(open_s3(cloud, uri, "input manifest").await?, n, uri).await?
         }
     };
-    let lines: Vec<Map<String, Value>> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(n.max(1))
+    let lines: Vec<Map<String, Value>> = text_lines
+        .iter()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
     if lines.is_empty() {
@@ -291,6 +326,50 @@ async fn read_access(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A stream that fails if read: it stands for the rest of a big manifest.
+    struct NotToBeRead;
+
+    impl tokio::io::AsyncRead for NotToBeRead {
+        fn poll_read(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            _: &mut tokio::io::ReadBuf<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Err(std::io::Error::other("read past the lines asked for")))
+        }
+    }
+
+    fn manifest(head: &str) -> ObjectBody {
+        let head = std::io::Cursor::new(head.as_bytes().to_vec());
+        Box::new(tokio::io::BufReader::new(head.chain(NotToBeRead)))
+    }
+
+    #[tokio::test]
+    async fn a_manifest_is_read_only_as_far_as_the_objects_shown() {
+        let head =
+            "{\"source-ref\": \"s3://b/1.png\"}\r\n\n  \n{\"source-ref\": \"s3://b/2.png\"}\n";
+        let lines = first_lines_of(manifest(head), 2, "s3://b/m")
+            .await
+            .expect("two lines, without reading on");
+        assert_eq!(
+            lines,
+            [
+                "{\"source-ref\": \"s3://b/1.png\"}",
+                "{\"source-ref\": \"s3://b/2.png\"}"
+            ]
+        );
+        let err = first_lines_of(manifest(head), 3, "s3://b/m")
+            .await
+            .expect_err("a third line means reading on");
+        assert!(err.to_string().contains("read past"), "{err}");
+        let short = "{\"source-ref\": \"s3://b/1.png\"}";
+        let whole = Box::new(std::io::Cursor::new(short.as_bytes().to_vec()));
+        assert_eq!(
+            first_lines_of(whole, 5, "s3://b/m").await.expect("all"),
+            [short]
+        );
+    }
 
     #[test]
     fn one_page_is_the_out_path_several_are_numbered() {
