@@ -3,7 +3,7 @@
 //! A command checks its plan and builds its SDK clients while its first request is on its way,
 //! so that neither waits for the other. On a 2-core machine those two threads and the one
 //! building the request share two cores: measured against the sandbox, the first request went
-//! out 3–5 ms later than with nothing beside it, and every level of an apply waits for it.
+//! out 2.5–6 ms later than with nothing beside it, and every level of an apply waits for it.
 //! These threads run at a lower scheduling priority (nice 10), so they take what the request
 //! path leaves: on a busy core they wait, never the request.
 
