@@ -77,7 +77,7 @@ pub fn run(cli: Cli) -> ExitCode {
     // One thread: gtplan waits on the network and computes little meanwhile, and so does the
     // sandbox per request. A second worker only adds hand-offs between threads: a sandbox
     // PutObject took 0.19-0.24 ms of CPU with two workers, 0.15 ms with one (2-core machine).
-    // Resolving a plan runs on a blocking thread of its own.
+    // Resolving a plan runs on threads of its own, at a lower priority (`crate::ahead`).
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();

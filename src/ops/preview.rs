@@ -236,12 +236,9 @@ async fn first_lines(
     };
     let n = n.max(1);
     let text_lines = match (local_bytes(desired, uri), &job.waits_for) {
-        (Some((bytes, _)), _) => String::from_utf8_lossy(&bytes)
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .take(n)
-            .map(ToOwned::to_owned)
-            .collect(),
+        (Some((bytes, _)), _) => {
+            first_lines_of(Box::new(std::io::Cursor::new(bytes)), n, uri).await?
+        }
         (None, Some(up)) => {
             let body = open_s3(cloud, uri, "input manifest").await.map_err(|_| {
                 Error::user(

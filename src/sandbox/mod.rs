@@ -201,7 +201,10 @@ impl Sandbox {
             store,
             request_log,
         });
-        std::thread::spawn(sagemaker::constraints::compile_ahead);
+        drop(crate::ahead::spawn(
+            "patterns",
+            sagemaker::constraints::compile_ahead,
+        ));
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(router::serve(listener, Arc::clone(&shared), rx));
         Ok(Self {

@@ -162,7 +162,7 @@ fn compile(pattern: &str) -> Option<Regex> {
 
 /// Compiles the patterns of `CreateLabelingJob` ahead of the first request, which would
 /// otherwise wait milliseconds for the Unicode classes of a few (the sandbox calls this on a
-/// thread of its own when it starts). Compiled outside the lock, so a request meanwhile is
+/// thread of its own when it starts, see `crate::ahead`). Compiled outside the lock, so a request meanwhile is
 /// not held up.
 pub fn compile_ahead() {
     for pattern in PATTERNS {
